@@ -1,0 +1,77 @@
+"""``nbgate strip [--check] [PATHS...]``: clear outputs, counts and volatile metadata."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from nbgate import notebook, output
+from nbgate.config import Config
+from nbgate.errors import FAILED, OK, NotebookError
+from nbgate.project import find_notebooks
+from nbgate.strip import StripOptions, strip_notebook
+
+_LAYOUT = "not in nbformat's layout (whitespace, key order, transient keys)"
+
+
+class FileStatus(NamedTuple):
+    """What strip found in one file."""
+
+    path: Path
+    reasons: tuple[str, ...]
+    error: str | None = None
+
+
+def check_file(path: Path, options: StripOptions, *, write: bool) -> FileStatus:
+    """Strip one notebook; write it back when ``write`` and it changed."""
+    try:
+        loaded = notebook.read(path)
+    except NotebookError as exc:
+        return FileStatus(path, (), str(exc))
+    result = strip_notebook(loaded.nb, options)
+    data = notebook.dumps(result.nb, crlf=loaded.crlf)
+    if data == loaded.raw:
+        return FileStatus(path, ())
+    if write:
+        notebook.atomic_write(path, data)
+    return FileStatus(path, result.reasons or (_LAYOUT,))
+
+
+def scan(config: Config, paths: Sequence[str], *, write: bool) -> list[FileStatus]:
+    """Strip (or check) every covered notebook in ``paths``."""
+    options = StripOptions.from_config(config.section("strip"))
+    return [check_file(path, options, write=write) for path in find_notebooks(config, paths)]
+
+
+def strip(*, config: Config, paths: Sequence[str] = (), check: bool = False) -> int:
+    """Strip notebooks in place, or with ``check`` list the dirty ones. Returns the exit code."""
+    statuses = scan(config, paths, write=not check)
+    failed = False
+    for status in statuses:
+        if status.error:
+            output.error(status.error)
+            failed = True
+        elif status.reasons:
+            verb = "needs stripping" if check else "stripped"
+            output.result(f"{status.path}: {verb}: {'; '.join(status.reasons)}")
+            failed = failed or check
+    if not check:
+        changed = sum(1 for s in statuses if s.reasons and not s.error)
+        output.echo(f"{changed} of {len(statuses)} notebook(s) stripped")
+    # pre-commit treats a changed file as a failure by itself, so `strip` exits 0
+    # after fixing files; --check is the read-only gate that exits 1.
+    return FAILED if failed else OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``nbgate strip``."""
+    parser = subparsers.add_parser("strip", help="clear outputs, execution counts and volatile metadata")
+    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: every covered notebook)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 listing dirty notebooks")
+    parser.add_argument("--keep-outputs", action="store_true", default=None, help="keep all outputs")
+    parser.set_defaults(
+        overrides=lambda ns: {"strip.keep_outputs": ns.keep_outputs},
+        run=lambda ns, config: strip(config=config, paths=ns.paths, check=ns.check),
+    )

@@ -1,0 +1,90 @@
+"""The ``nbgate`` command line: parse arguments, load config, dispatch, map errors.
+
+Each subcommand lives in ``nbgate/commands/<name>.py`` with a ``register``
+function; this module builds the parser from ``COMMANDS`` and is the single
+place where errors become exit codes (see ``nbgate.errors``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nbgate import __version__, output
+from nbgate import config as config_module
+from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, NbgateError
+
+#: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("gate", "strip")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own exit code is already 2
+        self.print_usage(sys.stderr)
+        output.error(message)
+        raise SystemExit(USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, one subparser per command."""
+    parser = _Parser(prog="nbgate", description="A quality gate for notebooks that run in production.")
+    parser.add_argument("--version", action="version", version=f"nbgate {__version__}")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
+    parser.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="override any config option (highest precedence), e.g. --set smoke.timeout=60",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"nbgate.commands.{name}").register(subparsers)
+    return parser
+
+
+def _dispatch(ns: argparse.Namespace) -> int:
+    output.configure(color=ns.color, quiet=ns.quiet)
+    overrides: dict[str, Any] = {}
+    if hasattr(ns, "overrides"):
+        overrides.update({k: v for k, v in ns.overrides(ns).items() if v is not None})
+    overrides.update(config_module.parse_assignments(ns.settings))
+    start = None
+    if hasattr(ns, "project_dir") and ns.project_dir(ns):
+        start = Path(ns.project_dir(ns))
+        if not start.is_dir():
+            raise config_module.ConfigError(f"{start}: not a folder")
+    config = config_module.load(
+        start, pyproject=Path(ns.config) if ns.config else None, overrides=overrides
+    )
+    for warning in config.warnings:
+        output.warn(warning)
+    return int(ns.run(ns, config))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nbgate`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or OK) if not isinstance(exc.code, str) else USAGE
+    try:
+        return _dispatch(ns)
+    except NbgateError as exc:
+        output.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return INTERRUPTED
+    except BrokenPipeError:
+        return OK
+    except Exception:
+        output.error("unexpected error (a bug in nbgate); please report it with this traceback:")
+        traceback.print_exc()
+        return UNEXPECTED

@@ -1,0 +1,364 @@
+"""Read and write notebook JSON fast, byte-identical to nbformat.
+
+Hooks read and write notebooks on every commit, so this module never imports
+nbformat or jsonschema. It parses with orjson into plain dicts (with the
+stdlib as a fallback for what orjson rejects) and writes the exact layout
+``nbformat.write`` produces: indent 1, sorted keys, non-ASCII kept, sources
+split into line lists, a trailing newline. For any valid v4 notebook
+``dumps(read(f).nb)`` equals ``nbformat.writes(nbformat.read(f, NO_CONVERT))
++ "\\n"``. Schema validation belongs to ``lint``, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+
+from nbgate.errors import NotebookError
+
+Notebook = dict[str, Any]
+
+SUPPORTED_MAJOR = 4
+CELL_TYPES = frozenset(("code", "markdown", "raw"))
+_BOM = b"\xef\xbb\xbf"
+_SPLIT_MIMES = frozenset(("application/javascript", "image/svg+xml"))
+_INDENT = re.compile(rb"\n( +)")
+
+
+class Loaded(NamedTuple):
+    """A notebook as read from disk: the parsed dict plus what writing needs."""
+
+    path: Path
+    nb: Notebook
+    raw: bytes
+    crlf: bool
+
+
+# --------------------------------------------------------------------- reading
+
+
+def _parse(raw: bytes, path: object) -> Any:
+    """Parse JSON bytes, explaining failures in one line."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # orjson refuses NaN, >64-bit ints and lone surrogates; json does not
+    if not raw.strip():
+        raise NotebookError(path, "file is empty, not a notebook")
+    if raw.startswith(_BOM):
+        raise NotebookError(path, "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(path, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):
+            what = "invalid JSON: file ends early (truncated?)"
+        else:
+            what = f"invalid JSON: {exc.msg}"
+        raise NotebookError(path, what, f"line {exc.lineno}:col {exc.colno}") from None
+    except RecursionError:
+        raise NotebookError(path, "invalid JSON: nested too deeply") from None
+
+
+def _join(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return value
+
+
+def _is_json_mime(mime: str) -> bool:
+    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+def _rejoin_bundle(data: Any) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, list) and not _is_json_mime(key):
+                data[key] = _join(value)
+
+
+def _check_and_rejoin(nb: Any, path: object) -> Notebook:
+    """Check the structure nbgate relies on and rejoin split strings (in place)."""
+    if not isinstance(nb, dict):
+        raise NotebookError(path, f"not a notebook: top level is a JSON {type(nb).__name__}, expected an object")
+    major = nb.get("nbformat")
+    if "cells" not in nb and major is None:
+        raise NotebookError(path, "not a notebook: no 'nbformat' and no 'cells' key")
+    if not isinstance(major, int) or isinstance(major, bool):
+        raise NotebookError(path, f"not a notebook: 'nbformat' is {major!r}, expected an integer")
+    if major != SUPPORTED_MAJOR:
+        raise NotebookError(
+            path,
+            f"nbformat {major} is not supported (only 4); convert it with "
+            "'jupyter nbconvert --to notebook --nbformat 4'",
+        )
+    minor = nb.get("nbformat_minor")
+    if not isinstance(minor, int) or isinstance(minor, bool):
+        raise NotebookError(path, f"'nbformat_minor' is {minor!r}, expected an integer")
+    metadata = nb.get("metadata")
+    if not isinstance(metadata, dict):
+        raise NotebookError(path, "notebook 'metadata' is missing or not an object")
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError(path, "'cells' is missing or not a list")
+    for index, cell in enumerate(cells, 1):
+        where = f"cell {index}"
+        if not isinstance(cell, dict):
+            raise NotebookError(path, "cell is not an object", where)
+        cell_type = cell.get("cell_type")
+        if cell_type not in CELL_TYPES:
+            raise NotebookError(path, f"unknown cell_type {cell_type!r}", where)
+        source = cell.get("source")
+        if isinstance(source, list):
+            if not all(isinstance(line, str) for line in source):
+                raise NotebookError(path, "'source' holds a non-string line", where)
+            cell["source"] = "".join(source)
+        elif not isinstance(source, str):
+            raise NotebookError(path, "'source' is missing or not a string or list of strings", where)
+        if not isinstance(cell.get("metadata"), dict):
+            raise NotebookError(path, "cell 'metadata' is missing or not an object", where)
+        attachments = cell.get("attachments")
+        if isinstance(attachments, dict):
+            for bundle in attachments.values():
+                _rejoin_bundle(bundle)
+        if cell_type != "code":
+            continue
+        outputs = cell.get("outputs")
+        if not isinstance(outputs, list):
+            raise NotebookError(path, "code cell has no 'outputs' list", where)
+        if "execution_count" not in cell:
+            raise NotebookError(path, "code cell has no 'execution_count'", where)
+        for output in outputs:
+            if not isinstance(output, dict) or not isinstance(output.get("output_type"), str):
+                raise NotebookError(path, "output without an 'output_type'", where)
+            output_type = output["output_type"]
+            if output_type in ("execute_result", "display_data"):
+                _rejoin_bundle(output.get("data"))
+            elif "text" in output:
+                output["text"] = _join(output["text"])
+    # nbformat's strip_transient: never stored, dropped on read and write
+    metadata.pop("orig_nbformat", None)
+    metadata.pop("orig_nbformat_minor", None)
+    metadata.pop("signature", None)
+    for cell in cells:
+        cell["metadata"].pop("trusted", None)
+    return nb
+
+
+def loads(raw: bytes, path: object = "<notebook>") -> Notebook:
+    """Parse notebook bytes into a plain dict with sources joined into strings.
+
+    Raises ``NotebookError`` (naming ``path``) for anything that is not a
+    v4 notebook nbgate can work on.
+    """
+    return _check_and_rejoin(_parse(raw, path), path)
+
+
+def read(path: str | os.PathLike[str]) -> Loaded:
+    """Read a notebook file; see ``loads``. The file is never modified."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise NotebookError(p, "is a directory, not a notebook") from None
+    except FileNotFoundError:
+        raise NotebookError(p, "no such file") from None
+    except OSError as exc:
+        raise NotebookError(p, f"cannot read: {exc.strerror}") from None
+    nb = loads(raw, p)
+    return Loaded(p, nb, raw, b"\r\n" in raw[: raw.find(b"\n") + 1] if b"\n" in raw else False)
+
+
+# --------------------------------------------------------------------- writing
+
+
+def _split_bundle(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, value in data.items():
+        if isinstance(value, str) and (key.startswith("text/") or key in _SPLIT_MIMES):
+            out[key] = value.splitlines(True)
+    return out
+
+
+def _split(nb: Notebook) -> Notebook:
+    """Shallow copy of ``nb`` with nbformat's ``split_lines`` and ``strip_transient``."""
+    metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in _TRANSIENT_NB}
+    cells = []
+    for cell in nb.get("cells", []):
+        new = dict(cell)
+        source = cell.get("source")
+        if isinstance(source, str):
+            new["source"] = source.splitlines(True)
+        cell_md = cell.get("metadata")
+        if isinstance(cell_md, dict) and "trusted" in cell_md:
+            new["metadata"] = {k: v for k, v in cell_md.items() if k != "trusted"}
+        attachments = cell.get("attachments")
+        if isinstance(attachments, dict):
+            new["attachments"] = {k: _split_bundle(v) for k, v in attachments.items()}
+        if cell.get("cell_type") == "code" and isinstance(cell.get("outputs"), list):
+            outputs = []
+            for output in cell["outputs"]:
+                output_type = output.get("output_type")
+                if output_type in ("execute_result", "display_data") and "data" in output:
+                    output = {**output, "data": _split_bundle(output["data"])}
+                elif output_type == "stream" and isinstance(output.get("text"), str):
+                    output = {**output, "text": output["text"].splitlines(True)}
+                outputs.append(output)
+            new["outputs"] = outputs
+        cells.append(new)
+    return {**nb, "metadata": metadata, "cells": cells}
+
+
+_TRANSIENT_NB = frozenset(("orig_nbformat", "orig_nbformat_minor", "signature"))
+
+
+def _floats_agree(obj: Any) -> bool:
+    """True if orjson writes every float in ``obj`` the way ``json.dumps`` does."""
+    if isinstance(obj, float):
+        return orjson.dumps(obj) == repr(obj).encode()
+    if isinstance(obj, dict):
+        return all(_floats_agree(v) for v in obj.values() if not isinstance(v, str))
+    if isinstance(obj, list):
+        return all(_floats_agree(v) for v in obj if not isinstance(v, str))
+    return True
+
+
+def _may_hold_floats(nb: Notebook) -> bool:
+    """Check the parts of a notebook where floats can live (metadata and JSON data)."""
+    if not _floats_agree(nb.get("metadata")):
+        return True
+    for key, value in nb.items():
+        if key not in ("cells", "metadata") and not _floats_agree(value):
+            return True
+    for cell in nb.get("cells", []):
+        for key, value in cell.items():
+            if key in ("source", "outputs", "attachments"):
+                continue
+            if not _floats_agree(value):
+                return True
+        for output in cell.get("outputs", ()):
+            for key, value in output.items():
+                if key in ("text", "traceback"):
+                    continue
+                if key == "data" and isinstance(value, dict):
+                    if not all(_floats_agree(v) for v in value.values() if not isinstance(v, str)):
+                        return True
+                elif not _floats_agree(value):
+                    return True
+    return False
+
+
+def _halve_indent(match: re.Match[bytes]) -> bytes:
+    return b"\n" + b" " * (len(match.group(1)) // 2)
+
+
+def dumps(nb: Notebook, crlf: bool = False) -> bytes:
+    """Serialise a notebook exactly as ``nbformat.write`` would (as UTF-8 bytes)."""
+    split = _split(nb)
+    data: bytes | None = None
+    if not _may_hold_floats(split):
+        try:
+            data = orjson.dumps(split, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):
+            data = None  # >64-bit ints, lone surrogates: let the stdlib decide
+        if data is not None:
+            data = _INDENT.sub(_halve_indent, data)
+    if data is None:
+        text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
+        data = text.encode("utf-8", "surrogatepass")
+    data += b"\n"
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    return data
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically, keeping its permission bits.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk
+    and renamed over the target, so a reader (or a crash) never sees a
+    half-written file.
+    """
+    target = Path(path)
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nbgate-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = None) -> bool:
+    """Write ``nb`` to ``path`` atomically, only if the bytes change.
+
+    ``crlf=None`` keeps the line endings of the existing file (LF for a new
+    one). Returns True when the file was written.
+    """
+    target = Path(path)
+    try:
+        old: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        old = None
+    if crlf is None:
+        crlf = old is not None and b"\r\n" in old[: old.find(b"\n") + 1]
+    data = dumps(nb, crlf=crlf)
+    if data == old:
+        return False
+    atomic_write(target, data)
+    return True
+
+
+def save(loaded: Loaded, nb: Notebook) -> bool:
+    """Write ``nb`` back over the file ``loaded`` came from, if it changed."""
+    data = dumps(nb, crlf=loaded.crlf)
+    if data == loaded.raw:
+        return False
+    atomic_write(loaded.path, data)
+    return True
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def tags(cell: dict[str, Any]) -> list[str]:
+    """The cell's tags (an empty list when it has none or they are malformed)."""
+    value = cell.get("metadata", {}).get("tags", [])
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+
+def language(nb: Notebook) -> str:
+    """The notebook's kernel language, ``python`` when it does not say."""
+    metadata = nb.get("metadata", {})
+    for holder, key in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(holder, {})
+        if isinstance(value, dict) and isinstance(value.get(key), str) and value[key]:
+            return str(value[key]).lower()
+    return "python"

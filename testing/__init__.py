@@ -1,0 +1,1 @@
+"""Helpers shared by nbgate's tests (not shipped in the package)."""
