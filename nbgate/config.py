@@ -109,7 +109,7 @@ class Config:
     @property
     def state_dir(self) -> Path:
         """The absolute ``.nbgate`` folder."""
-        return self.root / self.values["state_dir"]
+        return self.root / str(self.values["state_dir"])
 
 
 def find_pyproject(start: Path) -> Path | None:

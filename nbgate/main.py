@@ -17,7 +17,7 @@ from typing import Any
 
 from nbgate import __version__, output
 from nbgate import config as config_module
-from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, NbgateError
+from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, NbgateError
 
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("gate", "strip")
@@ -58,7 +58,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if hasattr(ns, "project_dir") and ns.project_dir(ns):
         start = Path(ns.project_dir(ns))
         if not start.is_dir():
-            raise config_module.ConfigError(f"{start}: not a folder")
+            raise ConfigError(f"{start}: not a folder")
     config = config_module.load(
         start, pyproject=Path(ns.config) if ns.config else None, overrides=overrides
     )
