@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,6 +97,7 @@ class Config:
     pyproject: Path | None
     values: dict[str, Any]
     warnings: tuple[str, ...]
+    sources: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -219,6 +220,7 @@ def load(
     env = os.environ if env is None else env
     warnings: list[str] = []
     values: dict[str, Any] = {option.name: _copy(option.default) for option in OPTIONS}
+    sources = {option.name: "default" for option in OPTIONS}
 
     path = pyproject.resolve() if pyproject else find_pyproject(start)
     if path is not None:
@@ -231,7 +233,9 @@ def load(
         table = document.get("tool", {}).get("nbgate", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.nbgate] must be a table")
-        values.update(_flatten(table, f"{path.name} [tool.nbgate]", warnings))
+        from_file = _flatten(table, f"{path.name} [tool.nbgate]", warnings)
+        values.update(from_file)
+        sources.update(dict.fromkeys(from_file, str(path)))
         root = path.parent
     else:
         root = start
@@ -240,6 +244,7 @@ def load(
         variable = "NBGATE_" + option.name.replace(".", "_").upper()
         if variable in env:
             values[option.name] = parse_text(option.name, env[variable], variable)
+            sources[option.name] = variable
 
     for name, value in (overrides or {}).items():
         if value is None:
@@ -247,7 +252,8 @@ def load(
         if name not in _BY_NAME:
             raise ConfigError(f"command line: unknown option {name!r}")
         values[name] = coerce(name, value, "command line")
-    return Config(root, path, values, tuple(warnings))
+        sources[name] = "command line"
+    return Config(root, path, values, tuple(warnings), sources)
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from nbgate import config as config_module
 from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, NbgateError
 
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gate", "strip")
+COMMANDS: tuple[str, ...] = ("gate", "strip", "config")
 
 
 class _Parser(argparse.ArgumentParser):

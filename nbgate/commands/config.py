@@ -1,0 +1,43 @@
+"""``nbgate config``: show the configuration in effect and where each value comes from."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from nbgate import output
+from nbgate.config import OPTIONS, Config
+from nbgate.errors import OK
+
+
+def show_config(*, config: Config, fmt: str = "table", reference: bool = False) -> int:
+    """Print every option's value and source (or, with ``reference``, the options table)."""
+    if reference:
+        output.result("| key | type | default | meaning |")
+        output.result("|---|---|---|---|")
+        for option in OPTIONS:
+            default = json.dumps(option.default)
+            output.result(f"| `{option.name}` | {option.type.__name__} | `{default}` | {option.help} |")
+        return OK
+    if fmt == "json":
+        payload = {
+            "root": str(config.root),
+            "pyproject": str(config.pyproject) if config.pyproject else None,
+            "options": {name: {"value": value, "source": config.sources.get(name, "default")}
+                        for name, value in config.values.items()},
+        }
+        output.result(json.dumps(payload, indent=2, sort_keys=True))
+        return OK
+    output.echo(f"root: {config.root}")
+    output.echo(f"pyproject: {config.pyproject or '(none found)'}")
+    rows = [[name, json.dumps(value), config.sources.get(name, "default")] for name, value in config.values.items()]
+    output.result(output.table(["option", "value", "source"], rows))
+    return OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``nbgate config``."""
+    parser = subparsers.add_parser("config", help="show the configuration in effect and its sources")
+    parser.add_argument("--format", choices=("table", "json"), default="table", dest="fmt")
+    parser.add_argument("--reference", action="store_true", help="print the table of every option (Markdown)")
+    parser.set_defaults(run=lambda ns, config: show_config(config=config, fmt=ns.fmt, reference=ns.reference))
