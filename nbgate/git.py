@@ -122,3 +122,64 @@ def changed_between(repo: Path, base: str, target: str | None = None) -> list[tu
 def resolve(repo: Path, ref: str) -> str:
     """The full commit sha ``ref`` names."""
     return _git(["rev-parse", "--verify", f"{ref}^{{commit}}"], repo).stdout.decode().strip()
+
+
+def merge_base(repo: Path, a: str, b: str = "HEAD") -> str | None:
+    """The best common ancestor of ``a`` and ``b``, or None if they share no history."""
+    done = _git(["merge-base", a, b], repo, check=False)
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def index_blobs(repo: Path) -> dict[str, str]:
+    """Every path in the index (relative, ``/``-separated) and its blob id, from one ``ls-files -s``.
+
+    Only stage-0 entries: a path with merge conflicts is left out.
+    """
+    done = _git(["ls-files", "-s", "-z"], repo)
+    blobs: dict[str, str] = {}
+    for entry in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split(" ")
+        if len(fields) == 3 and fields[2] == "0":
+            blobs[path] = fields[1]
+    return blobs
+
+
+def read_blobs(repo: Path, oids: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs at once (one ``git cat-file --batch``); missing ids are left out."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input="\n".join(wanted).encode() + b"\n",
+                          capture_output=True, env=env, check=False)
+    if done.returncode != 0:
+        raise GitError(f"git cat-file --batch: {done.stderr.decode('utf-8', 'replace').strip()}")
+    data = done.stdout
+    blobs: dict[str, bytes] = {}
+    position = 0
+    for oid in wanted:
+        end = data.index(b"\n", position)
+        header = data[position:end].split()
+        position = end + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        blobs[oid] = data[position:position + size]
+        position += size + 1
+    return blobs
+
+
+def identity(repo: Path) -> str | None:
+    """``Name <email>`` of the committer git would record here, or None if git has none."""
+    done = _git(["var", "GIT_COMMITTER_IDENT"], repo, check=False)
+    text = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or ">" not in text:
+        return None
+    return text[: text.rindex(">") + 1]
+
+
+def untracked(repo: Path) -> list[str]:
+    """Files git does not track and does not ignore (paths relative to the root, ``/``-separated)."""
+    done = _git(["ls-files", "--others", "--exclude-standard", "-z"], repo)
+    return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]

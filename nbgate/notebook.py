@@ -15,7 +15,7 @@ import json
 import os
 import re
 import stat
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,7 +29,18 @@ SUPPORTED_MAJOR = 4
 CELL_TYPES = frozenset(("code", "markdown", "raw"))
 _BOM = b"\xef\xbb\xbf"
 _SPLIT_MIMES = frozenset(("application/javascript", "image/svg+xml"))
-_INDENT = re.compile(rb"\n( +)")
+_INDENT = re.compile(rb"(\n +)")
+
+
+class _Halves(dict[bytes, bytes]):
+    """``b"\\n" + 2k spaces`` -> ``b"\\n" + k spaces``, computed once per depth."""
+
+    def __missing__(self, key: bytes) -> bytes:
+        value = self[key] = key[: 1 + (len(key) - 1) // 2]
+        return value
+
+
+_HALVES = _Halves()
 
 
 class Loaded(NamedTuple):
@@ -44,12 +55,72 @@ class Loaded(NamedTuple):
 # --------------------------------------------------------------------- reading
 
 
+_BIG = 2.0**63
+_SCALARS = (str, int, bool, type(None))
+_SKIP_CELL_KEYS = frozenset(("source", "outputs", "attachments", "id", "cell_type"))
+_SKIP_OUTPUT_KEYS = frozenset(("text", "traceback", "name", "output_type", "ename", "evalue"))
+
+
+def _big_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return bool(value >= _BIG or value < -_BIG)
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return False
+    for item in value:  # a plain loop: this runs over every notebook read, generators cost
+        if type(item) not in _SCALARS and _big_float(item):
+            return True
+    return False
+
+
+def _may_have_lost_ints(nb: Any) -> bool:
+    """Whether orjson may have turned an integer beyond 64 bits into a float.
+
+    orjson does that silently (``2**70`` comes back as ``1.1805916207174113e+21``);
+    any float that large sends the file to the stdlib parser, which keeps
+    integers exact. Strings (sources, text outputs, images) cannot hold one
+    and are skipped, which keeps this walk cheap.
+    """
+    if not isinstance(nb, dict):
+        return False
+    for key, value in nb.items():
+        if key != "cells" and _big_float(value):
+            return True
+    cells = nb.get("cells")
+    for cell in cells if isinstance(cells, list) else ():
+        if not isinstance(cell, dict):
+            continue
+        for key, value in cell.items():
+            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and _big_float(value):
+                return True
+        outputs = cell.get("outputs")
+        for output in outputs if isinstance(outputs, list) else ():
+            if not isinstance(output, dict):
+                continue
+            for key, value in output.items():
+                if key in _SKIP_OUTPUT_KEYS:
+                    continue
+                if key == "data" and isinstance(value, dict):
+                    # text mimetypes are strings or lists of strings; JSON ones hold numbers
+                    for mime, item in value.items():
+                        if (type(item) is dict or _is_json_mime(mime)) and _big_float(item):
+                            return True
+                elif _big_float(value):
+                    return True
+    return False
+
+
 def _parse(raw: bytes, path: object) -> Any:
     """Parse JSON bytes, explaining failures in one line."""
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        pass  # orjson refuses NaN, >64-bit ints and lone surrogates; json does not
+        pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
+    else:
+        if not _may_have_lost_ints(value):
+            return value
     if not raw.strip():
         raise NotebookError(path, "file is empty, not a notebook")
     if raw.startswith(_BOM):
@@ -71,8 +142,11 @@ def _parse(raw: bytes, path: object) -> Any:
 
 
 def _join(value: Any) -> Any:
-    if isinstance(value, list) and all(isinstance(line, str) for line in value):
-        return "".join(value)
+    if isinstance(value, list):
+        try:
+            return "".join(value)
+        except TypeError:  # not a list of strings: leave it for lint to report
+            return value
     return value
 
 
@@ -120,9 +194,10 @@ def _check_and_rejoin(nb: Any, path: object) -> Notebook:
             raise NotebookError(path, f"unknown cell_type {cell_type!r}", where)
         source = cell.get("source")
         if isinstance(source, list):
-            if not all(isinstance(line, str) for line in source):
-                raise NotebookError(path, "'source' holds a non-string line", where)
-            cell["source"] = "".join(source)
+            try:
+                cell["source"] = "".join(source)
+            except TypeError:
+                raise NotebookError(path, "'source' holds a non-string line", where) from None
         elif not isinstance(source, str):
             raise NotebookError(path, "'source' is missing or not a string or list of strings", where)
         if not isinstance(cell.get("metadata"), dict):
@@ -164,19 +239,114 @@ def loads(raw: bytes, path: object = "<notebook>") -> Notebook:
     return _check_and_rejoin(_parse(raw, path), path)
 
 
-def read(path: str | os.PathLike[str]) -> Loaded:
-    """Read a notebook file; see ``loads``. The file is never modified."""
-    p = Path(path)
+def _read_bytes(p: Path) -> bytes:
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except IsADirectoryError:
         raise NotebookError(p, "is a directory, not a notebook") from None
     except FileNotFoundError:
         raise NotebookError(p, "no such file") from None
     except OSError as exc:
         raise NotebookError(p, f"cannot read: {exc.strerror}") from None
-    nb = loads(raw, p)
-    return Loaded(p, nb, raw, b"\r\n" in raw[: raw.find(b"\n") + 1] if b"\n" in raw else False)
+
+
+def _is_crlf(raw: bytes) -> bool:
+    return b"\r\n" in raw[: raw.find(b"\n") + 1] if b"\n" in raw else False
+
+
+def read(path: str | os.PathLike[str]) -> Loaded:
+    """Read a notebook file; see ``loads``. The file is never modified."""
+    p = Path(path)
+    raw = _read_bytes(p)
+    return Loaded(p, loads(raw, p), raw, _is_crlf(raw))
+
+
+# ------------------------------------------------ reading without the outputs
+
+#: Stands in for a cell's outputs that ``read_dropping_outputs`` did not parse.
+UNPARSED_OUTPUT: dict[str, Any] = {"output_type": "nbgate-unparsed"}
+_UNPARSED = b'[{"output_type": "nbgate-unparsed"}]'
+_CELLS_OPEN = b'{\n "cells": [\n'
+_OUTPUTS_OPEN = b'\n   "outputs": [\n'
+#: sorted keys: "source" always follows "outputs" (a long needle makes find() skip faster)
+_OUTPUTS_CLOSE = b'\n   ],\n   "source": '
+_CELLS_CLOSE = b'\n ],\n "metadata": '
+_CELL_TYPE = b'\n   "cell_type": '
+_CONFLICT = b"\n<<<<<<< "
+
+
+def _cut_outputs(raw: bytes) -> tuple[bytes, int] | None:
+    """``raw`` with each non-empty cell ``outputs`` list replaced by ``_UNPARSED``.
+
+    Only for a file in nbformat's exact layout (LF, indent 1, sorted keys):
+    there a JSON string never holds a raw newline, so ``\\n`` plus three
+    spaces starts a key of a cell, and the first ``\\n   ],`` followed by
+    ``"source"`` (the next key) after ``"outputs": [`` closes that list.
+    Returns None when the file does not look like that (a cut would reach
+    into the next cell, a merge conflict marker, bytes that are not UTF-8):
+    the caller then parses everything and reports what is wrong.
+    """
+    if not raw.startswith(_CELLS_OPEN) or _CONFLICT in raw:
+        return None
+    cells_end = raw.rfind(_CELLS_CLOSE)  # from the end: only metadata follows the cells
+    if cells_end < 0:
+        return None
+    parts = []
+    count = 0
+    pos = 0
+    while True:
+        start = raw.find(_OUTPUTS_OPEN, pos, cells_end)
+        if start < 0:
+            break
+        body = start + len(_OUTPUTS_OPEN) - 1  # the newline before the first output
+        end = raw.find(_OUTPUTS_CLOSE, body, cells_end)
+        if end < 0 or raw.find(_CELL_TYPE, body, end) >= 0:  # no "source" after the outputs
+            return None
+        region = raw[body:end]
+        if not (region.isascii() or _is_utf8(region)):
+            return None
+        parts.append(raw[pos : start + len(_OUTPUTS_OPEN) - 2])
+        parts.append(_UNPARSED)
+        pos = end + 5  # just after the "]"
+        count += 1
+    if not count:
+        return None
+    parts.append(raw[pos:])
+    return b"".join(parts), count
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_dropping_outputs(path: str | os.PathLike[str], keep: Callable[[dict[str, Any]], bool]) -> Loaded:
+    """``read`` for a caller that drops outputs (``strip``), skipping the parse of what it drops.
+
+    In a file in nbformat's layout, the outputs of every code cell for which
+    ``keep(cell)`` is false are not parsed: they become ``[UNPARSED_OUTPUT]``
+    (outputs are most of a notebook's bytes). Any cell that keeps its
+    outputs, and any file not in that layout, is read in full, exactly like
+    ``read``. What is not parsed is not validated beyond its framing, UTF-8
+    and the absence of merge conflict markers: the caller throws it away.
+    """
+    p = Path(path)
+    raw = _read_bytes(p)
+    cut = _cut_outputs(raw)
+    if cut is not None:
+        data, count = cut
+        try:
+            nb = loads(data, p)
+        except NotebookError:
+            nb = None  # report the error with positions in the real file
+        if nb is not None:
+            lazy = [cell for cell in nb["cells"] if cell.get("outputs") == [UNPARSED_OUTPUT]]
+            if len(lazy) == count and not any(keep(cell) for cell in lazy):
+                return Loaded(p, nb, raw, False)
+    return Loaded(p, loads(raw, p), raw, _is_crlf(raw))
 
 
 # --------------------------------------------------------------------- writing
@@ -226,12 +396,16 @@ _TRANSIENT_NB = frozenset(("orig_nbformat", "orig_nbformat_minor", "signature"))
 
 def _floats_agree(obj: Any) -> bool:
     """True if orjson writes every float in ``obj`` the way ``json.dumps`` does."""
-    if isinstance(obj, float):
+    kind = type(obj)
+    if kind is float:
         return orjson.dumps(obj) == repr(obj).encode()
-    if isinstance(obj, dict):
-        return all(_floats_agree(v) for v in obj.values() if not isinstance(v, str))
-    if isinstance(obj, list):
-        return all(_floats_agree(v) for v in obj if not isinstance(v, str))
+    if kind is dict:
+        obj = obj.values()
+    elif kind is not list:
+        return True
+    for item in obj:
+        if type(item) not in _SCALARS and not _floats_agree(item):
+            return False
     return True
 
 
@@ -244,24 +418,28 @@ def _may_hold_floats(nb: Notebook) -> bool:
             return True
     for cell in nb.get("cells", []):
         for key, value in cell.items():
-            if key in ("source", "outputs", "attachments"):
-                continue
-            if not _floats_agree(value):
+            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and not _floats_agree(value):
                 return True
         for output in cell.get("outputs", ()):
             for key, value in output.items():
-                if key in ("text", "traceback"):
+                if key in ("text", "traceback") or type(value) in _SCALARS:
                     continue
                 if key == "data" and isinstance(value, dict):
-                    if not all(_floats_agree(v) for v in value.values() if not isinstance(v, str)):
-                        return True
+                    for mime, item in value.items():
+                        # split text is a list of strings: only JSON mimetypes hold numbers
+                        if (type(item) is dict or _is_json_mime(mime)) and not _floats_agree(item):
+                            return True
                 elif not _floats_agree(value):
                     return True
     return False
 
 
-def _halve_indent(match: re.Match[bytes]) -> bytes:
-    return b"\n" + b" " * (len(match.group(1)) // 2)
+def _halve_indent(data: bytes) -> bytes:
+    """orjson indents by 2, nbformat by 1: halve every line's indentation."""
+    # split + map over a cache is about twice as fast as re.sub with a callback
+    parts = _INDENT.split(data)
+    parts[1::2] = map(_HALVES.__getitem__, parts[1::2])
+    return b"".join(parts)
 
 
 def dumps(nb: Notebook, crlf: bool = False) -> bytes:
@@ -274,7 +452,7 @@ def dumps(nb: Notebook, crlf: bool = False) -> bytes:
         except (TypeError, orjson.JSONEncodeError):
             data = None  # >64-bit ints, lone surrogates: let the stdlib decide
         if data is not None:
-            data = _INDENT.sub(_halve_indent, data)
+            data = _halve_indent(data)
     if data is None:
         text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
         data = text.encode("utf-8", "surrogatepass")
@@ -289,24 +467,38 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
 
     The bytes go to a temporary file in the same folder, are flushed to disk
     and renamed over the target, so a reader (or a crash) never sees a
-    half-written file.
+    half-written file. A symlink is followed: its target is replaced, the
+    link stays.
     """
     target = Path(path)
+    if os.path.islink(target):
+        target = Path(os.path.realpath(target))
     try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nbgate-tmp", dir=target.parent)
+        mode = None  # a new file: 0o666 less the umask, as open() would give
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        # os.open + a random name: tempfile.mkstemp costs twice as much per file
+        tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.nbgate-tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666 if mode is None else 0o600)
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+            if mode is not None:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, mode)
+                else:  # pragma: no cover - Windows
+                    os.chmod(tmp, mode)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -350,14 +542,16 @@ def save(loaded: Loaded, nb: Notebook) -> bool:
 
 def tags(cell: dict[str, Any]) -> list[str]:
     """The cell's tags (an empty list when it has none or they are malformed)."""
-    value = cell.get("metadata", {}).get("tags", [])
+    metadata = cell.get("metadata")
+    value = metadata.get("tags") if isinstance(metadata, dict) else None
     return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
 def language(nb: Notebook) -> str:
     """The notebook's kernel language, ``python`` when it does not say."""
     metadata = nb.get("metadata", {})
-    for holder, key in (("kernelspec", "language"), ("language_info", "name")):
+    # jupytext records the language of a notebook without kernelspec as main_language
+    for holder, key in (("kernelspec", "language"), ("language_info", "name"), ("jupytext", "main_language")):
         value = metadata.get(holder, {})
         if isinstance(value, dict) and isinstance(value.get(key), str) and value[key]:
             return str(value[key]).lower()

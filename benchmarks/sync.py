@@ -1,0 +1,103 @@
+"""Benchmark ``nbgate sync --check`` against ``jupytext --sync``, side by side in one run.
+
+    python benchmarks/sync.py [--quick] [--runs N] [--count N]
+
+Generates the shared corpus (``benchmarks/corpus.py`` with ``pair=True``:
+300 realistic notebooks, each with an in-sync ``py:percent`` twin and
+``jupytext.formats`` in its metadata, so ``jupytext --sync`` knows the
+pairing) twice under ``benchmarks/.work/sync``: notebooks with outputs (as
+paired notebooks are usually kept) and strip-clean ones. Both tools get the
+same list of notebooks, a fresh copy of the corpus before every run (jupytext
+rewrites files), and are timed as whole processes (median of ``--runs``,
+default 5, after one untimed warm-up; the tools alternate run by run).
+``nbgate sync`` without ``--check`` is timed too: on in-sync pairs it writes
+nothing. Before timing, the benchmark checks that every pair is in sync for
+nbgate and still in sync after ``jupytext --sync``.
+
+Target (issue 3): ``nbgate sync --check`` at least 5x faster than
+``jupytext --sync`` on the same in-sync pairs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import (  # noqa: E402
+    Case,
+    Timing,
+    common_args,
+    fresh_copy,
+    interleaved,
+    print_table,
+    run_once,
+    runs_from,
+    tool,
+    work_dir,
+)
+from corpus import generate  # noqa: E402
+
+
+def _ratio(timings: list[Timing], slow: str, fast: str) -> float:
+    by_label = {t.label: t.median for t in timings}
+    return by_label[slow] / by_label[fast]
+
+
+def _bench(label: str, corpus: Path, run_dir: Path, runs: int) -> list[Timing]:
+    names = sorted(p.name for p in corpus.glob("*.ipynb"))
+    nbgate, jupytext = tool("nbgate"), tool("jupytext")
+
+    def copy() -> None:
+        fresh_copy(corpus, run_dir)
+
+    # correctness first: nbgate sees every pair in sync, before and after jupytext touched them
+    copy()
+    run_once(Case("nbgate sync --check", [nbgate, "sync", "--check", *names]), cwd=run_dir)
+    run_once(Case("jupytext --sync", [jupytext, "--sync", *names]), cwd=run_dir)
+    run_once(Case("nbgate sync --check", [nbgate, "sync", "--check", *names]), cwd=run_dir)
+
+    timings = interleaved([
+        Case("nbgate sync --check", [nbgate, "sync", "--check", *names], setup=copy),
+        Case("nbgate sync", [nbgate, "sync", *names], setup=copy),
+        Case("jupytext --sync", [jupytext, "--sync", *names], setup=copy),
+    ], runs=runs, cwd=run_dir)
+    print_table(f"{label}, wall seconds", timings, baseline="nbgate sync --check")
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its tables."""
+    parser = common_args(__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=None, help="pairs in the corpus (default 300, quick 60)")
+    args = parser.parse_args(argv)
+    runs = runs_from(args)
+    count = args.count or (60 if args.quick else 300)
+
+    work = work_dir("sync")
+    with_outputs, clean, run_dir = work / "outputs", work / "clean", work / "run"
+    for folder in (with_outputs, clean):
+        if folder.exists():
+            shutil.rmtree(folder)
+    generate(with_outputs, count, pair=True)
+    generate(clean, count, dirty=False, pair=True)
+    sizes = [sum(p.stat().st_size for p in folder.glob("*.ipynb")) / 1e6 for folder in (with_outputs, clean)]
+    print(f"corpus: {count} pairs (notebook + py:percent twin), notebooks {sizes[0]:.1f} MB with outputs, "
+          f"{sizes[1]:.1f} MB stripped; {runs} runs each\n")
+
+    tables = [
+        ("with outputs", _bench(f"{count} in-sync pairs, notebooks with outputs", with_outputs, run_dir, runs)),
+        ("stripped", _bench(f"{count} in-sync pairs, stripped notebooks", clean, run_dir, runs)),
+    ]
+    print("targets")
+    for name, timings in tables:
+        ratio = _ratio(timings, "jupytext --sync", "nbgate sync --check")
+        print(f"  {'met   ' if ratio >= 5.0 else 'MISSED'}  {name}: nbgate sync --check >= 5x faster than "
+              f"jupytext --sync  (jupytext/nbgate = {ratio:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import pytest
+from jupytext.stringparser import StringParser
+
+from nbgate import pairing, percent
+from nbgate.errors import ConfigError
+from nbgate.identity import source_sha256
+from testing.notebooks import code, make, markdown, result, stream
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "notebooks"
+
+
+def raw(source: str) -> dict[str, Any]:
+    return {"cell_type": "raw", "metadata": {}, "source": source}
+
+
+def jupytext_sha(text: str, spec: str = "py:percent") -> str:
+    return source_sha256(jupytext.reads(text, fmt=spec))
+
+
+# ------------------------------------------------------------- paths
+
+
+@pytest.mark.parametrize(("spec", "folder", "notebook", "twin"), [
+    ("py:percent", "", "a/b.ipynb", "a/b.py"),
+    ("py:light", "", "a/b.c.ipynb", "a/b.c.py"),
+    ("md", "", "b.ipynb", "b.md"),
+    ("md:myst", "docs", "nb/b.ipynb", "nb/docs/b.md"),
+    (".R:percent", "../scripts", "nb/b.ipynb", "scripts/b.R"),
+])
+def test_twin_path(spec: str, folder: str, notebook: str, twin: str) -> None:
+    assert pairing.twin_path(Path(notebook), spec, folder) == Path(twin)
+
+
+@pytest.mark.parametrize(("folder", "twin", "notebook"), [
+    ("", "a/b.py", "a/b.ipynb"),
+    ("scripts", "a/scripts/b.py", "a/b.ipynb"),
+    ("scripts/py", "a/scripts/py/b.py", "a/b.ipynb"),
+    ("scripts", "a/other/b.py", None),
+    ("../scripts", "scripts/b.py", None),
+    ("", "a/b.md", None),
+])
+def test_notebook_path(folder: str, twin: str, notebook: str | None) -> None:
+    expected = Path(notebook) if notebook else None
+    assert pairing.notebook_path(Path(twin), "py:percent", folder) == expected
+
+
+@pytest.mark.parametrize("spec", ["ipynb", "py:per cent", "", "p y", "py:percent:x"])
+def test_bad_format(spec: str) -> None:
+    with pytest.raises(ConfigError, match="sync.format"):
+        pairing.parse_format(spec)
+
+
+# ------------------------------------------------------------- identity
+
+
+NOTEBOOKS: dict[str, list[dict[str, Any]]] = {
+    "plain": [markdown("# Title\n\nSome *text*."), code("x = 1\nprint(x)", tags=["parameters"]), code("x")],
+    "trailing newlines": [code("x = 1\n"), code("def f():\n    return 1\n\n\n"), markdown("hi\n")],
+    "magics": [code("%matplotlib inline\nimport x"), code("%%bash\nls -l"), code("!pip install x"), code("df?")],
+    "commented magics": [code("# %time x\n#%load y"), code("ls\ncd /tmp"), code("# why?")],
+    "strings": [code('s = """\nline\n"""'), code("t = '''\n'''"), code('x = "\\\\"')],
+    "fences": [markdown("```python\nx = 1\n```"), markdown("~~~\n# %% inside\n~~~"), code("y")],
+    "empty cells": [code(""), markdown(""), code("x")],
+    "leading blank lines": [code("\n\nx = 1"), markdown("\n\nTitle")],
+    "raw": [raw("---\ntitle: x\n---"), code("x")],
+    "papermill metadata": [code("a = 1", tags=["parameters"], metadata={"papermill": {"duration": 1.5, "x": "a b"}})],
+    "injected": [code("a = 1", tags=["injected-parameters"]), code("b")],
+    "unicode": [markdown("étape ✓ 中文"), code("x = 'é'  # ✓")],
+    "markdown tricky": [markdown("! bang\n? question\ncd here\n+ plus item")],
+    "crlf source": [code("a = 1\r\nb = 2")],
+    "no cells": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_round_trip_keeps_identity(name: str) -> None:
+    nb = make(NOTEBOOKS[name])
+    text = pairing.to_text(nb, "py:percent")
+    assert jupytext_sha(text) == source_sha256(nb)
+    assert source_sha256(pairing.from_text(text, "py:percent")) == source_sha256(nb)
+    assert pairing.text_sha256(text, "py:percent") == source_sha256(nb)
+    quick = pairing.quick_text_sha256(text, "py:percent")
+    assert quick is None or quick == source_sha256(nb)
+
+
+@pytest.mark.parametrize("name", ["plain", "trailing newlines", "strings", "empty cells",
+                                  "papermill metadata", "injected", "unicode", "no cells"])
+def test_fast_path_reads_common_twins(name: str) -> None:
+    text = pairing.to_text(make(NOTEBOOKS[name]), "py:percent")
+    assert pairing.quick_text_sha256(text, "py:percent") == jupytext_sha(text)
+
+
+@pytest.mark.parametrize("path", sorted(DEMO.glob("*.ipynb")), ids=lambda p: p.name)
+def test_demo_twins_use_the_fast_path(path: Path) -> None:
+    from nbgate import notebook
+
+    text = path.with_suffix(".py").read_text(encoding="utf-8")
+    assert pairing.quick_text_sha256(text, "py:percent") == source_sha256(notebook.read(path).nb)
+
+
+@pytest.mark.parametrize(("name", "cells"), [
+    ("cell marker in code", [code("# %%\nx = 1")]),
+    ("indented marker", [code("if x:\n    # %%\n    y")]),
+    ("form feed", [code("x = 1\x0cy = 2")]),
+    ("line separator", [markdown("a\u2028b")]),
+    ("active tag", [code("x", tags=["active-py"])]),
+])
+def test_what_jupytext_cannot_round_trip(name: str, cells: list[dict[str, Any]]) -> None:
+    # Known jupytext limitations: sync refuses these pairs rather than losing content.
+    nb = make(cells)
+    assert jupytext_sha(pairing.to_text(nb, "py:percent")) != source_sha256(nb)
+
+
+def test_other_formats_go_through_jupytext() -> None:
+    nb = make(NOTEBOOKS["plain"])
+    for spec in ("py:light", "md", "md:myst"):
+        text = pairing.to_text(nb, spec)
+        assert pairing.quick_text_sha256(text, spec) is None
+        assert pairing.text_sha256(text, spec) == source_sha256(nb)
+
+
+@pytest.mark.parametrize(("text", "fast"), [
+    ("# %%\nx = 1\n", True),
+    ("# %%\r\nx = 1\r\n", True),
+    ("", True),
+    ("x = 1\n# %%\ny\n", False),
+    ("#\n# %%\nx\n", False),
+    ("#!/usr/bin/env python\n# %%\nx\n", False),
+    ("# -*- coding: utf-8 -*-\n# %%\nx\n", False),
+    ("# ---\n# title: x\n# ---\n# %%\nx\n", False),
+    ("# ---\n# jupyter:\n#   kernelspec:\n#     language: R\n# ---\n# %%\nx\n", False),
+    ("# ---\n# jupyter:\n#   jupytext:\n#     cell_markers: '\"\"\"'\n# ---\n# %%\nx\n", False),
+    ("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:light\n# ---\n# %%\nx\n", False),
+    ("# %% title\nx\n", False),
+    ("# %% active=\"ipynb\"\nx\n", False),
+    ("# %% {\"tags\": [\"a\"]}\nx\n", False),
+    ("# %% key=\"a=b\"\nx\n", False),
+    ("# %% tags=[\"a\"] \nx\n", False),
+    ("# %%\nx = \"\"\"\n# %%\n\"\"\"\n", False),
+    ("# %% [markdown]\n# ```\n# %%\n# ```\n", False),
+    ("# %% [markdown]\nnot commented\n", False),
+    ("# %%\n# # +\n", False),
+])
+def test_fast_path_scope(text: str, fast: bool) -> None:
+    quick = pairing.quick_text_sha256(text, "py:percent")
+    assert (quick is not None) == fast
+    if quick is not None:
+        assert quick == jupytext_sha(text)
+
+
+_HEADERS = [
+    "", "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n",
+    ("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#     text_representation:\n"
+     "#       extension: .py\n#       format_name: percent\n# ---\n\n"),
+    "# ---\n# jupyter:\n#   language_info:\n#     name: R\n# ---\n#\n",
+    "# ---\n# jupyter:\n#   kernelspec: {language: python}\n# ---\n",
+    "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n#   title: 3\n# ---\n",
+    "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P}\n#   authors: [{name: a}]\n# ---\n",
+    "# ---\n# jupyter:\n# ---\n", "#\n", "# ---\n#\n# jupyter:\n# ---\n",
+]
+_MARKERS = [
+    "# %%", "# %%", "# %%", "# %% [markdown]", "# %% [markdown]", "# %% [raw]", '# %% tags=["a"]',
+    '# %% [markdown] tags=["x", "y"]', '# %% tags=["active-py"]', '# %% active="ipynb"', "# %% title",
+    '# %% papermill={"a": 1, "b": "c d"} tags=["p"]', "#%%", "# %%%", "# In[1]:", "# <codecell>", "    # %%",
+    '# %% {"tags": ["j"]}', '# %% k="a=b"', "# %% [md]", "# %% ", "# %% tags=[1]", '# %% language="R"',
+    '# %% tags=["a", "a"]', '# %% tags=["a,b"]', '# %% scrolled=true', '# %% name=""', '# %% x=1 tags=["q"]',
+    '# %% [raw] format="text/plain"', '# %% tags=["a"] tags=["b"]', "# %% x=NaN",
+]
+_LINES = [
+    "x = 1", "", "", "   ", "# comment", "# text", "#", 'y = "s"', "# %time x", "%matplotlib inline", "!ls", "# !ls", "ls",
+    "ls = 1", "# cat file", "df?", "# why?", "# why is it?", 'x = """', '"""', "'''", 's = "\\"""', 'y = "a" # """',
+    "# + ", "# # +", "+x", "```", "~~~", "# ```", "# ~~~~", "# ```python", "# # %%", "\tx", "x = 1  # %% no",
+    "cd = 3", "# - item", "# + item", "    return x", "def f():", "x = 'it''s'", "é ✓", "y = !pwd", "# y = %time",
+    "# In[2]:", "#   indented md", "# %%bash", "echo hi", "r'''", "x = '''a'''", "'\\''", '"""doc"""',
+]
+
+
+def _pick(rng: random.Random, pool: list[str], plain: int) -> str:
+    """Mostly one of the first ``plain`` (harmless) entries, so the fast path gets exercised."""
+    return rng.choice(pool[:plain] if rng.random() < 0.75 else pool)
+
+
+def _random_twin(rng: random.Random) -> str:
+    parts = [_pick(rng, _HEADERS, 3)]
+    for _ in range(rng.randrange(0, 6)):
+        parts.append(_pick(rng, _MARKERS, 8) + "\n")
+        for _ in range(rng.randrange(0, 5)):
+            parts.append(_pick(rng, _LINES, 8) + "\n")
+    text = "".join(parts)
+    if rng.random() < 0.2:
+        text = rng.choice(_LINES) + "\n" + text
+    return text.replace("\n", "\r\n") if rng.random() < 0.1 else text
+
+
+def test_fast_path_never_disagrees_with_jupytext() -> None:
+    rng = random.Random(20240301)
+    fast = 0
+    for _ in range(2500):
+        text = _random_twin(rng)
+        quick = pairing.quick_text_sha256(text, "py:percent")
+        if quick is None:
+            continue
+        fast += 1
+        try:
+            expected = jupytext_sha(text)
+        except Exception:  # jupytext refuses it (e.g. nbformat validation): the fast path must not accept it
+            expected = None
+        assert quick == expected, text
+    assert fast > 500  # the fuzz reaches the fast path often enough to mean something
+
+
+_QUOTE_CHARS = ['"', '"', "'", "'", "\\", "#", "a", " ", '"""', "'''"]
+
+
+def test_string_state_matches_jupytext() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        lines = ["".join(rng.choice(_QUOTE_CHARS) for _ in range(rng.randrange(0, 8))) for _ in range(3)]
+        parser = StringParser("python")
+        for line in lines:
+            parser.read_line(line)
+        assert percent._quoted_after(lines) == bool(parser.is_quoted()), lines
+
+
+# ------------------------------------------------------------- merging
+
+
+def _executed() -> dict[str, Any]:
+    return make([
+        markdown("# Report"),
+        code("x = 1\n", execution_count=1, outputs=[stream("hi\n")]),
+        code("x + 1", execution_count=2, outputs=[result("2", 2)], metadata={"scrolled": True}),
+        code("print('end')", execution_count=3, outputs=[stream("end\n")], tags=["keep-output"]),
+    ])
+
+
+def test_merge_of_an_unchanged_twin_is_the_notebook() -> None:
+    nb = _executed()
+    text_nb = pairing.from_text(pairing.to_text(nb, "py:percent"), "py:percent")
+    assert pairing.merge(text_nb, nb, "py:percent") == nb
+
+
+def test_merge_keeps_outputs_and_ids_of_unchanged_cells() -> None:
+    nb = _executed()
+    text = pairing.to_text(nb, "py:percent").replace("x + 1", "x + 2") + "\n# %%\nnew = 3\n"
+    merged = pairing.merge(pairing.from_text(text, "py:percent"), nb, "py:percent")
+    assert source_sha256(merged) == jupytext_sha(text)
+    cells = merged["cells"]
+    assert [c["id"] for c in cells[:4]] == ["cell-0", "cell-1", "cell-2", "cell-3"]
+    assert cells[1]["source"] == "x = 1\n" and cells[1]["outputs"] == nb["cells"][1]["outputs"]
+    assert cells[2]["source"] == "x + 2" and cells[2]["metadata"] == {"scrolled": True}
+    assert cells[3]["outputs"] == nb["cells"][3]["outputs"]
+    assert cells[4]["source"] == "new = 3" and cells[4]["outputs"] == [] and len(cells[4]["id"]) == 8
+    assert all("lines_to_next_cell" not in c["metadata"] for c in cells)
+    assert "jupytext" not in merged["metadata"]
+
+
+def test_merge_never_invents_ids_in_a_4_4_notebook() -> None:
+    nb = make([code("a = 1", execution_count=1, outputs=[stream("x\n")]), markdown("m")], minor=4)
+    text = "# %% [markdown]\n# first\n\n" + pairing.to_text(nb, "py:percent").split("# ---\n\n", 1)[1]
+    merged = pairing.merge(pairing.from_text(text, "py:percent"), nb, "py:percent")
+    assert merged["nbformat_minor"] == 4
+    assert all("id" not in cell for cell in merged["cells"])
+    assert [c["source"] for c in merged["cells"]] == ["first", "a = 1", "m"]
+    assert merged["cells"][1]["outputs"] == nb["cells"][0]["outputs"]
+
+
+def test_merge_takes_deleted_cells_and_tags_from_the_text() -> None:
+    nb = _executed()
+    text = pairing.to_text(nb, "py:percent").replace("# %% tags=[\"keep-output\"]", "# %% tags=[\"other\"]")
+    text = text.replace("# %%\nx + 1\n", "")
+    merged = pairing.merge(pairing.from_text(text, "py:percent"), copy.deepcopy(nb), "py:percent")
+    assert [c["source"] for c in merged["cells"]] == ["# Report", "x = 1\n", "print('end')"]
+    assert merged["cells"][2]["metadata"]["tags"] == ["other"]
+    assert source_sha256(merged) == jupytext_sha(text)
+
+
+# ------------------------------------------------------------- diffs
+
+
+def test_inputs_diff_and_first_difference() -> None:
+    a = make([markdown("Title"), code("x = 1", tags=["parameters"])])
+    b = make([markdown("Title"), code("x = 2", tags=["parameters"])])
+    diff = pairing.inputs_diff(a, b, "nb.ipynb", "nb.py")
+    assert diff.splitlines()[:2] == ["--- nb.ipynb", "+++ nb.py"]
+    assert "-x = 1" in diff and "+x = 2" in diff and '# %% tags=["parameters"]' in diff
+    assert pairing.inputs_diff(a, copy.deepcopy(a), "a", "b") == ""
+    assert pairing.first_difference(a, b) == "cell 2 differs"
+    assert pairing.first_difference(a, make([markdown("Title")])) == "2 vs 1 cells"
+    tagged = make([markdown("Title"), code("x = 1")])
+    assert pairing.first_difference(a, tagged) == "cell 2: tags differ"
