@@ -1,0 +1,400 @@
+"""``nbgate ci``: check the notebooks a pull request changes, and report for review.
+
+What it does, in order:
+
+1. finds the base: ``--base``, else the pull request's base commit from the
+   event payload (``GITHUB_EVENT_PATH``), else ``origin/$GITHUB_BASE_REF``,
+   else a push event's ``before`` commit; compares from the merge base with
+   HEAD (and the working tree, so it also works before a commit);
+2. lists the changed notebooks (a changed jupytext twin counts for its
+   notebook) and runs every stage of ``nbgate.gate.STAGES`` on them, so
+   stages added later are picked up; the ``registry`` stage runs last,
+   after the smoke tests have written fresh evidence;
+3. runs ``python -m pytest --nbgate <changed notebooks>`` (the smoke tests)
+   and copies the executed notebooks into the report folder;
+4. writes a markdown report (results table, then each notebook's diff) to
+   ``$GITHUB_STEP_SUMMARY``, ``::error``/``::warning`` annotations to stdout
+   (lint's own ``--format github`` lines when lint is installed), outputs
+   to ``$GITHUB_OUTPUT``; ``report.md`` and ``diff.html`` go to the report
+   folder (default ``.nbgate/ci``) for an upload step. Outside GitHub
+   Actions the report is printed instead.
+
+The Action passes its inputs as ``NBGATE_INPUT_*`` variables (see
+``action.yml``); command-line flags win over them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbgate import git, notebook, output
+from nbgate.config import Config
+from nbgate.errors import FAILED, OK, NbgateError, UsageError
+from nbgate.gate import FAIL, PASS, SKIP, StageResult
+
+FAIL_ON = ("error", "warning")
+SUMMARY_LIMIT = 900_000  # GitHub rejects a step summary over 1 MiB
+_MARK = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip"}
+_FILE = re.compile(r"^(?P<file>[^:\n]+?\.(?:ipynb|py|ya?ml|md|R|jl))(?::(?P<where>[^:\s][^:\n]*))?: (?P<message>.*)$",
+                   re.DOTALL)
+
+
+class Outcome(NamedTuple):
+    """One row of the results table, with the time it took."""
+
+    result: StageResult
+    seconds: float
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _flag(text: str, name: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(f"{name} = {text!r} is not true or false")
+
+
+def find_base(repo: Path, base: str | None, env: Mapping[str, str]) -> tuple[str, str]:
+    """The base commit and a label for it, from ``base`` or the GitHub environment."""
+    candidates: list[tuple[str, str]] = []
+    if base:
+        candidates.append((base, base))
+    else:
+        event: dict[str, Any] = {}
+        if env.get("GITHUB_EVENT_PATH"):
+            try:
+                event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                event = {}
+        pull = event.get("pull_request") or {}
+        base_ref = env.get("GITHUB_BASE_REF") or str((pull.get("base") or {}).get("ref") or "")
+        sha = str((pull.get("base") or {}).get("sha") or "")
+        if sha:
+            candidates.append((sha, f"{base_ref or 'base'} ({sha[:7]})"))
+        if base_ref:
+            candidates += [(f"origin/{base_ref}", base_ref), (base_ref, base_ref)]
+        before = str(event.get("before") or "")
+        if before.strip("0"):
+            candidates.append((before, f"{before[:7]} (before the push)"))
+    for ref, label in candidates:
+        try:
+            return git.resolve(repo, ref), label
+        except git.GitError:
+            continue
+    if base:
+        raise UsageError(f"--base {base!r} is not a commit in this clone (fetch it, or check out with fetch-depth: 0)")
+    if candidates:
+        raise UsageError(f"the base ({candidates[0][1]}) is not in this clone; check out with fetch-depth: 0")
+    raise UsageError("no base to compare with: pass --base REF (or run in a pull_request or push workflow)")
+
+
+# ---------------------------------------------------------------- running the checks
+
+
+def _stage(name: str, run: Any, config: Config, paths: Sequence[str]) -> Outcome:
+    started = time.perf_counter()
+    try:
+        result: StageResult = run(config, paths)
+    except NbgateError as exc:
+        result = StageResult(name, FAIL, str(exc))
+    return Outcome(result, time.perf_counter() - started)
+
+
+def _plugin_args() -> list[str] | None:
+    """How to load the nbgate pytest plugin, or None when pytest or the plugin is missing."""
+    if importlib.util.find_spec("pytest") is None or importlib.util.find_spec("nbgate.plugin") is None:
+        return None
+    from importlib.metadata import entry_points
+
+    registered = any(ep.value.startswith("nbgate.plugin") for ep in entry_points(group="pytest11"))
+    return [] if registered else ["-p", "nbgate.plugin"]
+
+
+def smoke(config: Config, notebooks: Sequence[str], pytest_args: Sequence[str], report_dir: Path) -> StageResult:
+    """Smoke-test ``notebooks`` with ``python -m pytest --nbgate`` (a fresh process: kernels, xdist)."""
+    plugin = _plugin_args()
+    if plugin is None:
+        return StageResult("smoke", SKIP, "pytest or the nbgate pytest plugin is not installed")
+    command = [sys.executable, "-m", "pytest", *plugin, "--nbgate", "-p", "no:cacheprovider", "-rfE",
+               f"--junitxml={report_dir / 'smoke.xml'}", *notebooks, *pytest_args]
+    # a wide "terminal" so pytest does not cut the short summary lines the report quotes
+    done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "COLUMNS": "400"})
+    log = done.stdout + done.stderr
+    (report_dir / "smoke.log").write_text(log, encoding="utf-8")
+    last = [line.strip("= ") for line in done.stdout.splitlines() if line.startswith("=")]
+    summary = last[-1] if last else f"pytest exit {done.returncode}"
+    if done.returncode == 5:
+        return StageResult("smoke", SKIP, "no notebook was collected")
+    failures = tuple(line[len("FAILED "):] for line in done.stdout.splitlines() if line.startswith("FAILED "))
+    errors = tuple(line[len("ERROR "):] for line in done.stdout.splitlines() if line.startswith("ERROR "))
+    if done.returncode == 0:
+        return StageResult("smoke", PASS, summary)
+    details = failures + errors or tuple(log.strip().splitlines()[-5:])
+    return StageResult("smoke", FAIL, summary, tuple(_failure(d) for d in details))
+
+
+def _failure(line: str) -> str:
+    """``nb.ipynb::smoke - nb.ipynb, cell 4: Error`` as ``nb.ipynb: cell 4: Error``."""
+    item, sep, message = line.partition(" - ")
+    path = item.split("::", 1)[0]
+    if not sep:
+        return line
+    return f"{path}: {message.removeprefix(path + ', ')}"
+
+
+def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> list[Path]:
+    """Copy the executed copy of each notebook (found through its evidence) into ``folder``."""
+    from nbgate.identity import source_sha256
+
+    copied = []
+    for name in notebooks:
+        try:
+            sha = source_sha256(notebook.read(config.root / name).nb)
+            record = json.loads((config.state_dir / "evidence" / f"{sha}.json").read_text(encoding="utf-8"))
+            executed = Path(str(record["output"]["path"]))
+        except (NbgateError, OSError, ValueError, KeyError, TypeError):
+            continue
+        executed = executed if executed.is_absolute() else config.root / executed
+        if executed.is_file():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(executed, target)
+            copied.append(target)
+    return copied
+
+
+# ---------------------------------------------------------------- GitHub's formats
+
+
+def _escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def annotation(level: str, detail: str, title: str, root: Path) -> str:
+    """A ``::error``/``::warning`` line; ``detail`` of the form ``path: message`` becomes a file annotation."""
+    match = _FILE.match(detail)
+    props = [f"title={_escape(title, prop=True)}"]
+    message = detail
+    if match:
+        name = match["file"]
+        try:
+            name = Path(os.path.abspath(name)).relative_to(root).as_posix()
+        except ValueError:
+            pass
+        props.insert(0, f"file={_escape(name, prop=True)}")
+        message = f"{match['message']} ({match['where']})" if match["where"] else match["message"]
+    return f"::{level} {','.join(props)}::{_escape(message)}"
+
+
+def write_outputs(path: Path, values: Mapping[str, str]) -> None:
+    """Append ``values`` to a ``$GITHUB_OUTPUT`` file (heredoc syntax for multi-line values)."""
+    lines = []
+    for name, value in values.items():
+        if "\n" in value:
+            lines.append(f"{name}<<NBGATE_EOF\n{value}\nNBGATE_EOF")
+        else:
+            lines.append(f"{name}={value}")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- the report
+
+
+def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, notebooks: Sequence[str],
+           *, failed: bool, limit: int = SUMMARY_LIMIT) -> str:
+    """The markdown report: verdict, results table, stage details, then the notebooks' diffs."""
+    from nbgate.diffrender import markdown_file, markdown_table
+
+    verdict = "❌ failed" if failed else "✅ passed"
+    lines = ["## nbgate ci", "", f"{verdict} · compared with `{base_label}` · {len(notebooks)} changed notebook(s)",
+             "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
+    for outcome in outcomes:
+        result = outcome.result
+        summary = result.summary.replace("|", "\\|")
+        lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {summary} | "
+                     f"{outcome.seconds:.1f}s |")
+    lines.append("")
+    for outcome in outcomes:
+        if outcome.result.details:
+            result = outcome.result
+            opening = "<details open>" if result.status == FAIL else "<details>"
+            lines += [f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", ""]
+            lines += [f"- {detail.splitlines()[0] if detail else detail}" for detail in result.details[:200]]
+            if len(result.details) > 200:
+                lines.append(f"- ... and {len(result.details) - 200} more")
+            lines += ["", "</details>", ""]
+    shown = [f for f in files if f.shown]
+    if shown:
+        lines += ["### Notebook changes", "", markdown_table(shown), ""]
+    text = "\n".join(lines) + "\n"
+    omitted = 0
+    for file in shown:
+        section = "\n".join(markdown_file(file, level=4)) + "\n"
+        if len(text) + len(section) > limit:
+            omitted += 1
+            continue
+        text += section
+    if omitted:
+        text += f"\n_{omitted} notebook diff(s) left out to keep this summary small: see diff.html in the report._\n"
+    return text.rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), run_smoke: bool = True,
+       pytest_args: Sequence[str] = (), fail_on: str = "error", report_dir: str | None = None,
+       env: Mapping[str, str] | None = None) -> int:
+    """Check and report on the notebooks changed since the base; exit 1 when a check fails."""
+    from nbgate.commands.diff import Side, changed_entries, changes, file_diffs
+    from nbgate.diff import DELETED, SOURCES
+    from nbgate.diffrender import Sides, to_html
+
+    env = os.environ if env is None else env
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on {fail_on!r}: choose error or warning")
+    repo = git.root(config.root)
+    base_commit, base_label = find_base(repo, base, env)
+    merge = git.merge_base(repo, base_commit, "HEAD")
+    if merge is None:
+        raise UsageError(f"{base_label} and HEAD share no history")
+    old, new = Side(base_label, merge), Side("working tree", None)
+    entries = changed_entries(repo, old, new)
+    found = changes(repo, config, old, new, paths=paths, entries=entries)
+    notebooks = [os.path.relpath(repo / c.path, config.root) for c in found if c.status != DELETED]
+    registry = str(config["registry.path"]).strip("/") + "/"
+    registry_changed = any(os.path.relpath(repo / name, config.root).replace(os.sep, "/").startswith(registry)
+                           for _, name, _ in entries)
+    folder = Path(report_dir) if report_dir else config.state_dir / "ci"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    outcomes = _checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
+                       pytest_args=pytest_args, folder=folder)
+    annotations, warnings = _annotations(config, repo, outcomes, notebooks)
+    failed = any(o.result.status == FAIL for o in outcomes) or (fail_on == "warning" and warnings > 0)
+    files = file_diffs(repo, config, found, old, new, SOURCES)
+    text = report(outcomes, files, base_label, notebooks, failed=failed)
+    (folder / "report.md").write_text(text, encoding="utf-8")
+    (folder / "diff.html").write_text(to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8")
+
+    in_github = env.get("GITHUB_ACTIONS") == "true"
+    if in_github:
+        for line in annotations:
+            output.result(line)
+        output.result(output.table(["stage", "result", "summary"],
+                                   [[o.result.name, o.result.status, o.result.summary] for o in outcomes]))
+    else:
+        output.result(text.rstrip("\n"))
+    if env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+            handle.write(text)
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(Path(env["GITHUB_OUTPUT"]), {
+            "changed": json.dumps([c.path for c in found if c.status != DELETED]),
+            "changed-count": str(len(notebooks)),
+            "failed": "true" if failed else "false",
+            "report": str(folder / "report.md"),
+            "report-dir": str(folder),
+        })
+    output.echo(f"report written to {folder / 'report.md'}")
+    return FAILED if failed else OK
+
+
+def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool, run_smoke: bool,
+            pytest_args: Sequence[str], folder: Path) -> list[Outcome]:
+    """Run the gate's stages on ``notebooks``, the smoke tests, then the registry stage."""
+    from nbgate.gate import STAGES
+
+    outcomes: list[Outcome] = []
+    late = []
+    for stage in STAGES:
+        if stage.name == "smoke":
+            continue  # run below through pytest, with the Action's pytest arguments
+        if stage.name == "registry":
+            late.append(stage)  # after the smoke tests: it verifies against fresh evidence
+        elif notebooks:
+            outcomes.append(_stage(stage.name, stage.run, config, notebooks))
+        else:
+            outcomes.append(Outcome(StageResult(stage.name, SKIP, "no changed notebooks"), 0.0))
+    started = time.perf_counter()
+    if not run_smoke:
+        smoke_result = StageResult("smoke", SKIP, "smoke tests turned off")
+    elif not notebooks:
+        smoke_result = StageResult("smoke", SKIP, "no changed notebooks")
+    else:
+        smoke_result = smoke(config, notebooks, pytest_args, folder)
+        executed = folder / "executed"
+        if executed.is_dir():
+            shutil.rmtree(executed)
+        collect_executed(config, notebooks, executed)
+    outcomes.append(Outcome(smoke_result, time.perf_counter() - started))
+    for stage in late:
+        if notebooks or registry_changed:
+            outcomes.append(_stage(stage.name, stage.run, config, notebooks))
+        else:
+            outcomes.append(Outcome(StageResult(stage.name, SKIP, "no registry or notebook changes"), 0.0))
+    return outcomes
+
+
+def _annotations(config: Config, repo: Path, outcomes: Sequence[Outcome],
+                 notebooks: Sequence[str]) -> tuple[list[str], int]:
+    """The annotation lines and how many warnings they hold."""
+    lines: list[str] = []
+    lint_done = False
+    lint_ran = any(o.result.name == "lint" and o.result.status != SKIP for o in outcomes)
+    if lint_ran and importlib.util.find_spec("nbgate.commands.lint") is not None:
+        from nbgate.commands.lint import collect, render
+
+        reported, _ = collect(config, notebooks, locate=True)
+        text = render(reported, "github", config.root)
+        lines += text.splitlines() if text else []
+        lint_done = True
+    for outcome in outcomes:
+        result = outcome.result
+        if (result.name == "lint" and lint_done) or result.status == SKIP:
+            continue
+        level = "error" if result.status == FAIL else "warning"
+        lines += [annotation(level, detail, f"nbgate {result.name}", repo) for detail in result.details]
+    return lines, sum(1 for line in lines if line.startswith("::warning"))
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``nbgate ci``."""
+    parser = subparsers.add_parser("ci", help="check the notebooks changed since a base ref and write a review report")
+    parser.add_argument("--base", metavar="REF", help="compare with REF (default: the pull request's base)")
+    parser.add_argument("--paths", nargs="+", metavar="PATH", help="only notebooks under these paths")
+    parser.add_argument("--no-smoke", action="store_true", help="do not run the smoke tests")
+    parser.add_argument("--pytest-args", metavar="ARGS", help="extra pytest arguments for the smoke tests, one string: --pytest-args='-n 2'")
+    parser.add_argument("--fail-on", choices=FAIL_ON, help="fail on errors only (default) or on warnings too")
+    parser.add_argument("--report-dir", metavar="DIR", help="where report.md, diff.html and executed notebooks go "
+                                                            "(default: .nbgate/ci)")
+    parser.set_defaults(run=_run)
+
+
+def _run(ns: argparse.Namespace, config: Config) -> int:
+    env = os.environ
+    paths = ns.paths if ns.paths else shlex.split(env.get("NBGATE_INPUT_PATHS", ""))
+    pytest_args = ns.pytest_args if ns.pytest_args is not None else env.get("NBGATE_INPUT_PYTEST_ARGS", "")
+    run_smoke = False if ns.no_smoke else _flag(env.get("NBGATE_INPUT_SMOKE", "true"), "smoke")
+    return ci(config=config, base=ns.base or env.get("NBGATE_INPUT_BASE_REF") or None, paths=paths,
+              run_smoke=run_smoke, pytest_args=shlex.split(pytest_args),
+              fail_on=ns.fail_on or env.get("NBGATE_INPUT_FAIL_ON") or "error", report_dir=ns.report_dir, env=env)
