@@ -15,7 +15,6 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -258,94 +257,6 @@ def read(path: str | os.PathLike[str]) -> Loaded:
     """Read a notebook file; see ``loads``. The file is never modified."""
     p = Path(path)
     raw = _read_bytes(p)
-    return Loaded(p, loads(raw, p), raw, _is_crlf(raw))
-
-
-# ------------------------------------------------ reading without the outputs
-
-#: Stands in for a cell's outputs that ``read_dropping_outputs`` did not parse.
-UNPARSED_OUTPUT: dict[str, Any] = {"output_type": "nbgate-unparsed"}
-_UNPARSED = b'[{"output_type": "nbgate-unparsed"}]'
-_CELLS_OPEN = b'{\n "cells": [\n'
-_OUTPUTS_OPEN = b'\n   "outputs": [\n'
-#: sorted keys: "source" always follows "outputs" (a long needle makes find() skip faster)
-_OUTPUTS_CLOSE = b'\n   ],\n   "source": '
-_CELLS_CLOSE = b'\n ],\n "metadata": '
-_CELL_TYPE = b'\n   "cell_type": '
-_CONFLICT = b"\n<<<<<<< "
-
-
-def _cut_outputs(raw: bytes) -> tuple[bytes, int] | None:
-    """``raw`` with each non-empty cell ``outputs`` list replaced by ``_UNPARSED``.
-
-    Only for a file in nbformat's exact layout (LF, indent 1, sorted keys):
-    there a JSON string never holds a raw newline, so ``\\n`` plus three
-    spaces starts a key of a cell, and the first ``\\n   ],`` followed by
-    ``"source"`` (the next key) after ``"outputs": [`` closes that list.
-    Returns None when the file does not look like that (a cut would reach
-    into the next cell, a merge conflict marker, bytes that are not UTF-8):
-    the caller then parses everything and reports what is wrong.
-    """
-    if not raw.startswith(_CELLS_OPEN) or _CONFLICT in raw:
-        return None
-    cells_end = raw.rfind(_CELLS_CLOSE)  # from the end: only metadata follows the cells
-    if cells_end < 0:
-        return None
-    parts = []
-    count = 0
-    pos = 0
-    while True:
-        start = raw.find(_OUTPUTS_OPEN, pos, cells_end)
-        if start < 0:
-            break
-        body = start + len(_OUTPUTS_OPEN) - 1  # the newline before the first output
-        end = raw.find(_OUTPUTS_CLOSE, body, cells_end)
-        if end < 0 or raw.find(_CELL_TYPE, body, end) >= 0:  # no "source" after the outputs
-            return None
-        region = raw[body:end]
-        if not (region.isascii() or _is_utf8(region)):
-            return None
-        parts.append(raw[pos : start + len(_OUTPUTS_OPEN) - 2])
-        parts.append(_UNPARSED)
-        pos = end + 5  # just after the "]"
-        count += 1
-    if not count:
-        return None
-    parts.append(raw[pos:])
-    return b"".join(parts), count
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def read_dropping_outputs(path: str | os.PathLike[str], keep: Callable[[dict[str, Any]], bool]) -> Loaded:
-    """``read`` for a caller that drops outputs (``strip``), skipping the parse of what it drops.
-
-    In a file in nbformat's layout, the outputs of every code cell for which
-    ``keep(cell)`` is false are not parsed: they become ``[UNPARSED_OUTPUT]``
-    (outputs are most of a notebook's bytes). Any cell that keeps its
-    outputs, and any file not in that layout, is read in full, exactly like
-    ``read``. What is not parsed is not validated beyond its framing, UTF-8
-    and the absence of merge conflict markers: the caller throws it away.
-    """
-    p = Path(path)
-    raw = _read_bytes(p)
-    cut = _cut_outputs(raw)
-    if cut is not None:
-        data, count = cut
-        try:
-            nb = loads(data, p)
-        except NotebookError:
-            nb = None  # report the error with positions in the real file
-        if nb is not None:
-            lazy = [cell for cell in nb["cells"] if cell.get("outputs") == [UNPARSED_OUTPUT]]
-            if len(lazy) == count and not any(keep(cell) for cell in lazy):
-                return Loaded(p, nb, raw, False)
     return Loaded(p, loads(raw, p), raw, _is_crlf(raw))
 
 

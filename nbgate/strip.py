@@ -105,20 +105,27 @@ def strip_notebook(nb: Notebook, options: StripOptions = StripOptions()) -> Stri
     cells = []
     for number, cell in enumerate(nb.get("cells", []), 1):
         new = dict(cell)
-        dropped: list[str] = []
-        new["metadata"] = _filter(cell.get("metadata", {}), cell_tree, "", dropped)
-        dropped_cell_keys.update(dropped)
+        metadata = cell.get("metadata", {})
+        if metadata:
+            dropped: list[str] = []
+            new["metadata"] = _filter(metadata, cell_tree, "", dropped)
+            dropped_cell_keys.update(dropped)
+        else:
+            new["metadata"] = {}
         if cell.get("cell_type") == "code":
-            keep = options.keep_outputs or options.keep_output_tag in tags(cell)
-            if not keep and cell.get("outputs"):
+            tagged = options.keep_output_tag in tags(cell)
+            if not (tagged or options.keep_outputs) and cell.get("outputs"):
                 new["outputs"] = []
                 with_outputs.append(number)
-            if not keep and not options.keep_execution_counts:
-                stale = cell.get("execution_count") is not None or any(
-                    o.get("execution_count") is not None for o in new.get("outputs", ())
-                )
-                if stale:
+            # a keep-output cell keeps its counts too; keep_outputs alone does not (like nbstripout)
+            if not options.keep_execution_counts and not tagged:
+                outputs = new.get("outputs", ())
+                counted = [isinstance(o, dict) and o.get("execution_count") is not None for o in outputs]
+                if cell.get("execution_count") is not None or any(counted):
                     new["execution_count"] = None
+                    if any(counted):
+                        new["outputs"] = [{**o, "execution_count": None} if c else o
+                                          for o, c in zip(outputs, counted)]
                     with_counts.append(number)
         cells.append(new)
 

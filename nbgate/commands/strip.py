@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -10,6 +11,7 @@ from typing import NamedTuple
 from nbgate import notebook, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NotebookError
+from nbgate.parallel import map_shares
 from nbgate.project import find_notebooks
 from nbgate.strip import StripOptions, strip_notebook
 
@@ -24,25 +26,52 @@ class FileStatus(NamedTuple):
     error: str | None = None
 
 
-def check_file(path: Path, options: StripOptions, *, write: bool) -> FileStatus:
-    """Strip one notebook; write it back when ``write`` and it changed."""
+def _stripped(path: Path, options: StripOptions) -> tuple[FileStatus, bytes | None]:
+    """What strip finds in one notebook, and the bytes to write when it is dirty."""
     try:
         loaded = notebook.read(path)
     except NotebookError as exc:
-        return FileStatus(path, (), str(exc))
+        return FileStatus(path, (), str(exc)), None
     result = strip_notebook(loaded.nb, options)
     data = notebook.dumps(result.nb, crlf=loaded.crlf)
     if data == loaded.raw:
-        return FileStatus(path, ())
-    if write:
-        notebook.atomic_write(path, data)
-    return FileStatus(path, result.reasons or (_LAYOUT,))
+        return FileStatus(path, ()), None
+    return FileStatus(path, result.reasons or (_LAYOUT,)), data
+
+
+def _write(status: FileStatus, data: bytes) -> FileStatus:
+    try:
+        notebook.atomic_write(status.path, data)
+    except OSError as exc:  # a read-only file or folder is the user's problem, not a bug
+        return status._replace(error=f"{status.path}: cannot write: {exc.strerror or exc}")
+    return status
+
+
+def check_file(path: Path, options: StripOptions, *, write: bool) -> FileStatus:
+    """Strip one notebook; write it back when ``write`` and it changed."""
+    status, data = _stripped(path, options)
+    return _write(status, data) if write and data is not None else status
+
+
+def _scan_share(paths: Sequence[Path], *, options: StripOptions, write: bool) -> list[FileStatus]:
+    if not write or len(paths) < 2:
+        return [check_file(path, options, write=write) for path in paths]
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    # fsync waits for the disk, not the CPU: let it overlap the next notebooks' parsing
+    pending: list[FileStatus | Future[FileStatus]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for path in paths:
+            status, data = _stripped(path, options)
+            pending.append(status if data is None else pool.submit(_write, status, data))
+    return [item if isinstance(item, FileStatus) else item.result() for item in pending]
 
 
 def scan(config: Config, paths: Sequence[str], *, write: bool) -> list[FileStatus]:
     """Strip (or check) every covered notebook in ``paths``."""
     options = StripOptions.from_config(config.section("strip"))
-    return [check_file(path, options, write=write) for path in find_notebooks(config, paths)]
+    work = functools.partial(_scan_share, options=options, write=write)
+    return map_shares(work, find_notebooks(config, paths))
 
 
 def strip(*, config: Config, paths: Sequence[str] = (), check: bool = False) -> int:
