@@ -69,6 +69,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("lint.max_output_bytes", int, 1_000_000, "NBG104: largest single output, in bytes."),
     Option("lint.secret_names", list, ["token", "secret", "password", "passwd", "api_key", "apikey", "private_key"],
            "NBG305: names whose high-entropy string values count as secrets."),
+    Option("lint.secret_min_entropy", float, 3.5, "NBG305: least Shannon entropy (bits per character) of a secret value."),
     # smoke (pytest plugin)
     Option("smoke.parameters", dict, {}, "Test parameters for every notebook (lowest precedence)."),
     Option("smoke.timeout", float, 600.0, "Whole-notebook timeout in seconds."),
@@ -82,7 +83,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("registry.path", str, "registry", "The schedule registry folder (relative to the root)."),
     Option("run.output", str, ".nbgate/runs/{name}/{date}/{rev}-{run_id}.ipynb", "Default output URI template."),
     Option("run.timezone", str, "UTC", "Default timezone of new schedules."),
+    Option("run.startup_timeout", float, 60.0, "Seconds a production run's kernel may take to become ready."),
     Option("export.image", str, "python:3.11-slim", "Container image of exported Kubernetes CronJobs."),
+    Option("export.command", str, "nbgate", "The nbgate command exported jobs call (e.g. an absolute path)."),
+    Option("export.workdir", str, "", "Folder exported jobs run in ('' = the project root for airflow/cron, "
+           "the image's working directory for k8s)."),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}

@@ -20,7 +20,7 @@ from nbgate import config as config_module
 from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, NbgateError
 
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gate", "strip", "config")
+COMMANDS: tuple[str, ...] = ("gate", "strip", "config", "lint", "sync", "promote", "registry", "run", "runs", "export", "diff", "ci", "init")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,205 @@
+"""``nbgate registry list|show|history|pause|resume|rollback|retire|verify``: the schedule registry.
+
+Each state change writes a new revision file (nothing is edited); ``verify``
+is the ``nbgate-registry`` pre-commit hook and the gate's ``registry`` stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nbgate import output
+from nbgate.config import Config
+from nbgate.errors import FAILED, OK
+
+if TYPE_CHECKING:
+    from nbgate.gate import StageResult
+    from nbgate.registry.store import RevisionFile
+
+FORMATS = ("text", "json", "github")
+
+
+def _where(config: Config, stored: RevisionFile) -> str:
+    from nbgate.registry.verify import relative
+
+    return relative(stored.path, config.root)
+
+
+def list_schedules(*, config: Config) -> int:
+    """One row per schedule: state, latest revision, notebook, cron, timezone."""
+    from nbgate.errors import RegistryError
+    from nbgate.registry import store
+
+    rows = []
+    failed = False
+    for name in store.list_schedules(config):
+        try:
+            schedule = store.load_schedule(config, name)
+        except RegistryError as exc:
+            output.error(str(exc))
+            rows.append([name, output.style("broken", "red"), "", "", "", ""])
+            failed = True
+            continue
+        latest = schedule.latest
+        colour = {"active": "green", "paused": "yellow"}.get(schedule.state, "dim")
+        rows.append([name, output.style(schedule.state, colour), str(latest.rev), latest.notebook,
+                     latest.schedule, latest.timezone])
+    if not rows:
+        output.result(f"no schedules in {store.registry_dir(config)}")
+    else:
+        output.result(output.table(["name", "state", "rev", "notebook", "schedule", "timezone"], rows))
+    return FAILED if failed else OK
+
+
+def show(*, config: Config, name: str, rev: int | None = None) -> int:
+    """Print a revision file (the latest by default) as stored."""
+    from nbgate.registry import store
+
+    schedule = store.load_schedule(config, name)
+    stored = schedule.get(rev) if rev is not None else schedule.files[-1]
+    output.echo(output.style(f"# {_where(config, stored)}  (state after it: {stored.revision.state}; "
+                             f"sha256 {stored.sha256[:12]})", "dim"))
+    output.result(stored.path.read_text(encoding="utf-8").rstrip("\n"))
+    return OK
+
+
+def history(*, config: Config, name: str) -> int:
+    """One row per revision of ``name``, oldest first."""
+    from nbgate.registry import store
+
+    schedule = store.load_schedule(config, name)
+    rows = [[str(r.rev), r.action + (f" (of {r.source_rev})" if r.source_rev else ""), r.state,
+             r.source_sha256[:12], r.schedule, r.promoted_by, r.promoted_at] for r in schedule.revisions]
+    output.result(output.table(["rev", "action", "state", "source", "schedule", "by", "at"], rows))
+    return OK
+
+
+def change(*, config: Config, name: str, action: str, yes: bool = True) -> int:
+    """Pause, resume or retire ``name`` with a new revision (retiring asks first unless ``yes``)."""
+    from nbgate.commands.promote import confirm
+    from nbgate.registry import actions
+
+    actions.check(config, name, action)  # a bad name or state is reported before asking anything
+    if action == "retire" and not confirm(f"retire {name!r} for good (it cannot be resumed)?", yes):
+        output.result("not retired")
+        return OK
+
+    stored = actions.change_state(config, name, action)
+    past = {"pause": "paused", "resume": "resumed", "retire": "retired"}[action]
+    output.result(f"{past} {name!r}: revision {stored.revision.rev} ({_where(config, stored)})")
+    return OK
+
+
+def rollback(*, config: Config, name: str, to: int) -> int:
+    """Make revision ``to`` active again (its evidence must still match its notebook)."""
+    from nbgate.registry import actions
+
+    stored = actions.rollback(config, name, to)
+    revision = stored.revision
+    output.result(f"rolled {name!r} back to revision {to} ({revision.source_sha256[:12]}): "
+                  f"revision {revision.rev} ({_where(config, stored)})")
+    return OK
+
+
+def verify(*, config: Config, base: str | None = None, fmt: str = "text") -> int:
+    """Check the registry; exit 1 on any finding."""
+    import json
+
+    from nbgate.registry import verify as verifier
+
+    report = verifier.verify(config, base)
+    where = verifier.relative(report.registry, config.root)
+    if fmt == "json":
+        output.result(json.dumps(verifier.as_dict(report, config.root), indent=2))
+        return FAILED if report.findings else OK
+    for note in report.notes:
+        output.warn(note)
+    for finding in report.findings:
+        path = verifier.relative(Path(finding.path), config.root) if finding.path else where
+        if fmt == "github":
+            message = finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            output.result(f"::error file={path},title=nbgate registry::{message}")
+        else:
+            output.result(f"{output.style(path, 'bold')}: {finding.message}")
+    if not report.exists:
+        output.echo(f"no registry folder ({where}): nothing to verify")
+        return OK
+    count = len(report.findings)
+    summary = f"{where}: {report.schedules} schedule(s), {report.files} revision file(s)"
+    if count:
+        output.result(f"{summary}: {count} finding(s)")
+        return FAILED
+    output.echo(f"{summary}: ok")
+    return OK
+
+
+def stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """The gate's ``registry`` stage: ``verify`` against HEAD; passes when there is no registry."""
+    from nbgate.gate import FAIL, PASS, StageResult
+    from nbgate.registry import verify as verifier
+
+    report = verifier.verify(config)
+    where = verifier.relative(report.registry, config.root)
+    if not report.exists:
+        return StageResult("registry", PASS, f"no registry folder ({where})")
+    if report.findings:
+        details = tuple(f"{verifier.relative(Path(f.path), config.root) if f.path else where}: {f.message}"
+                        for f in report.findings)
+        return StageResult("registry", FAIL, f"{len(report.findings)} finding(s) in {report.files} revision file(s)",
+                           details)
+    return StageResult("registry", PASS, f"{report.schedules} schedule(s), {report.files} revision file(s) verified")
+
+
+def _rev(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a revision number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: revisions start at 1")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``nbgate registry`` and its subcommands."""
+    parser = subparsers.add_parser("registry", help="list, inspect, pause, resume, roll back, retire and verify "
+                                                    "production schedules")
+    commands = parser.add_subparsers(dest="registry_command", metavar="SUBCOMMAND")
+    commands.required = True
+
+    sub = commands.add_parser("list", help="every schedule with its state and latest revision")
+    sub.set_defaults(run=lambda ns, config: list_schedules(config=config))
+
+    sub = commands.add_parser("show", help="print a revision file")
+    sub.add_argument("name")
+    sub.add_argument("--rev", type=_rev, metavar="N", help="revision number (default: the latest)")
+    sub.set_defaults(run=lambda ns, config: show(config=config, name=ns.name, rev=ns.rev))
+
+    sub = commands.add_parser("history", help="every revision of a schedule")
+    sub.add_argument("name")
+    sub.set_defaults(run=lambda ns, config: history(config=config, name=ns.name))
+
+    for action, text in (("pause", "stop running a schedule (new revision)"),
+                         ("resume", "run a paused schedule again (new revision)"),
+                         ("retire", "end a schedule for good (new revision)")):
+        sub = commands.add_parser(action, help=text)
+        sub.add_argument("name")
+        if action == "retire":
+            sub.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+        sub.set_defaults(run=lambda ns, config, action=action: change(
+            config=config, name=ns.name, action=action, yes=getattr(ns, "yes", True)))
+
+    sub = commands.add_parser("rollback", help="make an earlier revision's notebook and settings active again")
+    sub.add_argument("name")
+    sub.add_argument("--to", type=_rev, required=True, metavar="N", help="the revision to return to")
+    sub.set_defaults(run=lambda ns, config: rollback(config=config, name=ns.name, to=ns.to))
+
+    sub = commands.add_parser("verify", help="check schemas, the hash chain, immutability and drift (exit 1 on "
+                                             "findings)")
+    sub.add_argument("--base", metavar="REF", help="no revision file may have changed since REF's merge base with "
+                                                   "HEAD (default: HEAD)")
+    sub.add_argument("--format", choices=FORMATS, default="text", dest="fmt", help="report format")
+    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt))

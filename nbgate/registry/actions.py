@@ -1,0 +1,107 @@
+"""State changes of a schedule: pause, resume, rollback, retire. Each is a new revision.
+
+A state-change revision repeats the notebook and settings of the revision
+it applies to (``source_rev``), so every file is self-contained and ``nbgate
+run`` never has to walk the history. Refusals are ``GateError`` (exit 4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from nbgate import git
+from nbgate.config import Config
+from nbgate.errors import GateError, NbgateError
+from nbgate.identity import source_sha256
+from nbgate.registry import model, promotion, review, store
+from nbgate.registry.model import Revision
+
+#: The states from which each action may start.
+ALLOWED_FROM = {
+    model.PAUSE: (model.ACTIVE,),
+    model.RESUME: (model.PAUSED,),
+    model.ROLLBACK: (model.ACTIVE, model.PAUSED),
+    model.RETIRE: (model.ACTIVE, model.PAUSED),
+}
+
+
+def _next(config: Config, schedule: store.Schedule, action: str, source: Revision) -> Revision:
+    return dataclasses.replace(
+        source,
+        rev=len(schedule.files) + 1,
+        action=action,
+        promoted_by=promotion.who(_repo(config)),
+        promoted_at=promotion.utc_now(),
+        previous_sha256=schedule.files[-1].sha256,
+        source_rev=source.rev,
+    )
+
+
+def _repo(config: Config) -> Path:
+    try:
+        return git.root(config.root)
+    except NbgateError:
+        return config.root
+
+
+def _check_state(schedule: store.Schedule, action: str) -> None:
+    if schedule.state not in ALLOWED_FROM[action]:
+        raise GateError(f"cannot {action} schedule {schedule.name!r}: it is {schedule.state} "
+                        f"(revision {schedule.latest.rev})")
+
+
+def check(config: Config, name: str, action: str) -> store.Schedule:
+    """The schedule, if ``action`` may apply to it now (``GateError`` if its state forbids it)."""
+    schedule = store.load_schedule(config, name)
+    _check_state(schedule, action)
+    return schedule
+
+
+def change_state(config: Config, name: str, action: str) -> store.RevisionFile:
+    """Pause, resume or retire ``name``: a new revision repeating the latest one."""
+    if action not in (model.PAUSE, model.RESUME, model.RETIRE):
+        raise ValueError(f"not a state change: {action!r}")
+    schedule = store.load_schedule(config, name)
+    _check_state(schedule, action)
+    return store.create_revision(config, _next(config, schedule, action, schedule.latest))
+
+
+def rollback_problems(config: Config, target: Revision) -> list[str]:
+    """Why ``target``'s content may not run again: its evidence no longer matches its notebook."""
+    problems = []
+    if target.state != model.ACTIVE:
+        problems.append(f"revision {target.rev} is a {target.action}, not a revision that was active")
+    recorded = target.evidence
+    if recorded.get("source_sha256") != target.source_sha256 or recorded.get("outcome") != "passed":
+        problems.append(f"revision {target.rev}'s recorded evidence is not a passing run of its content")
+    repo = _repo(config)
+    nb = review.committed_notebook(config, repo, target)
+    if nb is None:
+        problems.append(f"{target.notebook} at commit {target.commit[:12]} is not in this clone's history")
+    elif source_sha256(nb) != target.source_sha256:
+        problems.append(f"{target.notebook} at commit {target.commit[:12]} no longer has source_sha256 "
+                        f"{target.source_sha256[:12]} (history rewritten?)")
+    try:
+        latest = promotion.read_evidence(config, target.source_sha256)
+    except NbgateError as exc:
+        problems.append(f"the evidence ledger for that content is unusable: {exc}")
+    else:
+        if latest is not None and latest.get("outcome") != "passed":
+            problems.append(f"the latest smoke test of that content did not pass (outcome {latest.get('outcome')!r} "
+                            f"at {latest.get('time')}): re-run it before rolling back")
+    return problems
+
+
+def rollback(config: Config, name: str, to: int) -> store.RevisionFile:
+    """Make revision ``to``'s notebook and settings active again, as a new revision."""
+    schedule = store.load_schedule(config, name)
+    _check_state(schedule, model.ROLLBACK)
+    target = schedule.get(to).revision
+    if to == len(schedule.files):
+        raise GateError(f"revision {to} is already the latest revision of {name!r}")
+    problems = rollback_problems(config, target)
+    if problems:
+        lines = [f"refusing to roll {name!r} back to revision {to}:"] + [f"  - {p}" for p in problems]
+        raise GateError("\n".join(lines))
+    return store.create_revision(config, _next(config, schedule, model.ROLLBACK, target))
