@@ -1,0 +1,59 @@
+"""``nbgate export airflow|k8s|cron [--out DIR] [--check]``: render the active schedules.
+
+Without ``--out`` the crontab, or the CronJob manifests as one multi-document
+YAML stream, go to stdout (``| crontab -``, ``| kubectl apply -f -``);
+Airflow needs ``--out`` (one DAG file per schedule). With ``--out`` the
+folder is synchronised: changed files are rewritten, generated files of
+schedules no longer active are removed, other files are left alone.
+``--check`` writes nothing and exits 1 when the folder is out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nbgate import output
+from nbgate.config import Config
+from nbgate.errors import FAILED, OK, UsageError
+
+KINDS = ("airflow", "k8s", "cron")
+
+
+def export(*, config: Config, kind: str, out: str | None = None, check: bool = False) -> int:
+    """Render the active schedules as ``kind``; write them to ``out`` or stdout."""
+    from nbgate.production.adapt import export_jobs
+    from nbgate.registry.exporters import ExportOptions, render, sync
+
+    workdir = str(config["export.workdir"]) or ("" if kind == "k8s" else str(config.root))
+    options = ExportOptions(command=str(config["export.command"]), workdir=workdir,
+                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks")
+    jobs = export_jobs(config)
+    files = render(kind, jobs, options)
+    if out is None:
+        if check:
+            raise UsageError("--check needs --out DIR (the folder to compare)")
+        if kind == "airflow":
+            raise UsageError("airflow exports one DAG file per schedule: give --out DIR")
+        output.result(("---\n" if kind == "k8s" else "").join(files[name] for name in sorted(files)).rstrip("\n"))
+        return OK
+    folder = Path(out)
+    result = sync(folder, files, check=check)
+    verb = ("would write", "would remove") if check else ("wrote", "removed")
+    for name in result.written:
+        output.result(f"{verb[0]} {folder / name}")
+    for name in result.removed:
+        output.result(f"{verb[1]} {folder / name}")
+    output.echo(f"{len(jobs)} active schedule(s); {len(result.written)} file(s) written, "
+                f"{len(result.removed)} removed, {len(result.unchanged)} unchanged"
+                + (" (check: nothing written)" if check else ""))
+    return FAILED if check and (result.written or result.removed) else OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``nbgate export``."""
+    parser = subparsers.add_parser("export", help="render active schedules for Airflow, Kubernetes or cron")
+    parser.add_argument("kind", choices=KINDS, help="output format")
+    parser.add_argument("--out", metavar="DIR", help="write files to DIR (default: stdout for k8s and cron)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if DIR is out of date")
+    parser.set_defaults(run=lambda ns, config: export(config=config, kind=ns.kind, out=ns.out, check=ns.check))

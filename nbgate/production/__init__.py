@@ -1,0 +1,8 @@
+"""Production: run a promoted notebook exactly, keep its output, index every run.
+
+``spec`` is what a run needs from a registry revision, ``content`` finds the
+promoted bytes (git at the recorded commit, or the identical working-tree
+file), ``outputs`` renders output URIs and creates them exclusively,
+``execute`` drives papermill, ``index`` is the SQLite run index and
+``runner`` ties them together for ``nbgate run``.
+"""

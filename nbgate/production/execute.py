@@ -1,0 +1,198 @@
+"""Execute one notebook with papermill and say plainly whether it failed, and where.
+
+papermill's top-level ``execute_notebook`` re-reads its input and, with
+``request_save_on_cell_execute=False``, writes nothing when a cell times
+out or the kernel dies. So this module composes papermill's own steps
+(``load_notebook_node``, ``parameterize_notebook``, the nbclient engine,
+``raise_for_execution_errors``) around one notebook object it keeps, and
+always returns the executed notebook for the caller to write, once.
+
+Timeouts: the per-cell limit and the whole-notebook deadline both reach
+nbclient through its ``timeout_func``: each cell gets the smaller of the
+cell limit and the time left. Pass or fail comes from the execution itself,
+never from papermill's metadata (which says "completed" after a timeout).
+Heavy imports (papermill, nbformat, nbclient) happen inside the functions.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbgate.errors import ExecutionError
+
+#: Cell tag papermill gives the cell holding the injected parameters.
+INJECTED = "injected-parameters"
+
+
+class Execution(NamedTuple):
+    """The outcome of one execution: the notebook to keep and the error summary, if any."""
+
+    ok: bool
+    text: str
+    error: str | None
+
+
+def load(raw: bytes, label: str) -> Any:
+    """The promoted notebook as papermill's ``NotebookNode`` (with papermill metadata)."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+
+    try:
+        node = nbformat.reads(raw.decode("utf-8"), as_version=4)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types for bad input
+        raise ExecutionError(f"{label}: cannot load the notebook: {exc}") from None
+    return load_notebook_node(node)
+
+
+def declared_parameters(nb: Any, kernel: str | None = None) -> list[str] | None:
+    """Names the ``parameters`` cell defines (papermill's translator), None without that cell."""
+    from papermill.translators import papermill_translators
+    from papermill.utils import find_first_tagged_cell_index, nb_kernel_name, nb_language
+
+    index = find_first_tagged_cell_index(nb, "parameters")
+    if index < 0:
+        return None
+    translator = papermill_translators.find_translator(nb_kernel_name(nb, kernel), nb_language(nb))
+    try:
+        return [parameter.name for parameter in translator.inspect(nb.cells[index])]
+    except NotImplementedError:  # languages without introspection: trust the caller
+        return None
+
+
+def prepare(nb: Any, parameters: Mapping[str, Any], *, kernel: str | None, input_label: str, output_uri: str) -> Any:
+    """Inject ``parameters`` after the parameters cell and record papermill's metadata."""
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers
+    from papermill.parameterize import parameterize_notebook
+
+    if parameters:
+        nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel)
+    nb = prepare_notebook_metadata(nb, input_label, output_uri)
+    return remove_error_markers(nb)
+
+
+def dumps(nb: Any) -> str:
+    """The notebook as papermill writes it."""
+    import nbformat
+
+    return str(nbformat.writes(nb))  # type: ignore[no-untyped-call]
+
+
+class _Budget:
+    """nbclient ``timeout_func``: each cell gets min(cell limit, time left overall)."""
+
+    def __init__(self, cell_timeout: float | None, timeout: float | None) -> None:
+        self.cell_timeout = cell_timeout if cell_timeout and cell_timeout > 0 else None
+        self.timeout = timeout if timeout and timeout > 0 else None
+        self.deadline = time.monotonic() + self.timeout if self.timeout else None
+        self.whole = False  # the last cell's limit came from the whole-notebook deadline
+
+    def __call__(self, cell: Any) -> float | None:
+        if self.deadline is None:
+            self.whole = False
+            return self.cell_timeout
+        left = max(self.deadline - time.monotonic(), 0.01)  # nbclient reads 0 as "no timeout"
+        self.whole = self.cell_timeout is None or left < self.cell_timeout
+        return left if self.whole else self.cell_timeout
+
+
+@contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    from papermill.utils import chdir
+
+    with chdir(str(path)):
+        yield
+
+
+def _mark_failed_cell(nb: Any, ename: str, evalue: str) -> None:
+    """Record a timeout or dead kernel on the cell that was running, as an error output."""
+    import nbformat
+
+    started = [cell for cell in nb.cells if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    nb.metadata.setdefault("papermill", {})["exception"] = True
+    if not started:
+        return
+    cell = started[-1]
+    cell.setdefault("outputs", []).append(
+        nbformat.v4.new_output(  # type: ignore[no-untyped-call]
+            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+    )
+    cell.metadata.papermill["exception"] = True
+    cell.metadata.papermill["status"] = "failed"
+
+
+def _first_line(text: str) -> str:
+    from nbgate.output import strip_ansi
+
+    line = strip_ansi(str(text)).strip().splitlines()
+    return (line[0] if line else "")[:300]
+
+
+def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | None, timeout: float | None,
+            startup_timeout: float = 60.0, stream: bool = False) -> Execution:
+    """Run the prepared notebook ``nb`` in ``cwd``; never raises for a notebook failure."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    kernel_name = papermill_engines.nb_kernel_name(engine_name=None, nb=nb, name=kernel)
+    budget = _Budget(cell_timeout, timeout)
+    problem: str | None = None
+    try:
+        with _chdir(cwd):
+            papermill_engines.execute_notebook_with_engine(
+                None, nb, kernel_name=kernel_name, input_path=nb.metadata.papermill.get("input_path"),
+                output_path=None, progress_bar=False, log_output=False, start_timeout=startup_timeout,
+                stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,
+                execution_timeout=budget.cell_timeout, timeout_func=budget,
+            )
+    except (CellTimeoutError, TimeoutError) as exc:
+        # the engine runs the notebook object in place, so `nb` holds every output so far
+        if budget.whole:
+            evalue = f"the notebook exceeded its whole-notebook timeout of {budget.timeout:g} s"
+        else:
+            evalue = f"the cell exceeded its timeout of {budget.cell_timeout:g} s"
+        problem = _mark_and_summarise(nb, "CellTimeoutError", evalue) or f"timeout: {_first_line(str(exc))}"
+    except DeadKernelError as exc:
+        problem = _mark_and_summarise(nb, "DeadKernelError", f"the kernel died: {_first_line(str(exc))}")
+        problem = problem or f"the kernel died: {_first_line(str(exc))}"
+    except Exception as exc:  # noqa: BLE001 - the kernel could not start (unknown kernel, start-up timeout...)
+        nb.metadata.setdefault("papermill", {})["exception"] = True
+        problem = f"kernel {kernel_name!r} could not run the notebook: {type(exc).__name__}: {_first_line(str(exc))}"
+    positions = _positions(nb)  # before papermill inserts its marker cells
+    try:
+        # adds papermill's "An Exception was encountered" markers, also for a cell
+        # marked above after a timeout or a dead kernel
+        raise_for_execution_errors(nb, None)
+    except PapermillExecutionError as exc:
+        if problem is None:
+            position = positions.get(exc.cell_index, exc.cell_index + 1)
+            problem = _summary(exc.exec_count, position, exc.ename, exc.evalue)
+    return Execution(problem is None, dumps(nb), problem)
+
+
+def _positions(nb: Any) -> dict[int, int]:
+    """Cell index -> 1-based position among the promoted notebook's own cells."""
+    own = [i for i, cell in enumerate(nb.cells) if INJECTED not in cell.get("metadata", {}).get("tags", [])]
+    return {index: position for position, index in enumerate(own, start=1)}
+
+
+def _summary(exec_count: int | None, position: int, ename: str, evalue: str) -> str:
+    where = f"cell {position}" + (f" (In [{exec_count}])" if exec_count is not None else "")
+    detail = _first_line(evalue)
+    return f"{where}: {ename}" + (f": {detail}" if detail else "")
+
+
+def _mark_and_summarise(nb: Any, ename: str, evalue: str) -> str | None:
+    _mark_failed_cell(nb, ename, evalue)
+    started = [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return None
+    index = started[-1]
+    position = _positions(nb).get(index, index + 1)
+    return _summary(nb.cells[index].get("execution_count"), position, ename, evalue)

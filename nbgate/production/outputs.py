@@ -1,0 +1,135 @@
+"""Output notebooks: render the URI template and create the output exclusively.
+
+An output notebook is the immutable record of one run, so it is never
+overwritten. Local paths are created with ``O_CREAT | O_EXCL`` (the
+operating system decides the race) and finished with an atomic rename.
+Remote URIs (``s3://``, ``gs://``, ``abs://`` and any other scheme papermill
+has an I/O handler for) are checked for existence first and written through
+``papermill.iorw``. Object stores offer no portable create-if-absent through
+those handlers, so two processes could both pass the check in the instant
+before either writes its placeholder; the run index's unique ``output``
+column closes that race for runs sharing one index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+from nbgate.errors import ConfigError, ExecutionError
+from nbgate.notebook import atomic_write
+from nbgate.production.index import OutputTaken
+
+#: Placeholders an output template may use.
+PLACEHOLDERS = ("name", "date", "rev", "run_id")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def render(template: str, *, name: str, date: str, rev: int, run_id: str) -> str:
+    """Fill ``{name}``, ``{date}``, ``{rev}`` and ``{run_id}`` into ``template``."""
+    values: dict[str, Any] = {"name": name, "date": date, "rev": rev, "run_id": run_id}
+    try:
+        for _, field, _, _ in string.Formatter().parse(template):
+            if field is not None and field.split(".")[0].split("[")[0] not in values:
+                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                raise ConfigError(f"output template {template!r}: unknown placeholder {{{field}}} (known: {known})")
+        rendered = template.format_map(values)
+    except (ValueError, IndexError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"output template {template!r}: {exc}") from None
+    if not rendered.strip():
+        raise ConfigError(f"output template {template!r} renders to nothing")
+    return rendered
+
+
+def scheme(uri: str) -> str | None:
+    """The URI scheme (``s3``, ``gs``...) or None for a local path (``file://`` too)."""
+    match = _SCHEME.match(uri)
+    if not match or match.group(1).lower() == "file":
+        return None
+    return match.group(1).lower()
+
+
+def _local_path(root: Path, uri: str) -> Path:
+    path = Path(uri[len("file://"):] if uri.lower().startswith("file://") else uri)
+    return path if path.is_absolute() else root / path
+
+
+class Output:
+    """One output notebook: reserved once, then written (possibly more than once)."""
+
+    def __init__(self, root: Path, uri: str) -> None:
+        self.scheme = scheme(uri)
+        self.path = None if self.scheme else _local_path(root, uri).resolve()
+        #: What the run index records: an absolute path or the remote URI.
+        self.uri = str(self.path) if self.path is not None else uri
+
+    def reserve(self, text: str) -> None:
+        """Create the output with ``text`` (the prepared notebook); ``OutputTaken`` if it exists."""
+        if self.path is not None:
+            self._reserve_local(self.path, text)
+        else:
+            if remote_exists(self.uri):
+                raise OutputTaken(f"{self.uri}: already exists; outputs are never overwritten (use another --run-id)")
+            self.write(text)
+
+    @staticmethod
+    def _reserve_local(path: Path, text: str) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            raise OutputTaken(f"{path}: already exists; outputs are never overwritten (use another --run-id)") from None
+        except OSError as exc:
+            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror}") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def write(self, text: str) -> None:
+        """Write the notebook text over this run's own (reserved) output."""
+        if self.path is not None:
+            atomic_write(self.path, text.encode("utf-8"))
+            return
+        from papermill.iorw import papermill_io
+
+        try:
+            papermill_io.write(text, self.uri)
+        except Exception as exc:
+            raise ExecutionError(f"{self.uri}: cannot write the output notebook: {exc}") from exc
+
+
+def remote_exists(uri: str) -> bool:
+    """Whether a remote output already exists (papermill's handlers and their clients)."""
+    kind = scheme(uri)
+    if kind in ("s3", "s3n"):
+        return _s3_exists(uri)
+    if kind == "gs":
+        from papermill.iorw import GCSHandler
+
+        return bool(GCSHandler()._get_client().exists(uri))
+    from papermill.iorw import papermill_io
+
+    try:
+        papermill_io.read(uri)
+    except Exception:  # noqa: BLE001 - each handler raises its client's own "not found" error
+        return False
+    return True
+
+
+def _s3_exists(uri: str) -> bool:
+    from botocore.exceptions import ClientError
+    from papermill.s3 import S3
+
+    s3 = S3()
+    key = s3._get_key(uri)
+    try:
+        # the resource, not the client: papermill points only the resource at
+        # BOTO3_ENDPOINT_URL, and writes go through it too
+        s3.s3.Object(key.bucket.name, key.name).load()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise ExecutionError(f"{uri}: cannot check whether the output exists: {exc}") from None
+    return True

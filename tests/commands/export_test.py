@@ -1,0 +1,67 @@
+"""``nbgate export`` over a real registry (written with the registry store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nbgate.main import main
+from testing.production import Project, add_revision, make_project, promote
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    made = make_project(tmp_path / "project")
+    promote(made, "sales", schedule="0 6 * * *", timezone="Europe/Berlin", owners=("alice",))
+    promote(made, "refresh", schedule="*/15 * * * *", execution={"concurrency": 2})
+    promote(made, "old")
+    add_revision(made.config(), "old", action="pause")
+    monkeypatch.chdir(made.root)
+    return made
+
+
+def test_cron_to_stdout_has_only_active_schedules(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "cron"]) == 0
+    text = capsys.readouterr().out
+    assert "nbgate run sales --date today" in text and "nbgate run refresh --date today" in text
+    assert " old " not in text
+    assert f"cd {project.root} && " in text  # the project root when export.workdir is not set
+    assert text.index("# refresh") < text.index("# sales")
+
+
+def test_k8s_to_stdout_is_one_yaml_stream(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "export.image=example.com/nb:2", "export", "k8s"]) == 0
+    documents = list(yaml.safe_load_all(capsys.readouterr().out))
+    assert [d["metadata"]["name"] for d in documents] == ["nbgate-refresh", "nbgate-sales"]
+    assert [d["spec"]["concurrencyPolicy"] for d in documents] == ["Allow", "Forbid"]
+    container = documents[1]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "example.com/nb:2" and "workingDir" not in container
+
+
+def test_airflow_needs_a_folder(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "airflow"]) == 2
+    assert "give --out DIR" in capsys.readouterr().err
+
+
+def test_out_folder_follows_the_registry(project: Project, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    dags = tmp_path / "dags"
+    assert main(["export", "airflow", "--out", str(dags)]) == 0
+    assert sorted(p.name for p in dags.iterdir()) == ["nbgate_refresh.py", "nbgate_sales.py"]
+    assert main(["export", "airflow", "--out", str(dags), "--check"]) == 0
+    capsys.readouterr()
+
+    add_revision(project.config(), "refresh", action="pause")
+    assert main(["export", "airflow", "--out", str(dags), "--check"]) == 1
+    assert f"would remove {dags / 'nbgate_refresh.py'}" in capsys.readouterr().out
+    assert (dags / "nbgate_refresh.py").exists()
+    assert main(["export", "airflow", "--out", str(dags)]) == 0
+    assert sorted(p.name for p in dags.iterdir()) == ["nbgate_sales.py"]
+
+
+def test_broken_registry_fails_the_export(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "registry/sales/0001.yaml").write_text("schema: 1\nname: sales\n")
+    assert main(["export", "cron"]) == 1
+    assert "0001.yaml" in capsys.readouterr().err
