@@ -20,7 +20,10 @@ from nbgate import config as config_module
 from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, NbgateError
 
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gate", "strip", "config", "lint", "sync", "promote", "registry", "run", "runs", "export", "diff", "ci", "init")
+COMMANDS: tuple[str, ...] = (
+    "gate", "strip", "sync", "lint", "diff", "ci", "init",
+    "promote", "registry", "run", "runs", "export", "config",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,8 +33,28 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, one subparser per command."""
+_VALUED = frozenset(("--color", "--config", "--set"))
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, skipping global options and their values."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, one subparser per command.
+
+    With ``only``, just that command's module is imported: every command
+    module costs start-up time, and hooks run ``nbgate`` on every commit.
+    """
     parser = _Parser(prog="nbgate", description="A quality gate for notebooks that run in production.")
     parser.add_argument("--version", action="version", version=f"nbgate {__version__}")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output")
@@ -43,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         importlib.import_module(f"nbgate.commands.{name}").register(subparsers)
     return parser
 
@@ -69,9 +92,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nbgate`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(args))
     try:
-        ns = parser.parse_args(argv)
+        ns = parser.parse_args(args)
     except SystemExit as exc:
         return int(exc.code or OK) if not isinstance(exc.code, str) else USAGE
     try:

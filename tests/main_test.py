@@ -137,3 +137,26 @@ def test_hook_start_up_imports_nothing_heavy(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert json.loads(done.stdout.splitlines()[-1]) == [0, []]
+
+
+def test_only_the_named_command_module_is_imported() -> None:
+    """A hook's start-up must not pay for every other command's imports."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from nbgate.main import main; main(['--color', 'never', 'config', '--format', 'json']);"
+        "loaded = sorted(m for m in sys.modules if m.startswith('nbgate.commands.'));"
+        "print(loaded, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "['nbgate.commands.config']"
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from nbgate.main import COMMANDS, main
+
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for name in COMMANDS:
+        assert f"    {name} " in text
