@@ -46,6 +46,38 @@ def strip_stage(config: Config, paths: Sequence[str]) -> StageResult:
     return StageResult("strip", PASS, f"{len(statuses)} notebook(s) clean")
 
 
+def lint_stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """No covered notebook has an error-level lint finding."""
+    from nbgate.commands.lint import stage
+
+    return stage(config, paths)
+
+
+def sync_stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """Every covered notebook's jupytext twin holds the same inputs."""
+    from nbgate.commands.sync import gate_stage
+
+    return gate_stage(config, paths)
+
+
+def smoke_stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """Every covered notebook smoke-runs green with its test parameters (real kernels)."""
+    from nbgate.smoke.stage import smoke_stage as stage
+
+    return stage(config, paths)
+
+
+def registry_stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """The schedule registry verifies (passes when there is no registry folder)."""
+    from nbgate.commands.registry import stage
+
+    return stage(config, paths)
+
+
 STAGES: list[Stage] = [
     Stage("strip", strip_stage),
+    Stage("lint", lint_stage),
+    Stage("sync", sync_stage),
+    Stage("smoke", smoke_stage),
+    Stage("registry", registry_stage),
 ]

@@ -1,0 +1,127 @@
+"""A papermill engine that runs on a pre-started kernel and records what happened.
+
+Papermill's own engine starts a kernel per notebook, rewrites the output
+file at every cell start and finish (when given an output path), and marks
+the notebook "completed" even after a timeout. This engine is papermill's
+nbclient engine with three changes: the ``PapermillNotebookClient`` gets the
+pool's kernel manager (``km``), so the kernel that booted while the previous
+notebook ran is used; the cell loop records which cell ran and how it ended
+in a ``Tracker``, the source of truth for pass/fail; and per-cell timeouts
+shrink to what is left of the whole-notebook timeout (nbclient's
+``timeout_func``). The kernel is never shut down here: the pool kills it.
+
+Importing this module imports papermill and nbformat (about 1.3 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbclient.exceptions import CellExecutionError
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE_NAME = "nbgate"
+#: nbclient's log ("Kernel died while waiting...") goes here, not to stderr; pytest still captures it
+logger = logging.getLogger("nbgate.smoke")
+logger.addHandler(logging.NullHandler())
+
+
+@dataclass
+class Tracker:
+    """What the execution did, filled in as it runs (read by the runner afterwards)."""
+
+    km: Any
+    cell_timeout: float | None
+    timeout: float | None  # whole notebook, counted from the first cell (kernel start-up has its own)
+    deadline: float | None = None
+    nb: Any = None
+    client: Any = None
+    current: int | None = None
+    cell: Any = None
+    completed: bool = False
+    error: CellExecutionError | None = None
+    limit: str = "cell"
+    started: dict[int, float] = field(default_factory=dict)
+
+    def timeout_for(self, cell: Any) -> float | None:
+        """The timeout of the cell about to run: the per-cell one or what is left overall."""
+        limits: list[tuple[float, str]] = []
+        if self.cell_timeout:
+            limits.append((self.cell_timeout, "cell"))
+        if self.deadline is not None:
+            limits.append((max(self.deadline - time.monotonic(), 0.001), "notebook"))
+        if not limits:
+            return None
+        seconds, self.limit = min(limits)
+        return seconds
+
+
+class _Client(PapermillNotebookClient):  # type: ignore[misc]
+    """Papermill's client with the cell loop instrumented for the tracker."""
+
+    def __init__(self, nb_man: Any, tracker: Tracker, **kw: Any) -> None:
+        super().__init__(nb_man, km=tracker.km, **kw)
+        self.tracker = tracker
+
+    def papermill_execute_cells(self) -> None:
+        """Papermill's loop, recording the running cell and a cell error as they happen."""
+        tracker = self.tracker
+        if tracker.timeout:
+            tracker.deadline = time.monotonic() + tracker.timeout
+        for index, cell in enumerate(self.nb.cells):
+            tracker.current, tracker.cell = index, cell
+            tracker.started[index] = time.monotonic()
+            try:
+                self.nb_man.cell_start(cell, index)
+                self.execute_cell(cell, index)
+            except CellExecutionError as ex:
+                tracker.error = ex
+                self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
+                break
+            finally:
+                self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
+        else:
+            tracker.completed = True
+
+
+class NbgateEngine(NBClientEngine):  # type: ignore[misc]
+    """Papermill's nbclient engine on a pre-started kernel (``nbgate_tracker`` kwarg)."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Execute ``nb_man.nb`` on the tracker's kernel manager."""
+        tracker: Tracker = kwargs.pop("nbgate_tracker")
+        kwargs.pop("input_path", None)
+        tracker.nb = nb_man.nb
+        client = _Client(
+            nb_man,
+            tracker,
+            timeout_func=tracker.timeout_for,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+            shutdown_kernel="immediate",
+            **kwargs,
+        )
+        tracker.client = client
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, NbgateEngine)

@@ -1,0 +1,200 @@
+"""A pool of pre-started, fresh kernels: one per notebook, never reused.
+
+Kernel start-up (about 0.5 s of a kernel process importing IPython) dominates
+small notebooks. The pool is told which kernels the coming notebooks need
+(kernel name and working folder, in run order) and keeps ``size`` of them
+booting ahead, so start-up overlaps the execution of the notebook before.
+Launching is only a ``Popen`` (about 15 ms); the boot itself happens in the
+kernel's own process. A kernel is handed out once and killed after use with
+SIGKILL to its process group; the blocking wait for the dead process runs on
+a reaper thread, off the critical path (a graceful shutdown can stall for
+seconds). Unused kernels are killed on ``close``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any, NamedTuple
+
+
+class KernelSpec(NamedTuple):
+    """What a notebook needs from a kernel: its name and the folder to start it in."""
+
+    name: str
+    cwd: str
+
+
+@dataclass
+class Kernel:
+    """A launched kernel (maybe still booting) and what is needed to kill it."""
+
+    spec: KernelSpec
+    km: Any  # jupyter_client AsyncKernelManager
+    launched_at: float
+    stderr: IO[bytes] | None
+    error: BaseException | None = None
+    process: Any = None
+    released: bool = field(default=False)
+
+    def stderr_tail(self, lines: int = 15) -> str:
+        """The last lines the kernel process wrote to its stderr (start-up errors, crashes)."""
+        if self.stderr is None or self.stderr.closed:
+            return ""
+        try:
+            self.stderr.seek(0)
+            text = self.stderr.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine on the thread's event loop, the same one nbclient uses."""
+    from jupyter_core.utils import ensure_event_loop
+
+    return ensure_event_loop().run_until_complete(coro)
+
+
+class KernelPool:
+    """Fresh kernels started ahead of need; see the module docstring."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = max(0, size)
+        self._plan: deque[KernelSpec] = deque()
+        self._ready: list[Kernel] = []
+        self._reaped: queue.Queue[Any] = queue.Queue()
+        self._reaper: threading.Thread | None = None
+        self._specs: Any = None
+        self._ipc: str | None = None
+        self.launched = 0
+
+    # ------------------------------------------------------------------ planning
+
+    def expect(self, specs: Iterable[KernelSpec]) -> None:
+        """Add the kernels upcoming notebooks need, in run order, and start the first ones."""
+        self._plan.extend(specs)
+        self._top_up()
+
+    def acquire(self, spec: KernelSpec) -> Kernel:
+        """A fresh kernel for ``spec``: a pre-started one if there is one, else launched now.
+
+        The kernel may still be booting; the runner waits for it with the
+        start-up timeout counted from ``launched_at``.
+        """
+        for index, kernel in enumerate(self._ready):
+            if kernel.spec == spec:
+                del self._ready[index]
+                break
+        else:
+            try:
+                self._plan.remove(spec)
+            except ValueError:
+                pass
+            kernel = self._launch(spec)
+        self._top_up()
+        return kernel
+
+    def _top_up(self) -> None:
+        while self._plan and len(self._ready) < self.size:
+            self._ready.append(self._launch(self._plan.popleft()))
+
+    def _launch(self, spec: KernelSpec) -> Kernel:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.launched += 1
+        if self._specs is None:
+            # one manager for all launches: finding the kernelspec folders costs 60 ms each time
+            self._specs = KernelSpecManager()
+        stderr = tempfile.TemporaryFile(prefix="nbgate-kernel-")
+        transport: dict[str, str] = {}
+        if os.name == "posix":
+            # Unix sockets, not TCP: jupyter_client picks a TCP port by binding and releasing it,
+            # and with kernels booting ahead (and xdist workers doing the same) another process
+            # can take the port before the kernel binds it ("Address already in use").
+            if self._ipc is None:
+                self._ipc = tempfile.mkdtemp(prefix="nbgate-")
+            transport = {"transport": "ipc", "ip": os.path.join(self._ipc, f"k{self.launched}")}
+        km = AsyncKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
+        kernel = Kernel(spec, km, time.monotonic(), stderr)
+        try:
+            # nbclient passes the same history flag when it starts kernels: no sqlite file in $HOME
+            _run(km.start_kernel(cwd=spec.cwd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                 extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+        except Exception as exc:  # NoSuchKernel, a bad kernelspec argv, a missing folder...
+            kernel.error = exc
+        else:
+            kernel.process = getattr(km.provisioner, "process", None)
+        return kernel
+
+    # ------------------------------------------------------------------ killing
+
+    @staticmethod
+    def kill(kernel: Kernel) -> None:
+        """SIGKILL the kernel's process group (safe from any thread; no clean-up)."""
+        process = kernel.process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # the kernel started its own session
+            except OSError:
+                try:
+                    process.kill()
+                except OSError:
+                    pass
+
+    def release(self, kernel: Kernel) -> None:
+        """Kill a used kernel now; reap its process on a background thread."""
+        if kernel.released:
+            return
+        kernel.released = True
+        process = kernel.process
+        self.kill(kernel)
+        try:
+            if kernel.error is None:
+                kernel.km.shutting_down = True
+                _run(kernel.km.cleanup_resources())
+        except Exception:  # cleanup is best effort: the process is already dead
+            pass
+        if process is not None:
+            self._reap(process)
+        if kernel.stderr is not None:
+            kernel.stderr.close()
+
+    def _reap(self, process: Any) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap_loop, name="nbgate-kernel-reaper", daemon=True)
+            self._reaper.start()
+        self._reaped.put(process)
+
+    def _reap_loop(self) -> None:
+        while True:
+            process = self._reaped.get()
+            if process is None:
+                return
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def close(self) -> None:
+        """Kill the kernels that were started but never used, and wait for the reaper."""
+        self._plan.clear()
+        while self._ready:
+            self.release(self._ready.pop())
+        if self._reaper is not None:
+            self._reaped.put(None)
+            self._reaper.join(timeout=15)
+            self._reaper = None
+        if self._ipc is not None:
+            shutil.rmtree(self._ipc, ignore_errors=True)
+            self._ipc = None

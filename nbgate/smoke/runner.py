@@ -1,0 +1,177 @@
+"""Execute one notebook with papermill on a pool kernel and say how it ended.
+
+The outcome comes from the execution (the engine's tracker and the
+exceptions nbclient raises), never from papermill's output metadata, which
+says "completed" after a timeout. Papermill gets no output path, so it never
+rewrites the output notebook while running (``request_save_on_cell_execute``
+off); the caller writes the executed notebook once, at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, NamedTuple
+
+from nbgate.identity import PAPERMILL_TAGS
+from nbgate.notebook import Notebook, tags
+from nbgate.smoke.pool import Kernel
+from nbgate.smoke.report import Failure, failing_line
+
+
+class Settings(NamedTuple):
+    """Timeouts in seconds (0 = none)."""
+
+    cell_timeout: float
+    timeout: float
+    startup_timeout: float
+
+
+class Execution(NamedTuple):
+    """How an execution ended: outcome, the executed notebook (if any), why it failed."""
+
+    outcome: str  # passed, failed, timeout, dead-kernel, error
+    nb: Notebook | None
+    failure: Failure | None
+    duration: float
+
+
+def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, settings: Settings) -> Execution:
+    """Run ``nb`` (a plain dict) with ``parameters`` injected on the pool ``kernel``.
+
+    The kernel is left running; the caller releases it to the pool.
+    """
+    import nbformat
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from nbgate.smoke.engine import ENGINE_NAME, Tracker
+
+    started = time.monotonic()
+    if kernel.error is not None:
+        failure = Failure("kernel-start", f"could not start kernel {kernel.spec.name!r}: {kernel.error}",
+                          extra=_stderr(kernel))
+        return Execution("error", None, failure, 0.0)
+
+    tracker = Tracker(
+        km=kernel.km,
+        cell_timeout=settings.cell_timeout or None,
+        timeout=settings.timeout or None,
+    )
+    waited = started - kernel.launched_at
+    startup = settings.startup_timeout or 3600.0
+    node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+    try:
+        papermill.execute_notebook(
+            node,
+            None,
+            parameters=parameters or None,
+            engine_name=ENGINE_NAME,
+            request_save_on_cell_execute=False,
+            kernel_name=kernel.spec.name,
+            progress_bar=False,
+            autosave_cell_every=0,  # no output path: nothing to save, skip the per-message clock checks
+            start_timeout=max(1, math.ceil(startup - waited)),
+            nbgate_tracker=tracker,
+        )
+        error: BaseException | None = None
+    except BaseException as exc:  # judged below from the tracker, whatever papermill raised
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        error = exc
+    finally:
+        client = tracker.client
+        if client is not None and getattr(client, "kc", None) is not None:
+            client.kc.stop_channels()
+    duration = time.monotonic() - started
+    executed = tracker.nb
+
+    if tracker.error is not None:
+        return Execution("failed", executed, _cell_error(executed, tracker), duration)
+    if isinstance(error, CellTimeoutError):
+        if tracker.limit == "notebook":
+            why = f"notebook timed out after {settings.timeout:g} s (whole-notebook timeout, smoke.timeout)"
+        else:
+            why = f"cell timed out after {settings.cell_timeout:g} s (per-cell timeout, smoke.cell_timeout)"
+        return Execution("timeout", executed, _at_cell(executed, tracker, "timeout", why), duration)
+    if isinstance(error, DeadKernelError) or (error is not None and tracker.current is not None
+                                              and not _alive(kernel)):
+        why = "the kernel died while the cell was running"
+        return Execution("dead-kernel", executed, _at_cell(executed, tracker, "dead-kernel", why, _stderr(kernel)),
+                         duration)
+    if error is not None and tracker.current is None:
+        summary = f"kernel {kernel.spec.name!r} did not start: {_one_line(error)}"
+        if "didn't respond" in str(error) or isinstance(error, TimeoutError):
+            summary = f"kernel {kernel.spec.name!r} did not become ready within {startup:g} s (smoke.startup_timeout)"
+        return Execution("error", executed, Failure("kernel-start", summary, extra=_stderr(kernel)), duration)
+    if error is not None:
+        import traceback
+
+        tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        failure = _at_cell(executed, tracker, "error", f"execution failed: {_one_line(error)}")
+        return Execution("error", executed, failure._replace(traceback=tb), duration)
+    if not tracker.completed:  # defensive: papermill returned without running every cell
+        return Execution("error", executed, Failure("error", "execution stopped before the last cell"), duration)
+    return Execution("passed", executed, None, duration)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def cell_number(nb: Notebook, index: int) -> int | None:
+    """1-based number, in the notebook as committed, of cell ``index`` of the executed one."""
+    cells = nb.get("cells", [])
+    if index >= len(cells) or PAPERMILL_TAGS.intersection(tags(cells[index])):
+        return None
+    return sum(1 for cell in cells[: index + 1] if not PAPERMILL_TAGS.intersection(tags(cell)))
+
+
+def _index(nb: Notebook, tracker: Any) -> int | None:
+    """Where the tracked cell is now: papermill inserts error cells above it after a failure."""
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell is tracker.cell:
+            return index
+    return None
+
+
+def _at_cell(nb: Notebook | None, tracker: Any, kind: str, summary: str, extra: str = "") -> Failure:
+    index = None if nb is None else _index(nb, tracker)
+    if nb is None or index is None:
+        return Failure(kind, summary, extra=extra)
+    cell = nb["cells"][index]
+    number = cell_number(nb, index)
+    if number is None:
+        summary += " (in the cell papermill injected with the parameters)"
+    return Failure(kind, summary, number, str(cell.get("source", "")), extra=extra)
+
+
+def _cell_error(nb: Notebook, tracker: Any) -> Failure:
+    cell = tracker.cell
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    exc = tracker.error
+    if errors:
+        ename, evalue = str(errors[-1].get("ename", "")), str(errors[-1].get("evalue", ""))
+        traceback = "\n".join(errors[-1].get("traceback", []))
+    else:
+        ename, evalue, traceback = str(exc.ename), str(exc.evalue), str(exc.traceback)
+    summary = f"{ename}: {evalue}" if evalue else ename
+    failure = _at_cell(nb, tracker, "cell-error", _one_line(summary) if summary else "cell raised an error")
+    line = failing_line(traceback, cell.get("execution_count"))
+    return failure._replace(line=line, traceback=traceback)
+
+
+def _alive(kernel: Kernel) -> bool:
+    process = kernel.process
+    return process is None or process.poll() is None
+
+
+def _stderr(kernel: Kernel) -> str:
+    # ipykernel warns about unencrypted TCP on every start: noise in a crash report
+    tail = "\n".join(line for line in kernel.stderr_tail().splitlines() if "without encryption" not in line)
+    return f"kernel stderr (last lines):\n{tail}" if tail else ""
+
+
+def _one_line(value: object) -> str:
+    text = str(value).strip()
+    first = text.splitlines()[0] if text else type(value).__name__
+    return first if len(first) <= 300 else first[:297] + "..."
