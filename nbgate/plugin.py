@@ -95,12 +95,31 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return i, n
 
 
+def _start_dir(config: pytest.Config) -> Path:
+    """Where to look for ``[tool.nbgate]``: the common folder of the paths pytest was given.
+
+    Not pytest's rootdir: that is the nearest pytest ini file, which for a
+    project inside a larger repository is the repository's, and the
+    evidence ledger must land where ``nbgate promote`` for that project
+    (which walks up from the notebook's project) will look.
+    """
+    import os
+
+    base = config.invocation_params.dir
+    folders = []
+    for arg in config.args:
+        path = (base / str(arg).split("::")[0]).resolve()
+        if path.exists():
+            folders.append(str(path if path.is_dir() else path.parent))
+    return Path(os.path.commonpath(folders)) if folders else base
+
+
 def _load_config(config: pytest.Config, overrides: dict[str, Any] | None = None) -> NbgateConfig:
     from nbgate import config as config_module
     from nbgate.errors import NbgateError
 
     try:
-        return config_module.load(config.rootpath, overrides=overrides)
+        return config_module.load(_start_dir(config), overrides=overrides)
     except NbgateError as exc:
         raise pytest.UsageError(f"nbgate: {exc}") from None
 
