@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -57,58 +58,64 @@ class Loaded(NamedTuple):
 _BIG = 2.0**63
 _SCALARS = (str, int, bool, type(None))
 _SKIP_CELL_KEYS = frozenset(("source", "outputs", "attachments", "id", "cell_type"))
-_SKIP_OUTPUT_KEYS = frozenset(("text", "traceback", "name", "output_type", "ename", "evalue"))
+_SKIP_OUTPUT_KEYS = frozenset(("text", "traceback"))
 
 
-def _big_float(value: Any) -> bool:
+def _has_float(value: Any, test: Callable[[float], bool]) -> bool:
+    """Whether ``test`` holds for any float inside ``value`` (strings are never entered)."""
     kind = type(value)
     if kind is float:
-        return bool(value >= _BIG or value < -_BIG)
+        return test(value)
     if kind is dict:
         value = value.values()
     elif kind is not list:
         return False
-    for item in value:  # a plain loop: this runs over every notebook read, generators cost
-        if type(item) not in _SCALARS and _big_float(item):
+    for item in value:  # a plain loop: this runs over every notebook read and written
+        if type(item) not in _SCALARS and _has_float(item, test):
             return True
     return False
 
 
-def _may_have_lost_ints(nb: Any) -> bool:
-    """Whether orjson may have turned an integer beyond 64 bits into a float.
+def _any_float(nb: Any, test: Callable[[float], bool]) -> bool:
+    """Whether ``test`` holds for a float anywhere a notebook can hold numbers.
 
-    orjson does that silently (``2**70`` comes back as ``1.1805916207174113e+21``);
-    any float that large sends the file to the stdlib parser, which keeps
-    integers exact. Strings (sources, text outputs, images) cannot hold one
-    and are skipped, which keeps this walk cheap.
+    Only metadata, JSON mimetypes and unknown keys can; sources, text
+    outputs, tracebacks and images are strings and are skipped, which keeps
+    the walk cheap. Tolerates malformed notebooks (reading calls it before
+    the structure is checked).
     """
     if not isinstance(nb, dict):
         return False
     for key, value in nb.items():
-        if key != "cells" and _big_float(value):
+        if key != "cells" and _has_float(value, test):
             return True
     cells = nb.get("cells")
     for cell in cells if isinstance(cells, list) else ():
         if not isinstance(cell, dict):
             continue
         for key, value in cell.items():
-            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and _big_float(value):
+            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and _has_float(value, test):
                 return True
         outputs = cell.get("outputs")
         for output in outputs if isinstance(outputs, list) else ():
             if not isinstance(output, dict):
                 continue
             for key, value in output.items():
-                if key in _SKIP_OUTPUT_KEYS:
+                if key in _SKIP_OUTPUT_KEYS or type(value) in _SCALARS:
                     continue
                 if key == "data" and isinstance(value, dict):
                     # text mimetypes are strings or lists of strings; JSON ones hold numbers
                     for mime, item in value.items():
-                        if (type(item) is dict or _is_json_mime(mime)) and _big_float(item):
+                        if (type(item) is dict or _is_json_mime(mime)) and _has_float(item, test):
                             return True
-                elif _big_float(value):
+                elif _has_float(value, test):
                     return True
     return False
+
+
+def _beyond_int64(value: float) -> bool:
+    """orjson silently reads an integer beyond 64 bits (``2**70``) as a float this large."""
+    return value >= _BIG or value < -_BIG
 
 
 def _parse(raw: bytes, path: object) -> Any:
@@ -118,7 +125,7 @@ def _parse(raw: bytes, path: object) -> Any:
     except orjson.JSONDecodeError:
         pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
     else:
-        if not _may_have_lost_ints(value):
+        if not _any_float(value, _beyond_int64):  # else the stdlib keeps such integers exact
             return value
     if not raw.strip():
         raise NotebookError(path, "file is empty, not a notebook")
@@ -305,44 +312,9 @@ def _split(nb: Notebook) -> Notebook:
 _TRANSIENT_NB = frozenset(("orig_nbformat", "orig_nbformat_minor", "signature"))
 
 
-def _floats_agree(obj: Any) -> bool:
-    """True if orjson writes every float in ``obj`` the way ``json.dumps`` does."""
-    kind = type(obj)
-    if kind is float:
-        return orjson.dumps(obj) == repr(obj).encode()
-    if kind is dict:
-        obj = obj.values()
-    elif kind is not list:
-        return True
-    for item in obj:
-        if type(item) not in _SCALARS and not _floats_agree(item):
-            return False
-    return True
-
-
-def _may_hold_floats(nb: Notebook) -> bool:
-    """Check the parts of a notebook where floats can live (metadata and JSON data)."""
-    if not _floats_agree(nb.get("metadata")):
-        return True
-    for key, value in nb.items():
-        if key not in ("cells", "metadata") and not _floats_agree(value):
-            return True
-    for cell in nb.get("cells", []):
-        for key, value in cell.items():
-            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and not _floats_agree(value):
-                return True
-        for output in cell.get("outputs", ()):
-            for key, value in output.items():
-                if key in ("text", "traceback") or type(value) in _SCALARS:
-                    continue
-                if key == "data" and isinstance(value, dict):
-                    for mime, item in value.items():
-                        # split text is a list of strings: only JSON mimetypes hold numbers
-                        if (type(item) is dict or _is_json_mime(mime)) and not _floats_agree(item):
-                            return True
-                elif not _floats_agree(value):
-                    return True
-    return False
+def _written_differently(value: float) -> bool:
+    """orjson writes some floats unlike ``json.dumps`` (``1e-05`` as ``0.00001``)."""
+    return orjson.dumps(value) != repr(value).encode()
 
 
 def _halve_indent(data: bytes) -> bytes:
@@ -357,7 +329,7 @@ def dumps(nb: Notebook, crlf: bool = False) -> bytes:
     """Serialise a notebook exactly as ``nbformat.write`` would (as UTF-8 bytes)."""
     split = _split(nb)
     data: bytes | None = None
-    if not _may_hold_floats(split):
+    if not _any_float(split, _written_differently):
         try:
             data = orjson.dumps(split, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
         except (TypeError, orjson.JSONEncodeError):
