@@ -97,15 +97,10 @@ def parse_value(text: str) -> Any:
 
 
 def parse_params(items: Sequence[str] | None) -> dict[str, Any]:
-    """``--param k=v`` items into a dict (later items win)."""
-    result: dict[str, Any] = {}
-    for item in items or ():
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise UsageError(f"--param {item!r}: expected NAME=VALUE with a Python identifier as NAME")
-        result[name] = parse_value(text)
-    return result
+    """``--param k=v`` items into a dict (later items win); the same NAME=VALUE rules as promote."""
+    from nbgate.registry.params import parse_items
+
+    return {name: parse_value(text) for name, text in parse_items(items).items()}
 
 
 def merge_parameters(production: Mapping[str, Any], overrides: Mapping[str, Any], run_date: str,
