@@ -1,12 +1,13 @@
 """The gate's stages: each checks a project and returns one row of the summary.
 
-A stage is a function ``(config, paths) -> StageResult``. ``STAGES`` lists
-them in the order ``nbgate gate`` runs them; each stage of the pipeline adds
-itself here.
+A stage is a function ``(config, paths) -> StageResult`` in the module of
+the part it checks. ``STAGES`` lists them in the order ``nbgate gate`` runs
+them, by name, so none of those modules is imported until its stage runs.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -27,57 +28,30 @@ class StageResult(NamedTuple):
 
 
 class Stage(NamedTuple):
-    """A named gate stage."""
+    """A named gate stage: ``target`` is ``"module:function"``, imported only when the stage runs."""
 
     name: str
-    run: Callable[[Config, Sequence[str]], StageResult]
+    target: str
 
-
-def strip_stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """Every covered notebook is strip-clean."""
-    from nbgate.commands.strip import scan
-
-    statuses = scan(config, paths, write=False)
-    errors = [s.error for s in statuses if s.error]
-    dirty = [f"{s.path}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
-    if errors or dirty:
-        summary = f"{len(dirty)} of {len(statuses)} need stripping" + (f", {len(errors)} unreadable" if errors else "")
-        return StageResult("strip", FAIL, summary, tuple(e for e in errors if e) + tuple(dirty))
-    return StageResult("strip", PASS, f"{len(statuses)} notebook(s) clean")
-
-
-def lint_stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """No covered notebook has an error-level lint finding."""
-    from nbgate.commands.lint import stage
-
-    return stage(config, paths)
-
-
-def sync_stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """Every covered notebook's jupytext twin holds the same inputs."""
-    from nbgate.commands.sync import gate_stage
-
-    return gate_stage(config, paths)
-
-
-def smoke_stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """Every covered notebook smoke-runs green with its test parameters (real kernels)."""
-    from nbgate.smoke.stage import smoke_stage as stage
-
-    return stage(config, paths)
-
-
-def registry_stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """The schedule registry verifies (passes when there is no registry folder)."""
-    from nbgate.commands.registry import stage
-
-    return stage(config, paths)
+    def run(self, config: Config, paths: Sequence[str]) -> StageResult:
+        """Run the stage's function over ``paths`` (empty: the project's covered notebooks)."""
+        module, _, function = self.target.partition(":")
+        check: Callable[[Config, Sequence[str]], StageResult] = getattr(importlib.import_module(module), function)
+        return check(config, paths)
 
 
 STAGES: list[Stage] = [
-    Stage("strip", strip_stage),
-    Stage("lint", lint_stage),
-    Stage("sync", sync_stage),
-    Stage("smoke", smoke_stage),
-    Stage("registry", registry_stage),
+    Stage("strip", "nbgate.commands.strip:stage"),
+    Stage("lint", "nbgate.commands.lint:stage"),
+    Stage("sync", "nbgate.commands.sync:gate_stage"),
+    Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
+    Stage("registry", "nbgate.commands.registry:stage"),
 ]
+
+
+def stage_named(name: str) -> Stage:
+    """The stage called ``name`` (a ``KeyError`` for an unknown one)."""
+    for stage in STAGES:
+        if stage.name == name:
+            return stage
+    raise KeyError(name)

@@ -81,8 +81,6 @@ def promote(
     if run_tests and any(r.code == promotion.NO_EVIDENCE for r in assessment.reasons):
         _run_smoke_test(config, assessment.path)
         assessment = promotion.assess(config, request)
-    for note in assessment.notes:
-        output.warn(note)
     planned = promotion.plan(config, request, assessment)
     revision = planned.revision
     if planned.unchanged and planned.previous is not None:

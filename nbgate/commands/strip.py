@@ -11,6 +11,8 @@ from typing import NamedTuple
 from nbgate import notebook, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NotebookError
+from nbgate.gate import FAIL as FAIL_STAGE
+from nbgate.gate import PASS, StageResult
 from nbgate.parallel import map_shares
 from nbgate.project import find_notebooks
 from nbgate.strip import StripOptions, strip_notebook
@@ -72,6 +74,17 @@ def scan(config: Config, paths: Sequence[str], *, write: bool) -> list[FileStatu
     options = StripOptions.from_config(config.section("strip"))
     work = functools.partial(_scan_share, options=options, write=write)
     return map_shares(work, find_notebooks(config, paths))
+
+
+def stage(config: Config, paths: Sequence[str]) -> StageResult:
+    """The gate's strip stage: every covered notebook is strip-clean."""
+    statuses = scan(config, paths, write=False)
+    errors = [s.error for s in statuses if s.error]
+    dirty = [f"{s.path}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
+    if errors or dirty:
+        summary = f"{len(dirty)} of {len(statuses)} need stripping" + (f", {len(errors)} unreadable" if errors else "")
+        return StageResult("strip", FAIL_STAGE, summary, tuple(e for e in errors if e) + tuple(dirty))
+    return StageResult("strip", PASS, f"{len(statuses)} notebook(s) clean")
 
 
 def strip(*, config: Config, paths: Sequence[str] = (), check: bool = False) -> int:

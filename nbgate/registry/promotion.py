@@ -57,7 +57,6 @@ class Assessment(NamedTuple):
     relative: str  # the notebook relative to the project root, '/'-separated
     repo: Path
     reasons: tuple[Reason, ...]
-    notes: tuple[str, ...]
     sha: str | None
     commit: str | None
     evidence: dict[str, Any] | None
@@ -144,21 +143,16 @@ def _strip_reasons(config: Config, path: Path) -> list[Reason]:
     return []
 
 
-def _stage_reasons(config: Config, path: Path, module: str, code: str, fix: str) -> tuple[list[Reason], list[str]]:
-    """Run another part's gate stage on one notebook; skip with a note when that part is missing."""
-    import importlib
+def _stage_reasons(config: Config, path: Path, name: str, fix: str) -> list[Reason]:
+    """Run the gate's ``name`` stage on one notebook; its failure is a reason to refuse."""
+    from nbgate.gate import FAIL, stage_named
 
-    try:
-        found = importlib.import_module(f"nbgate.commands.{module}")
-        stage = getattr(found, "gate_stage", None) or found.stage  # the function gate.py's stage calls
-    except (ImportError, AttributeError):
-        return [], [f"{code} check skipped: `nbgate {module}` is not available in this installation"]
-    result = stage(config, [str(path)])
-    if result.status != "fail":
-        return [], []
+    result = stage_named(name).run(config, [str(path)])
+    if result.status != FAIL:
+        return []
     shown = [d for d in result.details if not d.startswith("warning")][:5]
     detail = ("; ".join(shown) or result.summary).replace("\n", " ")
-    return [Reason(code, f"{code} fails: {detail} ({fix})")], []
+    return [Reason(name, f"{name} fails: {detail} ({fix})")]
 
 
 def _evidence_reasons(config: Config, sha: str) -> tuple[list[Reason], dict[str, Any] | None]:
@@ -197,7 +191,6 @@ def assess(config: Config, request: Request) -> Assessment:
         raise UsageError(str(exc)) from None
     path, relative, repo = _location(config, request.notebook)
     reasons: list[Reason] = []
-    notes: list[str] = []
     schedule = store.find_schedule(config, request.name)
     if schedule is not None and schedule.state == model.RETIRED:
         reasons.append(Reason("retired", f"schedule {request.name!r} is retired; promote under a new name"))
@@ -214,10 +207,8 @@ def assess(config: Config, request: Request) -> Assessment:
         if not git_reasons and committed_sha != sha:  # clean in git yet different: a clean/smudge filter
             reasons.append(Reason("head", "its content differs from the committed one (a git filter?)"))
         reasons += _strip_reasons(config, path)
-        for module, code, fix in (("sync", "sync", "run `nbgate sync`"), ("lint", "lint", "fix the lint errors")):
-            found, skipped = _stage_reasons(config, path, module, code, fix)
-            reasons += found
-            notes += skipped
+        reasons += _stage_reasons(config, path, "sync", "run `nbgate sync`")
+        reasons += _stage_reasons(config, path, "lint", "fix the lint errors")
         evidence_reasons, evidence = _evidence_reasons(config, sha)
         reasons += evidence_reasons
     else:
@@ -226,7 +217,7 @@ def assess(config: Config, request: Request) -> Assessment:
     if nb is not None:
         typed, problems = _parameters(request, schedule, nb)
         reasons += [Reason("parameters", text) for text in problems]
-    return Assessment(path, relative, repo, tuple(reasons), tuple(notes), sha, commit, evidence, typed, schedule, nb)
+    return Assessment(path, relative, repo, tuple(reasons), sha, commit, evidence, typed, schedule, nb)
 
 
 def _parameters(request: Request, schedule: store.Schedule | None,
