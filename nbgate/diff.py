@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from nbgate.notebook import Notebook
+from nbgate.notebook import text as notebook_text
 
 ADDED = "added"
 REMOVED = "removed"
@@ -102,7 +103,8 @@ def view(nb: Notebook, options: DiffOptions, *, keep_ids: bool = True) -> Notebo
     for cell in nb.get("cells", ()):
         cell_type = cell.get("cell_type", "code")
         metadata = cell.get("metadata") or {}
-        new: dict[str, Any] = {"cell_type": cell_type, "source": _text(cell.get("source", ""))}
+        source = notebook_text(cell.get("source", ""))
+        new: dict[str, Any] = {"cell_type": cell_type, "source": source}
         if options.metadata:
             new["metadata"] = metadata
         else:  # tags decide what a cell is for (parameters, keep-output...): always shown
@@ -125,10 +127,6 @@ def view(nb: Notebook, options: DiffOptions, *, keep_ids: bool = True) -> Notebo
 def same(a: Notebook, b: Notebook, options: DiffOptions) -> bool:
     """Whether a diff with ``options`` would show nothing (decided without nbdime)."""
     return view(a, options, keep_ids=False) == view(b, options, keep_ids=False)
-
-
-def _text(source: Any) -> str:
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 # ---------------------------------------------------------------- nbdime
@@ -324,7 +322,7 @@ def _cell_changes(cells_a: Sequence[Any], cells_b: Sequence[Any], entries: Seque
 
 def _whole_cell(status: str, cell: Any, old: int | None, new: int | None, options: DiffOptions) -> CellDiff:
     tag = "-" if status == REMOVED else "+"
-    lines = tuple((tag, line) for line in _text(cell.get("source", "")).splitlines())
+    lines = tuple((tag, line) for line in notebook_text(cell.get("source", "")).splitlines())
     details = [] if lines else ["empty cell"]
     outputs = cell.get("outputs") or []
     if options.outputs and outputs:
@@ -343,7 +341,8 @@ def _modified_cell(cell_a: Any, cell_b: Any, i: int, j: int, entries: Sequence[A
     for entry in sorted(entries, key=lambda e: str(e["key"])):
         key = entry["key"]
         if key == "source":
-            old, new = _text(cell_a.get("source", "")), _text(cell_b.get("source", ""))
+            old = notebook_text(cell_a.get("source", ""))
+            new = notebook_text(cell_b.get("source", ""))
             lines = tuple(_source_lines(old, new, entry.get("diff", [])))
         elif key == "outputs" and entry["op"] == "patch":
             outputs = _output_change(cell_a.get("outputs") or [], entry["diff"])

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from nbgate.notebook import Notebook, language, tags
+from nbgate.notebook import text as notebook_text
 
 #: Cells papermill adds to an output notebook; they are not the notebook's content.
 PAPERMILL_TAGS = frozenset(("injected-parameters", "papermill-error-cell-tag"))
@@ -35,7 +36,11 @@ def content_cells(nb: Notebook) -> list[dict[str, Any]]:
 def canonical(nb: Notebook) -> bytes:
     """The canonical encoding ``source_sha256`` hashes (stable across versions)."""
     cells = [
-        [cell.get("cell_type", ""), normalise_source(_text(cell.get("source", ""))), sorted(set(tags(cell)))]
+        [
+            cell.get("cell_type", ""),
+            normalise_source(notebook_text(cell.get("source", ""))),
+            sorted(set(tags(cell))),
+        ]
         for cell in content_cells(nb)
     ]
     return orjson.dumps([_VERSION, language(nb), cells])
@@ -44,9 +49,3 @@ def canonical(nb: Notebook) -> bytes:
 def source_sha256(nb: Notebook) -> str:
     """The notebook's identity as 64 hex digits."""
     return hashlib.sha256(canonical(nb)).hexdigest()
-
-
-def _text(source: Any) -> str:
-    if isinstance(source, list):
-        return "".join(str(line) for line in source)
-    return str(source)

@@ -430,6 +430,13 @@ def tags(cell: dict[str, Any]) -> list[str]:
     return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
+def text(value: Any) -> str:
+    """A source or output text as one string (nbformat stores it as a string or a list of lines)."""
+    if isinstance(value, list):
+        return "".join(str(line) for line in value)
+    return str(value)
+
+
 def language(nb: Notebook) -> str:
     """The notebook's kernel language, ``python`` when it does not say."""
     metadata = nb.get("metadata", {})

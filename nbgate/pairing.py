@@ -21,6 +21,7 @@ import orjson
 from nbgate.errors import ConfigError
 from nbgate.identity import content_cells, normalise_source, source_sha256
 from nbgate.notebook import Notebook, language, tags
+from nbgate.notebook import text as notebook_text
 
 
 class TwinFormat(NamedTuple):
@@ -159,7 +160,7 @@ def inputs_listing(nb: Notebook) -> list[str]:
         cell_tags = sorted(set(tags(cell)))
         if cell_tags:
             marker += " tags=" + orjson.dumps(cell_tags).decode().replace('","', '", "')
-        lines += ["", marker, *normalise_source(_text(cell.get("source", ""))).split("\n")]
+        lines += ["", marker, *normalise_source(notebook_text(cell.get("source", ""))).split("\n")]
     return lines
 
 
@@ -180,10 +181,6 @@ def first_difference(a: Notebook, b: Notebook) -> str:
         if sorted(set(tags(x))) != sorted(set(tags(y))):
             return f"cell {number}: tags differ"
     return f"{len(cells_a)} vs {len(cells_b)} cells"
-
-
-def _text(source: Any) -> str:
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 _QUICK_FORMATS = frozenset(("py:percent",))

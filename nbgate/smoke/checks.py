@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from nbgate.identity import content_cells
 from nbgate.notebook import Notebook, tags
+from nbgate.notebook import text as notebook_text
 
 CHECK_TAG = "nbgate-check-output"
 
@@ -30,10 +31,6 @@ class Mismatch(NamedTuple):
     committed_empty: bool
 
 
-def _text(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
 def render(outputs: Sequence[dict[str, Any]], *, images: bool = False) -> list[str]:
     """Outputs as comparable text blocks, one per output (streams merged by name)."""
     blocks: list[str] = []
@@ -43,18 +40,18 @@ def render(outputs: Sequence[dict[str, Any]], *, images: bool = False) -> list[s
         if kind == "stream":
             name = str(output.get("name", "stdout"))
             if name in streams:
-                blocks[streams[name]] += _text(output.get("text", ""))
+                blocks[streams[name]] += notebook_text(output.get("text", ""))
             else:
                 streams[name] = len(blocks)
-                blocks.append(f"[{name}]\n" + _text(output.get("text", "")))
+                blocks.append(f"[{name}]\n" + notebook_text(output.get("text", "")))
         elif kind in ("execute_result", "display_data"):
             data = output.get("data", {})
             parts = []
             if "text/plain" in data:
-                parts.append("[text/plain]\n" + _text(data["text/plain"]))
+                parts.append("[text/plain]\n" + notebook_text(data["text/plain"]))
             if images:
                 for mime in sorted(m for m in data if m.startswith("image/")):
-                    parts.append(f"[{mime}]\n" + _text(data[mime]).replace("\n", ""))
+                    parts.append(f"[{mime}]\n" + notebook_text(data[mime]).replace("\n", ""))
             if parts:
                 blocks.append("\n".join(parts))
         elif kind == "error":
