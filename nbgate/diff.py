@@ -19,7 +19,6 @@ first compare ``view``s, which needs no nbdime at all.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -133,26 +132,10 @@ def same(a: Notebook, b: Notebook, options: DiffOptions) -> bool:
 
 
 def load_nbdime() -> ModuleType:
-    """Import ``nbdime.diffing.notebooks`` (about 0.1 s instead of 1.5 s; see below).
+    """Import ``nbdime.diffing.notebooks`` (about 0.1 s instead of 1.5 s: ``nbgate.lazyimport``)."""
+    from nbgate import lazyimport
 
-    nbdime imports nbformat, which imports jsonschema, whose format checker
-    imports ``rfc3987_syntax`` when it is installed (it is, with Jupyter);
-    that package builds a lark grammar at import time, 1.3 to 1.7 s, more
-    than the whole diff. nbdime never validates anything, and nbgate
-    validates with fastjsonschema (``nbgate.lint.schema``), so while nbdime
-    is imported that one module is made unimportable. The only effect on
-    the process is that jsonschema's ``FormatChecker`` lacks the ``iri``
-    formats. When jsonschema is already loaded nothing is done.
-    """
-    blocked = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if blocked:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import now raises ImportError
-    try:
-        import nbdime.diffing.notebooks  # noqa: F401  # returned through sys.modules below
-    finally:
-        if blocked and sys.modules.get("rfc3987_syntax", False) is None:
-            del sys.modules["rfc3987_syntax"]
-    return sys.modules["nbdime.diffing.notebooks"]
+    return lazyimport.import_module("nbdime.diffing.notebooks")
 
 
 def nbdime_diff(a: Notebook, b: Notebook, options: DiffOptions, *, anchored: bool = True) -> list[Any]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nbgate import __version__, output
+from nbgate import __version__, lazyimport, output
 from nbgate import config as config_module
 from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, NbgateError
 
@@ -93,6 +93,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nbgate`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    lazyimport.install()  # nbformat's jsonschema would otherwise build an IRI grammar (1 s) on import
     parser = build_parser(_command_in(args))
     try:
         ns = parser.parse_args(args)

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from nbgate import notebook
+from nbgate import lazyimport, notebook
 from nbgate.config import Config
 from nbgate.notebook import language
 from nbgate.smoke.params import resolve
@@ -40,6 +40,7 @@ def open_notebook(
     base: Path,
 ) -> Any:
     """Execute the notebook under testbook and return its client (closed by ``stack``)."""
+    lazyimport.install()
     import nbformat
     from papermill.parameterize import parameterize_notebook
     from testbook import testbook
