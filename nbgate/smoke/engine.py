@@ -15,11 +15,13 @@ Importing this module imports papermill and nbformat (about 1.3 s).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellExecutionError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -60,12 +62,70 @@ class Tracker:
         return seconds
 
 
+async def wait_for_ready(kc: Any, km: Any, timeout: float) -> None:
+    """Wait until the kernel answers ``kernel_info`` on shell and publishes on IOPub.
+
+    jupyter_client's ``wait_for_ready`` does the same and then drains IOPub
+    until it has been silent for 0.2 s: 0.2 s of idling per notebook, most of
+    a small notebook's run once its kernel was started ahead. The drain is not
+    needed here: nbclient reads only the IOPub and shell messages whose parent
+    is the request it sent, so the leftover status messages of the handshake
+    are skipped. The IOPub check stays: a reply proves shell works, a status
+    message proves the IOPub subscription is live, so no output is lost.
+    """
+    from queue import Empty
+
+    from jupyter_core.utils import ensure_async
+
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        reply = None
+        wait_until = min(time.monotonic() + 1.0, deadline)
+        while reply is None:
+            try:
+                msg = await ensure_async(kc.shell_channel.get_msg(timeout=max(wait_until - time.monotonic(), 0)))
+            except Empty:
+                break
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                reply = msg
+        if reply is not None:
+            try:
+                await ensure_async(kc.iopub_channel.get_msg(timeout=0.2))
+            except Empty:  # IOPub not subscribed yet (slow joiner): ask again
+                pass
+            else:
+                kc._handle_kernel_info_reply(reply)
+                return
+        if not await ensure_async(km.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        await asyncio.sleep(0)
+
+
 class _Client(PapermillNotebookClient):  # type: ignore[misc]
     """Papermill's client with the cell loop instrumented for the tracker."""
 
     def __init__(self, nb_man: Any, tracker: Tracker, **kw: Any) -> None:
         super().__init__(nb_man, km=tracker.km, **kw)
         self.tracker = tracker
+
+    async def async_start_new_kernel_client(self) -> Any:
+        """nbclient's client start-up with a handshake that does not idle 0.2 s per kernel."""
+        from jupyter_core.utils import ensure_async
+
+        try:
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            await wait_for_ready(self.kc, self.km, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbclient binds the base one
 
     def papermill_execute_cells(self) -> None:
         """Papermill's loop, recording the running cell and a cell error as they happen."""

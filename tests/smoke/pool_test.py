@@ -71,3 +71,24 @@ def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
     assert result.outcome == "error"
     assert "kernel 'sleepy' did not become ready within 1 s (smoke.startup_timeout)" in result.report
     assert "booting" in result.report  # the kernel's stderr is shown
+
+
+def test_kernel_that_exits_during_start_up_is_reported_at_once(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    spec_dir = tmp_path / "jupyter" / "kernels" / "quitter"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; print('no licence', file=sys.stderr); sys.exit(4)",
+                 "{connection_file}"],
+        "display_name": "quitter", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    session = _session(tmp_path / "proj", startup_timeout=60, kernel="quitter")
+    (tmp_path / "proj" / "q.ipynb").write_text(json.dumps(make([code("1")])))
+    try:
+        result = session.run(session.prepare(tmp_path / "proj" / "q.ipynb"))
+    finally:
+        session.close()
+    assert result.outcome == "error"
+    assert result.duration < 30  # told at once, not after the 60 s start-up timeout
+    assert "kernel 'quitter' did not start: Kernel died before replying to kernel_info" in result.report
+    assert "no licence" in result.report
