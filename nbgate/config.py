@@ -77,6 +77,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("smoke.startup_timeout", float, 60.0, "Seconds a kernel may take to become ready."),
     Option("smoke.kernel", str, "", "Kernel name for every notebook ('' = the notebook's kernelspec)."),
     Option("smoke.pool_size", int, 2, "Kernels started ahead of time (start-ups in flight)."),
+    Option("smoke.kernel_start", str, "fork", "'fork': ipykernel kernels are forked from a template process that "
+           "imported ipykernel once (Linux; else spawned); 'spawn': every kernel starts from scratch."),
     Option("smoke.sanitizers", dict, {}, "Regex -> replacement applied to outputs of nbgate-check-output cells."),
     Option("smoke.check_images", bool, False, "Compare image outputs of nbgate-check-output cells too."),
     # registry, run, export

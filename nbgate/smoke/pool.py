@@ -9,6 +9,10 @@ kernel's own process. A kernel is handed out once and killed after use with
 SIGKILL to its process group; the blocking wait for the dead process runs on
 a reaper thread, off the critical path (a graceful shutdown can stall for
 seconds). Unused kernels are killed on ``close``.
+
+With ``fork`` (``smoke.kernel_start``, Linux only) a launch asks a template
+process that has already imported ipykernel to fork the kernel
+(``nbgate.smoke.forkserver``): about 0.05 s of CPU per kernel instead of 0.45 s.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -68,8 +73,10 @@ def _run(coro: Any) -> Any:
 class KernelPool:
     """Fresh kernels started ahead of need; see the module docstring."""
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 2, kernel_start: str = "fork") -> None:
         self.size = max(0, size)
+        self.fork = kernel_start == "fork" and sys.platform.startswith("linux")
+        self._templates: Any = None
         self._plan: deque[KernelSpec] = deque()
         self._ready: list[Kernel] = []
         self._reaped: queue.Queue[Any] = queue.Queue()
@@ -110,7 +117,8 @@ class KernelPool:
 
     def _launch(self, spec: KernelSpec) -> Kernel:
         from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager
+
+        from nbgate.smoke.forkserver import ForkingKernelManager, Templates
 
         self.launched += 1
         if self._specs is None:
@@ -125,7 +133,11 @@ class KernelPool:
             if self._ipc is None:
                 self._ipc = tempfile.mkdtemp(prefix="nbgate-")
             transport = {"transport": "ipc", "ip": os.path.join(self._ipc, f"k{self.launched}")}
-        km = AsyncKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
+        km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
+        if self.fork:
+            if self._templates is None:
+                self._templates = Templates(self._ipc or tempfile.gettempdir())
+            km.templates = self._templates
         kernel = Kernel(spec, km, time.monotonic(), stderr)
         try:
             # nbclient passes the same history flag when it starts kernels: no sqlite file in $HOME
@@ -186,11 +198,19 @@ class KernelPool:
             except subprocess.TimeoutExpired:
                 pass
 
+    @property
+    def forked(self) -> int:
+        """How many of the kernels launched so far were forked from a template."""
+        return 0 if self._templates is None else int(self._templates.forked)
+
     def close(self) -> None:
-        """Kill the kernels that were started but never used, and wait for the reaper."""
+        """Kill the kernels that were started but never used, end the templates, wait for the reaper."""
         self._plan.clear()
         while self._ready:
             self.release(self._ready.pop())
+        if self._templates is not None:
+            self._templates.close()
+            self._templates = None
         if self._reaper is not None:
             self._reaped.put(None)
             self._reaper.join(timeout=15)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from nbgate import notebook
+from nbgate import lazyimport, notebook
 from nbgate.config import Config
 from nbgate.errors import ConfigError, NbgateError
 from nbgate.identity import source_sha256
@@ -107,6 +107,7 @@ class SmokeSession:
         pool_size: int | None = None,
         color: bool = False,
     ) -> None:
+        lazyimport.install()  # papermill -> nbformat -> jsonschema: 1 s of IRI grammar otherwise
         self.config = config
         self.smoke = config.section("smoke")
         self.cli_parameters = dict(cli_parameters or {})
@@ -116,7 +117,9 @@ class SmokeSession:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         size = self.smoke["pool_size"] if pool_size is None else pool_size
-        self.pool = KernelPool(size)
+        if self.smoke["kernel_start"] not in ("fork", "spawn"):
+            raise ConfigError(f"smoke.kernel_start = {self.smoke['kernel_start']!r}: expected 'fork' or 'spawn'")
+        self.pool = KernelPool(size, self.smoke["kernel_start"])
         # Every kernel operation (launch, execute, kill) runs on one thread with a shallow stack.
         # Run deep inside pytest's hooks, the event loop's hot path sat on a boundary of CPython
         # 3.11's frame-stack chunks under `python -m pytest` and mapped and unmapped a 16 KB chunk

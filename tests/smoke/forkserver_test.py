@@ -1,0 +1,272 @@
+"""Kernels forked from a template process: each one fresh, exact, killable; and every fallback to spawning."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nbgate import config as config_module
+from nbgate.smoke.forkserver import ForkUnavailable, Template, Templates, split_command
+from nbgate.smoke.pool import Kernel, KernelPool, KernelSpec
+from nbgate.smoke.session import SmokeSession
+from testing.notebooks import code, make
+from testing.smoke_project import project
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+
+
+@pytest.fixture
+def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[KernelPool]:
+    """A pool whose template has finished its imports, so the kernels it hands out are forked."""
+    monkeypatch.setenv("NBGATE_TEST_MARK", "fixture")  # a template per environment: set it before warming
+    pool = KernelPool(0, "fork")
+    warm = pool.acquire(KernelSpec("python3", os.getcwd()))  # spawned: the template starts meanwhile
+    assert pool._templates.wait_ready(60)
+    pool.release(warm)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def run(kernel: Kernel, source: str) -> str:
+    """Execute ``source`` on ``kernel``; its stdout (an error's name and value if it raises)."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_info(kernel.km.get_connection_info())
+    client.start_channels()
+    out: list[str] = []
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+
+    try:
+        client.wait_for_ready(timeout=60)
+        client.execute_interactive(source, timeout=60, output_hook=hook)
+    finally:
+        client.stop_channels()
+    return "".join(out)
+
+
+def test_forked_kernel_is_a_new_process_with_the_launch_it_asked_for(pool: KernelPool, tmp_path: Path) -> None:
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+    try:
+        assert pool.forked == 1 and type(kernel.process).__name__ == "ForkedProcess"
+        report = json.loads(run(kernel, (
+            "import json, os, sys\n"
+            "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0), 'cwd': os.getcwd(),\n"
+            "  'mark': os.environ.get('NBGATE_TEST_MARK'), 'test': os.environ.get('PYTEST_CURRENT_TEST'), 'argv0': sys.argv[0], 'path': sys.path,\n"
+            "  'names': sorted(n for n in dir() if not n.startswith('_')), 'main': __name__,\n"
+            "  'parent': os.environ['JPY_PARENT_PID']}))")))
+    finally:
+        pool.release(kernel)
+    assert report["pid"] == kernel.process.pid == report["sid"]  # its own session, like a spawned kernel
+    assert report["ppid"] == int(report["parent"]) != os.getpid()  # the template; the kernel exits if it dies
+    assert report["cwd"] == str(tmp_path)
+    assert report["mark"] == "fixture"
+    assert report["test"] == os.environ["PYTEST_CURRENT_TEST"]  # not part of the template's key, still exact
+    assert report["argv0"].endswith("ipykernel_launcher.py")
+    assert "" in report["path"] or str(tmp_path) in report["path"]  # the notebook's folder is importable
+    # nothing of the template's code leaks into the user namespace
+    assert report["main"] == "__main__"
+    assert not {"become", "serve", "receive", "PRELOAD", "sock"} & set(report["names"])
+
+
+def test_each_forked_kernel_is_fresh(pool: KernelPool, tmp_path: Path) -> None:
+    spec = KernelSpec("python3", str(tmp_path))
+    first, second = pool.acquire(spec), pool.acquire(spec)
+    try:
+        assert pool.forked == 2
+        one = run(first, "import os, random\nleft_behind = 1\nprint(os.getpid(), random.random())")
+        two = run(second, "import os, random\nprint(os.getpid(), random.random())")
+        leak = run(second, "print(left_behind)")
+    finally:
+        pool.release(first)
+        pool.release(second)
+    (pid1, rand1), (pid2, rand2) = one.split(), two.split()
+    assert pid1 != pid2
+    assert rand1 != rand2  # the random module is reseeded in every fork
+    assert leak == "NameError: name 'left_behind' is not defined"
+
+
+def test_another_environment_gets_its_own_template(pool: KernelPool, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the imports saw must be what the kernel would have seen: a changed environment is a new template."""
+    spec = KernelSpec("python3", str(tmp_path))
+    monkeypatch.setenv("NBGATE_TEST_MARK", "changed")
+    spawned = pool.acquire(spec)  # the new template is still importing: spawned, never a stale fork
+    assert pool.forked == 0
+    assert pool._templates.wait_ready(60)
+    forked = pool.acquire(spec)
+    try:
+        assert pool.forked == 1 and len(pool._templates._templates) == 2
+        assert run(spawned, "import os\nprint(os.environ['NBGATE_TEST_MARK'])").strip() == "changed"
+        assert run(forked, "import os\nprint(os.environ['NBGATE_TEST_MARK'])").strip() == "changed"
+    finally:
+        pool.release(spawned)
+        pool.release(forked)
+
+
+def test_forked_kernel_runs_subprocesses_and_its_stderr_is_kept(pool: KernelPool, tmp_path: Path) -> None:
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+    try:
+        # SIGCHLD is back to its default in the kernel, so a child's exit status is real
+        out = run(kernel, "import os, subprocess, sys\n"
+                          "print(subprocess.run([sys.executable, '-c', 'raise SystemExit(3)']).returncode)\n"
+                          "os.write(2, b'written to fd 2 by the kernel\\n')")
+        assert out.strip() == "3"
+        assert "written to fd 2 by the kernel" in kernel.stderr_tail()
+    finally:
+        pool.release(kernel)
+
+
+def test_a_killed_forked_kernel_is_seen_dead_with_its_signal(pool: KernelPool, tmp_path: Path) -> None:
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+    try:
+        assert run(kernel, "print(1)").strip() == "1"
+        assert kernel.process.poll() is None
+        os.kill(kernel.process.pid, signal.SIGKILL)
+        assert kernel.process.wait(timeout=10) == -signal.SIGKILL
+        assert kernel.process.poll() == -signal.SIGKILL
+    finally:
+        pool.release(kernel)
+
+
+def test_closing_the_pool_ends_the_template_and_its_kernels(tmp_path: Path) -> None:
+    pool = KernelPool(0, "fork")
+    pool.release(pool.acquire(KernelSpec("python3", str(tmp_path))))
+    assert pool._templates.wait_ready(60)
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+    template = next(iter(pool._templates._templates.values()))
+    assert isinstance(template, Template) and pool.forked == 1
+    pool.close()
+    assert template.process.poll() is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(kernel.process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the forked kernel outlived its template")
+
+
+def test_spawn_setting_never_forks(tmp_path: Path) -> None:
+    pool = KernelPool(0, "spawn")
+    try:
+        kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+        assert run(kernel, "print(2)").strip() == "2"
+        pool.release(kernel)
+        assert pool.forked == 0 and pool._templates is None
+    finally:
+        pool.close()
+
+
+def test_a_template_that_cannot_import_ipykernel_says_why() -> None:
+    template = Template([sys.executable, "-S", "-I"], {"PATH": os.environ.get("PATH", "")}, os.getcwd())
+    try:
+        assert not template.wait_ready(60)
+        assert "ModuleNotFoundError" in str(template.state)
+        with pytest.raises(ForkUnavailable):
+            template.fork("ipykernel_launcher", [], os.getcwd(), {}, 1, 2)
+    finally:
+        template.close()
+
+
+def test_a_kernel_started_while_the_template_imports_is_spawned(tmp_path: Path) -> None:
+    templates = Templates(str(tmp_path))
+    cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "c.json")]
+    try:
+        with pytest.raises(ForkUnavailable, match="still starting"):
+            templates.launch(cmd, {"env": dict(os.environ), "cwd": str(tmp_path)})
+        assert templates.wait_ready(60)
+    finally:
+        templates.close()
+
+
+@pytest.mark.parametrize(("cmd", "expected"), [
+    (["/py", "-m", "ipykernel_launcher", "-f", "c.json"], (["/py"], "ipykernel_launcher", ["-f", "c.json"])),
+    (["/py", "-Xfrozen_modules=off", "-m", "ipykernel", "-f", "c"], (["/py", "-Xfrozen_modules=off"], "ipykernel",
+                                                                     ["-f", "c"])),
+])
+def test_split_command_accepts_ipykernel_launches(cmd: list[str], expected: tuple[Any, ...]) -> None:
+    assert split_command(cmd) == expected
+
+
+@pytest.mark.parametrize("cmd", [
+    ["/py", "-m", "other_kernel", "-f", "c.json"],  # another kernel module
+    ["/py", "-c", "code", "-m", "ipykernel_launcher"],  # -c code before it
+    ["/py", "script.py", "-m", "ipykernel_launcher"],  # a script
+    ["/usr/bin/env", "python", "-m", "ipykernel_launcher"],  # a wrapper
+    ["R", "--slave", "-e", "IRkernel::main()"],
+])
+def test_split_command_refuses_everything_else(cmd: list[str]) -> None:
+    with pytest.raises(ForkUnavailable):
+        split_command(cmd)
+
+
+def test_a_kernelspec_that_is_not_ipykernel_is_spawned_and_runs(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrapper kernelspec (here ``python -c 'runpy ...'``) cannot be forked: the notebook still runs."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / "wrapped"
+    spec_dir.mkdir(parents=True)
+    launcher = "import runpy, sys; sys.argv[0] = 'wrapped'; runpy.run_module('ipykernel_launcher', run_name='__main__')"
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", launcher, "-f", "{connection_file}"],
+        "display_name": "wrapped", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    project(tmp_path, {}, smoke={"kernel": "wrapped"})
+    (tmp_path / "w.ipynb").write_text(json.dumps(make([code("import sys\nprint(sys.argv[0])")])))
+    session = SmokeSession(config_module.load(tmp_path, env={}))
+    try:
+        result = session.run(session.prepare(tmp_path / "w.ipynb"))
+        forked = session.pool.forked
+    finally:
+        session.close()
+    assert result.outcome == "passed", result.report
+    assert forked == 0
+
+
+def test_kernel_start_must_be_fork_or_spawn(tmp_path: Path) -> None:
+    project(tmp_path, {}, smoke={"kernel_start": "vfork"})
+    with pytest.raises(Exception, match="smoke.kernel_start = 'vfork': expected 'fork' or 'spawn'"):
+        SmokeSession(config_module.load(tmp_path, env={}))
+
+
+def test_every_outcome_is_judged_the_same_on_forked_kernels(tmp_path: Path) -> None:
+    """Pass, cell error, a kernel killed mid-cell and a cell timeout, each on a forked kernel."""
+    notebooks = {
+        "ok.ipynb": make([code("print('fine')")]),
+        "err.ipynb": make([code("1 / 0")]),
+        "dies.ipynb": make([code("print('before')"), code("import os\nos.kill(os.getpid(), 9)")]),
+        "slow.ipynb": make([code("import time\ntime.sleep(60)")]),
+    }
+    project(tmp_path, notebooks, smoke={"cell_timeout": 2})
+    session = SmokeSession(config_module.load(tmp_path, env={}))
+    try:
+        warm = session._call(session.pool.acquire, KernelSpec("python3", str(tmp_path)))
+        session._call(session.pool.release, warm)
+        assert session.pool._templates.wait_ready(60)
+        results = {name: session.run(session.prepare(tmp_path / name)) for name in notebooks}
+        forked = session.pool.forked
+    finally:
+        session.close()
+    assert forked == len(notebooks)
+    assert {name: r.outcome for name, r in results.items()} == {
+        "ok.ipynb": "passed", "err.ipynb": "failed", "dies.ipynb": "dead-kernel", "slow.ipynb": "timeout"}
+    assert "ZeroDivisionError" in results["err.ipynb"].report
+    assert "cell 2: the kernel died while the cell was running" in results["dies.ipynb"].report
+    assert "cell timed out after 2 s" in results["slow.ipynb"].report
