@@ -5,7 +5,10 @@ Two corpora, generated under ``benchmarks/.work/smoke/``:
 * ``small``: 20 notebooks, each a ``parameters`` cell and 10 trivial cells;
 * ``long``: 5 notebooks of 200 trivial cells.
 
-Every notebook runs in its own fresh kernel with every tool. Each command is
+Every notebook runs in its own fresh kernel with every tool. nbgate runs
+twice: with its default kernels forked from a template process
+(``smoke.kernel_start = "fork"``) and with every kernel spawned from
+scratch, as nbmake and nbval start theirs. Each command is
 a whole ``python -m pytest`` process, run alternately with the others, and
 the table shows median wall seconds (of ``--runs``, at least 3) and the ratio
 to sequential nbmake. Each tool runs as if it were the only notebook plugin
@@ -39,6 +42,7 @@ include = ["*.ipynb"]
 [tool.nbgate.smoke]
 parameters = { scale = 2 }
 """
+SPAWN = {"NBGATE_SMOKE_KERNEL_START": "spawn"}  # every kernel started from scratch, as nbmake does
 PLUGINS = {"nbgate": "nbgate", "nbmake": "nbmake", "nbval": "nbval"}
 COMMON = ["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:randomly"]
 
@@ -62,7 +66,7 @@ def generate(folder: Path, count: int, cells: int) -> None:
         (folder / f"nb_{i:02d}.ipynb").write_bytes(notebook.dumps(nb))
 
 
-def pytest_case(label: str, plugin: str, flag: str, *extra: str) -> Case:
+def pytest_case(label: str, plugin: str, flag: str, *extra: str, env: dict[str, str] | None = None) -> Case:
     """``python -m pytest <flag>`` with the other notebook plugins disabled."""
     disabled: list[str] = []
     for other in PLUGINS.values():
@@ -71,7 +75,7 @@ def pytest_case(label: str, plugin: str, flag: str, *extra: str) -> Case:
     # a peer tool's own flakiness under load (nbmake -n 2 sometimes fails a kernel clean-up) must not
     # abort the comparison; nbgate itself must pass every run
     ok = (0,) if plugin == "nbgate" else (0, 1)
-    return Case(label, [sys.executable, "-m", "pytest", flag, *COMMON, *disabled, *extra], ok_codes=ok)
+    return Case(label, [sys.executable, "-m", "pytest", flag, *COMMON, *disabled, *extra], ok_codes=ok, env=env)
 
 
 def main() -> int:
@@ -85,6 +89,7 @@ def main() -> int:
     cases = [
         pytest_case("pytest --nbgate", "nbgate", "--nbgate"),
         pytest_case("pytest --nbgate -n 2", "nbgate", "--nbgate", "-n", "2"),
+        pytest_case("pytest --nbgate, spawned kernels", "nbgate", "--nbgate", env=SPAWN),
         pytest_case("pytest --nbmake", "nbmake", "--nbmake"),
         pytest_case("pytest --nbmake -n 2", "nbmake", "--nbmake", "-n", "2"),
         pytest_case("pytest --nbval-lax", "nbval", "--nbval-lax"),
