@@ -150,6 +150,7 @@ class _Nbgate:
         self.controller = (not self.worker and config.pluginmanager.hasplugin("xdist")
                            and config.getoption("dist", "no") != "no")
         self._session: SmokeSession | None = None
+        self.kernels = (0, 0)  # launched, forked from a template (known once the session closes)
         self._expected: set[str] = set()
         self._explicit = {Path(str(arg).split("::")[0]).resolve() for arg in config.args}
 
@@ -171,6 +172,7 @@ class _Nbgate:
     def close(self) -> None:
         """Kill unused kernels."""
         if self._session is not None:
+            self.kernels = (self._session.pool.launched, self._session.pool.forked)
             self._session.close()
             self._session = None
 
@@ -183,7 +185,7 @@ class _Nbgate:
         params = {k: v for k, v in {**smoke["parameters"], **self.cli_parameters}.items()}
         line = (f"nbgate: config {cfg.pyproject or '(none)'}, kernel {smoke['kernel'] or 'from each notebook'}, "
                 f"timeout {smoke['timeout']:g}s, cell timeout {smoke['cell_timeout']:g}s, "
-                f"pool {smoke['pool_size']}")
+                f"pool {smoke['pool_size']}, kernel start {smoke['kernel_start']}")
         lines = [line, f"nbgate: parameters {params!r}"]
         if self.shard:
             lines.append(f"nbgate: shard {self.shard[0]}/{self.shard[1]}")
@@ -229,6 +231,13 @@ class _Nbgate:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Kill unused kernels before pytest reports."""
         self.close()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """How the kernels were started (an xdist worker's own count is not shown)."""
+        launched, forked = self.kernels
+        if launched and self.config.get_verbosity() >= 0:
+            terminalreporter.write_line(f"nbgate: {launched} fresh kernel(s), {forked} of them forked from a "
+                                        "template process (smoke.kernel_start)")
 
     # ------------------------------------------------------------------ helpers
 

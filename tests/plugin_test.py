@@ -40,7 +40,9 @@ def test_pass_writes_evidence_with_merged_parameters(pytester: pytest.Pytester) 
     project(pytester.path, {"nbs/one.ipynb": nb}, smoke={"parameters": {"a": 1, "b": 1, "c": 1, "other": 5}})
     result = pytester.runpytest("--nbgate", "--nbgate-param", "c='x y'", "-v")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*nbgate: config*", "*nbs/one.ipynb::smoke PASSED*"])
+    result.stdout.fnmatch_lines(["*nbgate: config*, kernel start fork", "*nbs/one.ipynb::smoke PASSED*",
+                                 # one notebook is not worth a template process: its kernel is spawned
+                                 "nbgate: 1 fresh kernel(s), 0 of them forked from a template process*"])
 
     [record] = evidence(pytester.path)
     assert record["path"] == "nbs/one.ipynb"

@@ -108,11 +108,10 @@ class Template:
 
     def __init__(self, prefix: list[str], env: dict[str, str], cwd: str) -> None:
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        source = (Path(__file__).with_name("zygote.py")).read_text(encoding="utf-8")
         self._stderr: IO[bytes] = open(os.devnull, "wb")  # noqa: SIM115  # its own output is not needed
         try:
             self.process = subprocess.Popen(
-                [*prefix, "-c", source, str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env, cwd=cwd,
+                [*prefix, str(Path(__file__).with_name("zygote.py")), str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env, cwd=cwd,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True,
             )
         except OSError as exc:

@@ -13,6 +13,9 @@ seconds). Unused kernels are killed on ``close``.
 With ``fork`` (``smoke.kernel_start``, Linux only) a launch asks a template
 process that has already imported ipykernel to fork the kernel
 (``nbgate.smoke.forkserver``): about 0.05 s of CPU per kernel instead of 0.45 s.
+The template costs about 0.5 s of CPU itself and the kernels launched while
+it imports are spawned, so it is started only once a run has launched or
+planned ``FORK_AFTER`` kernels; a run of one to three notebooks spawns them all.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
+
+#: kernels launched or planned before a template process is worth starting (see the module docstring)
+FORK_AFTER = 4
 
 
 class KernelSpec(NamedTuple):
@@ -73,9 +79,10 @@ def _run(coro: Any) -> Any:
 class KernelPool:
     """Fresh kernels started ahead of need; see the module docstring."""
 
-    def __init__(self, size: int = 2, kernel_start: str = "fork") -> None:
+    def __init__(self, size: int = 2, kernel_start: str = "fork", fork_after: int = FORK_AFTER) -> None:
         self.size = max(0, size)
         self.fork = kernel_start == "fork" and sys.platform.startswith("linux")
+        self.fork_after = fork_after
         self._templates: Any = None
         self._plan: deque[KernelSpec] = deque()
         self._ready: list[Kernel] = []
@@ -134,7 +141,7 @@ class KernelPool:
                 self._ipc = tempfile.mkdtemp(prefix="nbgate-")
             transport = {"transport": "ipc", "ip": os.path.join(self._ipc, f"k{self.launched}")}
         km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
-        if self.fork:
+        if self.fork and (self._templates is not None or self.launched + len(self._plan) >= self.fork_after):
             if self._templates is None:
                 self._templates = Templates(self._ipc or tempfile.gettempdir())
             km.templates = self._templates

@@ -1,8 +1,9 @@
 """The kernel template process: imports ipykernel once, forks a fresh kernel per request.
 
-This file is not imported by nbgate. ``nbgate.smoke.forkserver`` runs its
-source with the kernel's own interpreter and options (``python -X... -c
-SOURCE FD``), so it may only use the standard library, and it must not start
+This file is not imported by nbgate. ``nbgate.smoke.forkserver`` runs it
+with the kernel's own interpreter and options (``python -X... zygote.py
+FD``), which may be another environment's, so it may only use the standard
+library, and it must not start
 a thread before forking (it checks). ``FD`` is one end of a ``SOCK_SEQPACKET``
 socket pair; every message is one JSON object:
 
@@ -26,13 +27,17 @@ template SIGKILLs the kernels it started and exits.
 
 from __future__ import annotations
 
+import os
+import sys
+
+if __name__ == "__main__" and sys.path and sys.path[0] in ("", os.path.dirname(os.path.abspath(__file__))):
+    del sys.path[0]  # like ipykernel_launcher: nothing beside this file may shadow a module
+
 import array
 import json
-import os
 import select
 import signal
 import socket
-import sys
 
 #: what a kernel imports on its way to ready (debugpy is left out: it keeps process state from import)
 PRELOAD = (
@@ -165,6 +170,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.path and sys.path[0] == "":
-        del sys.path[0]  # like ipykernel_launcher: the working folder must not shadow modules
     main()

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ke
 def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[KernelPool]:
     """A pool whose template has finished its imports, so the kernels it hands out are forked."""
     monkeypatch.setenv("NBGATE_TEST_MARK", "fixture")  # a template per environment: set it before warming
-    pool = KernelPool(0, "fork")
+    pool = KernelPool(0, "fork", fork_after=0)
     warm = pool.acquire(KernelSpec("python3", os.getcwd()))  # spawned: the template starts meanwhile
     assert pool._templates.wait_ready(60)
     pool.release(warm)
@@ -145,7 +145,7 @@ def test_a_killed_forked_kernel_is_seen_dead_with_its_signal(pool: KernelPool, t
 
 
 def test_closing_the_pool_ends_the_template_and_its_kernels(tmp_path: Path) -> None:
-    pool = KernelPool(0, "fork")
+    pool = KernelPool(0, "fork", fork_after=0)
     pool.release(pool.acquire(KernelSpec("python3", str(tmp_path))))
     assert pool._templates.wait_ready(60)
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
@@ -164,8 +164,22 @@ def test_closing_the_pool_ends_the_template_and_its_kernels(tmp_path: Path) -> N
         pytest.fail("the forked kernel outlived its template")
 
 
+def test_a_short_run_spawns_its_kernels_and_a_longer_one_starts_a_template(tmp_path: Path) -> None:
+    pool = KernelPool(1, "fork")  # FORK_AFTER is 4
+    specs = [KernelSpec("python3", str(tmp_path)) for _ in range(6)]
+    try:
+        pool.expect(specs[:2])
+        pool.release(pool.acquire(specs[0]))
+        assert pool.launched == 2 and pool._templates is None  # two notebooks: not worth a template
+        pool.expect(specs[2:])
+        pool.release(pool.acquire(specs[1]))  # the next launch sees four more planned
+        assert pool.launched == 3 and pool._templates is not None
+    finally:
+        pool.close()
+
+
 def test_spawn_setting_never_forks(tmp_path: Path) -> None:
-    pool = KernelPool(0, "spawn")
+    pool = KernelPool(0, "spawn", fork_after=0)
     try:
         kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
         assert run(kernel, "print(2)").strip() == "2"
@@ -256,6 +270,7 @@ def test_every_outcome_is_judged_the_same_on_forked_kernels(tmp_path: Path) -> N
     }
     project(tmp_path, notebooks, smoke={"cell_timeout": 2})
     session = SmokeSession(config_module.load(tmp_path, env={}))
+    session.pool.fork_after = 0
     try:
         warm = session._call(session.pool.acquire, KernelSpec("python3", str(tmp_path)))
         session._call(session.pool.release, warm)
