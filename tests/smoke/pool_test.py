@@ -52,15 +52,19 @@ def test_unknown_kernel_is_an_error_outcome(tmp_path: Path) -> None:
     assert "could not start kernel 'no-such-kernel'" in result.report
 
 
-def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    spec_dir = tmp_path / "jupyter" / "kernels" / "sleepy"
+def _fake_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: str) -> None:
+    """A kernelspec ``name`` whose process runs ``source`` (and never speaks the kernel protocol)."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / name
     spec_dir.mkdir(parents=True)
     (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", "import sys, time; print('booting', file=sys.stderr); time.sleep(120)",
-                 "{connection_file}"],
-        "display_name": "sleepy", "language": "python"}))
+        "argv": [sys.executable, "-c", source, "{connection_file}"], "display_name": name, "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+
+
+def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_kernel(tmp_path, monkeypatch, "sleepy",
+                 "import sys, time; print('booting', file=sys.stderr); time.sleep(120)")
     session = _session(tmp_path / "proj", startup_timeout=1, kernel="sleepy")
     (tmp_path / "proj" / "s.ipynb").write_text(json.dumps(make([code("1")])))
     try:
@@ -75,13 +79,7 @@ def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
 
 def test_kernel_that_exits_during_start_up_is_reported_at_once(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    spec_dir = tmp_path / "jupyter" / "kernels" / "quitter"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", "import sys; print('no licence', file=sys.stderr); sys.exit(4)",
-                 "{connection_file}"],
-        "display_name": "quitter", "language": "python"}))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    _fake_kernel(tmp_path, monkeypatch, "quitter", "import sys; print('no licence', file=sys.stderr); sys.exit(4)")
     session = _session(tmp_path / "proj", startup_timeout=60, kernel="quitter")
     (tmp_path / "proj" / "q.ipynb").write_text(json.dumps(make([code("1")])))
     try:
