@@ -25,12 +25,11 @@ from nbgate.diff import (
     REMOVED,
     DiffOptions,
     FileDiff,
-    _increasing,
     diff_notebooks,
-    nbdime_diff,
     same,
     view,
 )
+from nbgate.diffalign import _increasing, nbdime_diff
 from nbgate.diffrender import Sides, hunk_lines, markdown, render, terminal, to_html, to_json
 from testing import notebooks as nbs
 
@@ -260,7 +259,7 @@ def test_render_rejects_unknown_format() -> None:
 
 
 def test_nbdime_import_defers_the_slow_iri_checker() -> None:
-    code = ("import sys\nfrom nbgate.diff import load_nbdime\nload_nbdime()\n"
+    code = ("import sys\nfrom nbgate.diffalign import load_nbdime\nload_nbdime()\n"
             "assert 'nbdime' in sys.modules and 'jsonschema' in sys.modules\n"
             "assert 'lark' not in sys.modules\n"
             "import jsonschema\nassert jsonschema.Draft4Validator({'type': 'object'}).is_valid({})\n")
