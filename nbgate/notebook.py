@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate.atomic import atomic_write
 from nbgate.errors import NotebookError
 
 Notebook = dict[str, Any]
@@ -343,52 +343,6 @@ def dumps(nb: Notebook, crlf: bool = False) -> bytes:
     if crlf:
         data = data.replace(b"\n", b"\r\n")
     return data
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically, keeping its permission bits.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk
-    and renamed over the target, so a reader (or a crash) never sees a
-    half-written file. A symlink is followed: its target is replaced, the
-    link stays.
-    """
-    target = Path(path)
-    if os.path.islink(target):
-        target = Path(os.path.realpath(target))
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: 0o666 less the umask, as open() would give
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        # os.open + a random name: tempfile.mkstemp costs twice as much per file
-        tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.nbgate-tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666 if mode is None else 0o600)
-            break
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-            if mode is not None:
-                if hasattr(os, "fchmod"):
-                    os.fchmod(fd, mode)
-                else:  # pragma: no cover - Windows
-                    os.chmod(tmp, mode)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = None) -> bool:

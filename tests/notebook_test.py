@@ -16,6 +16,7 @@ import pytest
 from nbformat.validator import get_validator
 
 from nbgate import notebook
+from nbgate.atomic import atomic_write
 from nbgate.errors import NotebookError
 from testing import notebooks as nbs
 from testing.bad_notebooks import BAD_INPUTS
@@ -231,7 +232,7 @@ def test_atomic_write_keeps_permission_bits(tmp_path: Path, mode: int) -> None:
     path = tmp_path / "nb.ipynb"
     path.write_bytes(b"old")
     path.chmod(mode)
-    notebook.atomic_write(path, b"new")
+    atomic_write(path, b"new")
     assert stat.S_IMODE(path.stat().st_mode) == mode
     assert path.read_bytes() == b"new"
     assert sorted(os.listdir(tmp_path)) == ["nb.ipynb"]
@@ -240,7 +241,7 @@ def test_atomic_write_keeps_permission_bits(tmp_path: Path, mode: int) -> None:
 def test_atomic_write_of_a_new_file_follows_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
-        notebook.atomic_write(tmp_path / "new.ipynb", b"data")
+        atomic_write(tmp_path / "new.ipynb", b"data")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new.ipynb").stat().st_mode) == 0o640
@@ -251,7 +252,7 @@ def test_atomic_write_follows_a_symlink(tmp_path: Path) -> None:
     real.write_bytes(b"old")
     link = tmp_path / "link.ipynb"
     link.symlink_to(real)
-    notebook.atomic_write(link, b"new")
+    atomic_write(link, b"new")
     assert link.is_symlink()
     assert real.read_bytes() == b"new"
 
@@ -261,7 +262,7 @@ def test_failed_write_leaves_target_and_no_temp_file(tmp_path: Path) -> None:
     target.mkdir()
     (target / "inside").write_text("x")
     with pytest.raises(OSError):
-        notebook.atomic_write(target, b"data")
+        atomic_write(target, b"data")
     assert sorted(os.listdir(tmp_path)) == ["folder.ipynb"]
     assert (target / "inside").read_text() == "x"
 

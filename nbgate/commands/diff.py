@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nbgate import git, notebook, output
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.diff import ADDED, DELETED, MODIFIED, RENAMED, SOURCES, TWIN, DiffOptions, FileDiff
 from nbgate.errors import FAILED, OK, NotebookError, UsageError
@@ -267,7 +268,7 @@ def diff(*, config: Config, arguments: Sequence[str] = (), files: Sequence[str] 
     color = out is None and fmt == "terminal" and output.use_color()
     text = render(fmt, found, Sides(old_label, new_label), options, color=color)
     if out is not None:
-        notebook.atomic_write(out, (text + "\n").encode("utf-8") if text else b"")
+        atomic_write(out, (text + "\n").encode("utf-8") if text else b"")
         output.echo(f"{sum(1 for f in found if f.shown)} notebook(s) differ; {fmt} diff written to {out}")
     elif text:
         output.result(text)

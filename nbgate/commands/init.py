@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import __version__, notebook, output
+from nbgate import __version__, output
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 
 #: Where the Action is published; ``--action`` points the workflow elsewhere (a fork, a pinned sha).
@@ -160,10 +161,10 @@ def _write_new(path: Path, text: str, force: bool) -> Step:
             return Step(path, UNCHANGED)
         if not force:
             return Step(path, KEPT, "exists with other content; --force replaces it")
-        notebook.atomic_write(path, data)
+        atomic_write(path, data)
         return Step(path, REPLACED)
     path.parent.mkdir(parents=True, exist_ok=True)
-    notebook.atomic_write(path, data)
+    atomic_write(path, data)
     return Step(path, CREATED)
 
 
@@ -177,7 +178,7 @@ def _glue(old: str, *, blank_line: bool) -> str:
 
 
 def _append(path: Path, old: str, addition: str, *, blank_line: bool) -> None:
-    notebook.atomic_write(path, (old + _glue(old, blank_line=blank_line) + addition).encode("utf-8"))
+    atomic_write(path, (old + _glue(old, blank_line=blank_line) + addition).encode("utf-8"))
 
 
 def pyproject_step(root: Path, registry: str) -> Step:
@@ -190,7 +191,7 @@ def pyproject_step(root: Path, registry: str) -> Step:
     path = root / "pyproject.toml"
     table = pyproject_table(registry)
     if not path.exists():
-        notebook.atomic_write(path, table.encode("utf-8"))
+        atomic_write(path, table.encode("utf-8"))
         return Step(path, CREATED)
     old = path.read_text(encoding="utf-8")
     document = tomllib.loads(old)
@@ -234,14 +235,14 @@ def precommit_step(root: Path, registry: str, force: bool) -> Step:
         except yaml.YAMLError:
             appended = None
         if isinstance(appended, dict) and appended.get("repos") == expected:
-            notebook.atomic_write(path, candidate.encode("utf-8"))
+            atomic_write(path, candidate.encode("utf-8"))
             return Step(path, UPDATED, "added the nbgate hooks (repo: local)")
         if force:  # keep the user's other hooks; only the layout and comments are lost
             rewritten = yaml.safe_dump({**document, "repos": expected}, sort_keys=False)
-            notebook.atomic_write(path, rewritten.encode("utf-8"))
+            atomic_write(path, rewritten.encode("utf-8"))
             return Step(path, REPLACED, "rewritten with the nbgate hooks added (comments were not kept)")
     if force:
-        notebook.atomic_write(path, precommit_text(registry).encode("utf-8"))
+        atomic_write(path, precommit_text(registry).encode("utf-8"))
         return Step(path, REPLACED)
     return Step(path, KEPT, "cannot add the hooks as text; add a `repo: local` block by hand or use --force")
 
@@ -259,7 +260,7 @@ def gitignore_step(root: Path, state_dir: str) -> Step:
     path = root / ".gitignore"
     entry = state_dir.strip("/") + "/"
     if not path.exists():
-        notebook.atomic_write(path, f"# nbgate's local state: runs, evidence, ci reports\n{entry}\n".encode())
+        atomic_write(path, f"# nbgate's local state: runs, evidence, ci reports\n{entry}\n".encode())
         return Step(path, CREATED)
     old = path.read_text(encoding="utf-8")
     names = {line.strip().strip("/") for line in old.splitlines()}
@@ -275,7 +276,7 @@ def registry_step(root: Path, registry: str) -> Step:
     if folder.is_dir() and any(folder.iterdir()):
         return Step(folder, UNCHANGED)
     folder.mkdir(parents=True, exist_ok=True)
-    notebook.atomic_write(folder / "README.md", REGISTRY_README.encode("utf-8"))
+    atomic_write(folder / "README.md", REGISTRY_README.encode("utf-8"))
     return Step(folder, CREATED)
 
 

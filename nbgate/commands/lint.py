@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbgate import __version__, notebook, output
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NotebookError, UsageError
 from nbgate.project import find_notebooks
@@ -123,7 +124,7 @@ def lint(*, config: Config, paths: Sequence[str] = (), fmt: str = "text", output
     errors, _, summary = _summary(reported, files)
     if output_file is not None:
         text = render(reported, fmt, config.root)
-        notebook.atomic_write(output_file, (text + "\n").encode() if text else b"")
+        atomic_write(output_file, (text + "\n").encode() if text else b"")
         output.echo(f"{summary}; report written to {output_file}")
     elif fmt == "text":
         colour = output.use_color()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nbgate import notebook, output
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NotebookError
 from nbgate.gate import FAIL as FAIL_STAGE
@@ -43,7 +44,7 @@ def _stripped(path: Path, options: StripOptions) -> tuple[FileStatus, bytes | No
 
 def _write(status: FileStatus, data: bytes) -> FileStatus:
     try:
-        notebook.atomic_write(status.path, data)
+        atomic_write(status.path, data)
     except OSError as exc:  # a read-only file or folder is the user's problem, not a bug
         return status._replace(error=f"{status.path}: cannot write: {exc.strerror or exc}")
     return status

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from nbgate import git, notebook, output, pairing
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, REFUSED, NotebookError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
@@ -140,7 +141,7 @@ def _write_text(path: Path, text: str, crlf: bool) -> None:
             return
     except FileNotFoundError:
         pass
-    notebook.atomic_write(path, data)
+    atomic_write(path, data)
 
 
 def _twin_text(nb: notebook.Loaded, nb_sha: str, twin: Path, spec: str) -> str:

@@ -19,8 +19,8 @@ import string
 from pathlib import Path
 from typing import Any
 
+from nbgate.atomic import atomic_write
 from nbgate.errors import ConfigError, ExecutionError
-from nbgate.notebook import atomic_write
 from nbgate.production.index import OutputTaken
 
 #: Placeholders an output template may use.

@@ -28,9 +28,9 @@ from typing import Any
 
 import orjson
 
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import ExecutionError
-from nbgate.notebook import atomic_write
 
 SCHEMA = 1
 OUTCOMES = ("passed", "failed", "error", "timeout", "dead-kernel", "xfailed")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from nbgate import lazyimport, notebook
+from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import ConfigError, NbgateError
 from nbgate.identity import source_sha256
@@ -191,7 +192,7 @@ class SmokeSession:
         target = self.config.state_dir / "runs" / "smoke" / f"{stem}.{prepared.sha[:12]}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         data = notebook.dumps(executed)
-        notebook.atomic_write(target, data)
+        atomic_write(target, data)
         return relative(target, self.config.root), hashlib.sha256(data).hexdigest()
 
     def _format(self, prepared: Prepared, failure: Failure, output_rel: str | None) -> str:
