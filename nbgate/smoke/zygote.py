@@ -39,9 +39,8 @@ import select
 import signal
 import socket
 
-#: what a kernel imports on its way to ready (debugpy is left out: it keeps process state from import)
+#: what else a kernel imports on its way to ready (debugpy is left out: it keeps process state from import)
 PRELOAD = (
-    "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
     "IPython.core.completerlib",
@@ -149,12 +148,20 @@ def become(request: dict, fds: list[int]) -> None:  # type: ignore[type-arg]
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     del sys.argv[1:]
+    # ipykernel reads JPY_PARENT_PID when it is imported (the default of IPKernelApp.parent_handle):
+    # set it to this process, which every kernel's ``become`` also names as its parent, so a kernel
+    # exits when this template dies, as a spawned one does when nbgate dies
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
     try:
         import importlib
         import threading
 
+        importlib.import_module("ipykernel.kernelapp")  # required: it is what a kernel runs
         for name in PRELOAD:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except ImportError:  # another ipykernel/tornado version: the kernel imports what it needs
+                pass
         threads = threading.active_count()
     except BaseException as exc:  # noqa: BLE001  # a kernel python without ipykernel, a broken install...
         send(sock, {"error": f"{type(exc).__name__}: {exc}"})

@@ -154,14 +154,9 @@ def test_closing_the_pool_ends_the_template_and_its_kernels(tmp_path: Path) -> N
     pool.close()
     assert template.process.poll() is not None
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(kernel.process.pid, 0)
-        except ProcessLookupError:
-            break
+    while time.monotonic() < deadline and _running(kernel.process.pid):
         time.sleep(0.05)
-    else:
-        pytest.fail("the forked kernel outlived its template")
+    assert not _running(kernel.process.pid), "the forked kernel outlived its template"
 
 
 def test_a_short_run_spawns_its_kernels_and_a_longer_one_starts_a_template(tmp_path: Path) -> None:
@@ -176,6 +171,30 @@ def test_a_short_run_spawns_its_kernels_and_a_longer_one_starts_a_template(tmp_p
         assert pool.launched == 3 and pool._templates is not None
     finally:
         pool.close()
+
+
+def test_a_forked_kernel_exits_when_its_template_is_killed(pool: KernelPool, tmp_path: Path) -> None:
+    """ipykernel's parent poller watches the template (JPY_PARENT_PID is read when ipykernel is imported)."""
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
+    try:
+        assert run(kernel, "print(3)").strip() == "3"  # booted: its parent poller is running
+        template = next(iter(pool._templates._templates.values()))
+        os.kill(template.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _running(kernel.process.pid):
+            time.sleep(0.1)
+        assert not _running(kernel.process.pid), "the kernel outlived its template"
+    finally:
+        pool.release(kernel)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_spawn_setting_never_forks(tmp_path: Path) -> None:
