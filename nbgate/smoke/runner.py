@@ -83,6 +83,7 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         client = tracker.client
         if client is not None and getattr(client, "kc", None) is not None:
             client.kc.stop_channels()
+        _settle()
     duration = time.monotonic() - started
     executed = tracker.nb
 
@@ -158,6 +159,23 @@ def _cell_error(nb: Notebook, tracker: Any) -> Failure:
     failure = _at_cell(nb, tracker, "cell-error", _one_line(summary) if summary else "cell raised an error")
     line = failing_line(traceback, cell.get("execution_count"))
     return failure._replace(line=line, traceback=traceback)
+
+
+def _settle() -> None:
+    """Let the tasks nbclient cancelled on a timeout finish, on this thread's event loop.
+
+    nbclient cancels its output-polling task when a cell times out but does
+    not wait for it; left pending, it is reported at exit as "Task was
+    destroyed but it is pending!" after the last notebook.
+    """
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=1))
 
 
 def _alive(kernel: Kernel) -> bool:
