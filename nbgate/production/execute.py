@@ -16,7 +16,10 @@ Heavy imports (papermill, nbformat, nbclient) happen inside the functions.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -108,6 +111,26 @@ def _chdir(path: Path) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _kernel_transport() -> Iterator[dict[str, Any]]:
+    """nbclient keywords that put the kernel on Unix sockets in a private folder (POSIX).
+
+    Over TCP, jupyter_client picks ports by binding and releasing them, so
+    runs started together (a scheduler's backfill) can race for a port, and
+    ipykernel 7 warns on every start that TCP is unencrypted. Elsewhere: TCP.
+    """
+    if os.name != "posix":
+        yield {}
+        return
+    from traitlets.config import Config
+
+    folder = tempfile.mkdtemp(prefix="nbgate-run-")
+    try:
+        yield {"config": Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}})}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _mark_failed_cell(nb: Any, ename: str, evalue: str) -> None:
     """Record a timeout or dead kernel on the cell that was running, as an error output."""
     import nbformat
@@ -144,12 +167,12 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
     budget = _Budget(cell_timeout, timeout)
     problem: str | None = None
     try:
-        with _chdir(cwd):
+        with _chdir(cwd), _kernel_transport() as transport:
             papermill_engines.execute_notebook_with_engine(
                 None, nb, kernel_name=kernel_name, input_path=nb.metadata.papermill.get("input_path"),
                 output_path=None, progress_bar=False, log_output=False, start_timeout=startup_timeout,
                 stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,
-                execution_timeout=budget.cell_timeout, timeout_func=budget,
+                execution_timeout=budget.cell_timeout, timeout_func=budget, **transport,
             )
     except (CellTimeoutError, TimeoutError) as exc:
         # the engine runs the notebook object in place, so `nb` holds every output so far
