@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from nbgate.smoke.options import load_config, parse_shard, seconds
+
 if TYPE_CHECKING:
-    from nbgate.config import Config as NbgateConfig
     from nbgate.smoke.session import Prepared, Result, SmokeSession
 
 MARKER = "nbgate"
@@ -65,65 +66,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.close()
 
 
-# ---------------------------------------------------------------------- options
-
-
-def _seconds(config: pytest.Config, option: str) -> float | None:
-    text = config.getoption(option.replace("-", "_").lstrip("_"))
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also rejects NaN
-        raise pytest.UsageError(f"--{option}: expected a number of seconds >= 0, got {text!r}")
-    return value
-
-
-def parse_shard(text: str | None) -> tuple[int, int] | None:
-    """``"2/3"`` into ``(2, 3)``; a ``pytest.UsageError`` for anything else."""
-    if text is None:
-        return None
-    index, sep, count = text.partition("/")
-    try:
-        i, n = int(index), int(count)
-    except ValueError:
-        i = n = 0
-    if not sep or n < 1 or not 1 <= i <= n:
-        raise pytest.UsageError(f"--nbgate-shard: expected I/N with 1 <= I <= N, got {text!r}")
-    return i, n
-
-
-def _start_dir(config: pytest.Config) -> Path:
-    """Where to look for ``[tool.nbgate]``: the common folder of the paths pytest was given.
-
-    Not pytest's rootdir: that is the nearest pytest ini file, which for a
-    project inside a larger repository is the repository's, and the
-    evidence ledger must land where ``nbgate promote`` for that project
-    (which walks up from the notebook's project) will look.
-    """
-    import os
-
-    base = config.invocation_params.dir
-    folders = []
-    for arg in config.args:
-        path = (base / str(arg).split("::")[0]).resolve()
-        if path.exists():
-            folders.append(str(path if path.is_dir() else path.parent))
-    return Path(os.path.commonpath(folders)) if folders else base
-
-
-def _load_config(config: pytest.Config, overrides: dict[str, Any] | None = None) -> NbgateConfig:
-    from nbgate import config as config_module
-    from nbgate.errors import NbgateError
-
-    try:
-        return config_module.load(_start_dir(config), overrides=overrides)
-    except NbgateError as exc:
-        raise pytest.UsageError(f"nbgate: {exc}") from None
-
-
 # ---------------------------------------------------------------------- the run state
 
 
@@ -141,18 +83,25 @@ class _Nbgate:
             raise pytest.UsageError(str(exc)) from None
         self.shard = parse_shard(config.getoption("nbgate_shard"))
         overrides = {
-            "smoke.timeout": _seconds(config, "nbgate-timeout"),
-            "smoke.cell_timeout": _seconds(config, "nbgate-cell-timeout"),
+            "smoke.timeout": seconds(config, "nbgate-timeout"),
+            "smoke.cell_timeout": seconds(config, "nbgate-cell-timeout"),
             "smoke.kernel": config.getoption("nbgate_kernel"),
         }
-        self.nbgate_config = _load_config(config, overrides)
+        self.nbgate_config = load_config(config, overrides)
         self.worker = hasattr(config, "workerinput")
         self.controller = (not self.worker and config.pluginmanager.hasplugin("xdist")
                            and config.getoption("dist", "no") != "no")
         self._session: SmokeSession | None = None
         self.kernels = (0, 0)  # launched, forked from a template (known once the session closes)
         self._expected: set[str] = set()
+        self._foreseen = False
         self._explicit = {Path(str(arg).split("::")[0]).resolve() for arg in config.args}
+
+    @property
+    def workers(self) -> int:
+        """How many xdist workers share the run (1 without xdist)."""
+        workerinput = getattr(self.config, "workerinput", {})
+        return max(1, int(workerinput.get("workercount", 1)))
 
     @property
     def session(self) -> SmokeSession:
@@ -160,11 +109,8 @@ class _Nbgate:
         if self._session is None:
             from nbgate.smoke.session import SmokeSession
 
-            size = None
-            if self.worker:
-                # each worker keeps its share of the configured start-ups in flight
-                workers = int(self.config.workerinput.get("workercount", 1))  # type: ignore[attr-defined]
-                size = max(1, int(self.nbgate_config["smoke.pool_size"]) // max(1, workers))
+            # each xdist worker keeps its share of the configured start-ups in flight
+            size = max(1, int(self.nbgate_config["smoke.pool_size"]) // self.workers) if self.worker else None
             self._session = SmokeSession(self.nbgate_config, cli_parameters=self.cli_parameters,
                                          pool_size=size, color=_color(self.config))
         return self._session
@@ -226,6 +172,9 @@ class _Nbgate:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         """An xdist worker only knows the next item: keep its kernel booting."""
         if self.worker:
+            if not self._foreseen and isinstance(item, NotebookItem):  # its first notebook
+                self._foreseen = True  # it will run about its share of them
+                self.session.foresee(sum(isinstance(i, NotebookItem) for i in item.session.items) // self.workers)
             self._expect([item] + ([nextitem] if nextitem is not None else []))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -387,7 +336,7 @@ def nbgate_notebook(request: pytest.FixtureRequest) -> Generator[Any, None, None
     from nbgate.smoke.fixture import open_notebook
 
     state = request.config.stash.get(_STASH, None)
-    cfg = state.nbgate_config if state is not None else _load_config(request.config)
+    cfg = state.nbgate_config if state is not None else load_config(request.config)
     cli = state.cli_parameters if state is not None else {}
     base = Path(str(request.node.path)).parent
     with ExitStack() as stack:

@@ -99,6 +99,12 @@ class KernelPool:
         self._plan.extend(specs)
         self._top_up()
 
+    def foresee(self, count: int) -> None:
+        """About ``count`` notebooks will run on this pool though only the next ones are planned
+        (an xdist worker's share): start the template with the first launch if that is worth it."""
+        if count >= self.fork_after:
+            self.fork_after = 0
+
     def acquire(self, spec: KernelSpec) -> Kernel:
         """A fresh kernel for ``spec``: a pre-started one if there is one, else launched now.
 

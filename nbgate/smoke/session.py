@@ -142,6 +142,10 @@ class SmokeSession:
         specs = [p.spec for p in items if p.problem is None and p.skip is None]
         self._call(self.pool.expect, specs)
 
+    def foresee(self, count: int) -> None:
+        """About ``count`` notebooks will run in this session, though only the next ones are expected."""
+        self.pool.foresee(count)
+
     # --------------------------------------------------------------- running
 
     def run(self, prepared: Prepared) -> Result:

@@ -197,6 +197,21 @@ def _running(pid: int) -> bool:
         return False
 
 
+def test_an_xdist_workers_share_decides_at_its_first_launch(tmp_path: Path) -> None:
+    """A worker plans one item ahead; its share of the notebooks says whether a template pays off."""
+    few, many = KernelPool(1, "fork"), KernelPool(1, "fork")
+    try:
+        few.foresee(3)
+        many.foresee(10)
+        for pool in (few, many):
+            pool.expect([KernelSpec("python3", str(tmp_path))])
+        assert few._templates is None
+        assert many._templates is not None  # started with the first kernel
+    finally:
+        few.close()
+        many.close()
+
+
 def test_spawn_setting_never_forks(tmp_path: Path) -> None:
     pool = KernelPool(0, "spawn", fork_after=0)
     try:
