@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 #: the ``-m`` modules that start an ipykernel kernel, and the module ``sys.argv[0]`` names for each
 LAUNCHERS = {"ipykernel_launcher": "ipykernel_launcher", "ipykernel": "ipykernel.__main__"}
@@ -230,7 +231,10 @@ class Templates:
 
     def launch(self, cmd: list[str], kw: dict[str, Any]) -> ForkedProcess:
         """Fork the kernel ``cmd`` (with ``Popen`` keywords ``kw``); ``ForkUnavailable`` if it can't be."""
-        prefix, module, argv = split_command(cmd)
+        prefix, module, argv = split_command([os.path.expanduser(arg) for arg in cmd])  # as launch_kernel does
+        cwd = str(kw.get("cwd") or os.getcwd())
+        if not os.path.isdir(cwd):
+            raise ForkUnavailable(f"no folder {cwd}")  # spawning reports it as Popen does
         env = dict(kw.get("env") or os.environ)
         template_env = {k: v for k, v in env.items() if k not in VOLATILE_ENV}
         key = (tuple(prefix), tuple(sorted(template_env.items())))
@@ -246,7 +250,6 @@ class Templates:
         if template.state is None:
             raise ForkUnavailable("kernel template still starting")  # spawn this one rather than wait
         with _Streams(kw.get("stdout"), kw.get("stderr")) as (stdout, stderr):
-            cwd = str(kw.get("cwd") or os.getcwd())
             try:
                 pid = template.fork(module, argv, cwd, env, stdout, stderr)
             except OSError as exc:  # the template died: spawn from now on
@@ -301,8 +304,7 @@ class ForkingKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         templates = self.templates
-        provisioner: Any = self.provisioner
-        if templates is None or type(provisioner).__name__ != "LocalProvisioner":
+        if templates is None or type(self.provisioner) is not LocalProvisioner:  # a subclass may launch otherwise
             await super()._async_launch_kernel(kernel_cmd, **kw)
             return
         try:
@@ -310,6 +312,7 @@ class ForkingKernelManager(AsyncKernelManager):
         except ForkUnavailable:
             await super()._async_launch_kernel(kernel_cmd, **kw)
             return
+        provisioner: Any = self.provisioner
         provisioner.process = process
         provisioner.pid = process.pid
         provisioner.pgid = process.pid  # the child started its own session

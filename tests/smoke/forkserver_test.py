@@ -212,6 +212,15 @@ def test_an_xdist_workers_share_decides_at_its_first_launch(tmp_path: Path) -> N
         many.close()
 
 
+def test_a_missing_folder_fails_the_launch_as_a_spawn_does(pool: KernelPool, tmp_path: Path) -> None:
+    kernel = pool.acquire(KernelSpec("python3", str(tmp_path / "gone")))
+    try:
+        assert pool.forked == 0
+        assert isinstance(kernel.error, FileNotFoundError)
+    finally:
+        pool.release(kernel)
+
+
 def test_spawn_setting_never_forks(tmp_path: Path) -> None:
     pool = KernelPool(0, "spawn", fork_after=0)
     try:
