@@ -56,7 +56,7 @@ def send(sock: socket.socket, message: dict) -> None:  # type: ignore[type-arg]
 def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:  # type: ignore[type-arg]
     """One request and the file descriptors sent with it; (None, []) at end of file."""
     fds = array.array("i")
-    data, ancillary, _flags, _addr = sock.recvmsg(1 << 22, socket.CMSG_SPACE(4 * fds.itemsize))
+    data, ancillary, _flags, _addr = sock.recvmsg(1 << 20, socket.CMSG_SPACE(4 * fds.itemsize))
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
