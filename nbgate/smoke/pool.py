@@ -83,6 +83,7 @@ class KernelPool:
         self.size = max(0, size)
         self.fork = kernel_start == "fork" and sys.platform.startswith("linux")
         self.fork_after = fork_after
+        self._foreseen = 0
         self._templates: Any = None
         self._plan: deque[KernelSpec] = deque()
         self._ready: list[Kernel] = []
@@ -101,9 +102,8 @@ class KernelPool:
 
     def foresee(self, count: int) -> None:
         """About ``count`` notebooks will run on this pool though only the next ones are planned
-        (an xdist worker's share): start the template with the first launch if that is worth it."""
-        if count >= self.fork_after:
-            self.fork_after = 0
+        (an xdist worker's share): it counts towards ``fork_after`` from the first launch."""
+        self._foreseen = count
 
     def acquire(self, spec: KernelSpec) -> Kernel:
         """A fresh kernel for ``spec``: a pre-started one if there is one, else launched now.
@@ -147,7 +147,8 @@ class KernelPool:
                 self._ipc = tempfile.mkdtemp(prefix="nbgate-")
             transport = {"transport": "ipc", "ip": os.path.join(self._ipc, f"k{self.launched}")}
         km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
-        if self.fork and (self._templates is not None or self.launched + len(self._plan) >= self.fork_after):
+        wanted = max(self.launched + len(self._plan), self._foreseen)
+        if self.fork and (self._templates is not None or wanted >= self.fork_after):
             if self._templates is None:
                 self._templates = Templates(self._ipc or tempfile.gettempdir())
             km.templates = self._templates
