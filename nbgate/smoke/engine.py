@@ -19,9 +19,10 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from queue import Empty
 from typing import Any
 
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellExecutionError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -73,10 +74,6 @@ async def wait_for_ready(kc: Any, km: Any, timeout: float) -> None:
     are skipped. The IOPub check stays: a reply proves shell works, a status
     message proves the IOPub subscription is live, so no output is lost.
     """
-    from queue import Empty
-
-    from jupyter_core.utils import ensure_async
-
     deadline = time.monotonic() + timeout
     while True:
         msg_id = kc.kernel_info()
@@ -113,8 +110,6 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
 
     async def async_start_new_kernel_client(self) -> Any:
         """nbclient's client start-up with a handshake that does not idle 0.2 s per kernel."""
-        from jupyter_core.utils import ensure_async
-
         try:
             self.kc = self.km.client()
             await ensure_async(self.kc.start_channels())

@@ -38,6 +38,7 @@ import json
 import select
 import signal
 import socket
+from typing import Any
 
 #: what else a kernel imports on its way to ready (debugpy is left out: it keeps process state from import)
 PRELOAD = (
@@ -49,11 +50,11 @@ PRELOAD = (
 )
 
 
-def send(sock: socket.socket, message: dict) -> None:  # type: ignore[type-arg]
+def send(sock: socket.socket, message: dict[str, Any]) -> None:
     sock.send(json.dumps(message).encode("utf-8"))
 
 
-def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:  # type: ignore[type-arg]
+def receive(sock: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     """One request and the file descriptors sent with it; (None, []) at end of file."""
     fds = array.array("i")
     data, ancillary, _flags, _addr = sock.recvmsg(1 << 20, socket.CMSG_SPACE(4 * fds.itemsize))
@@ -79,7 +80,7 @@ def reap(sock: socket.socket, children: set[int]) -> None:
             pass
 
 
-def serve(sock: socket.socket) -> tuple[dict, list[int]]:  # type: ignore[type-arg]
+def serve(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
     """Answer requests until end of file; returns only in a forked child, with its request."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -125,7 +126,7 @@ def serve(sock: socket.socket) -> tuple[dict, list[int]]:  # type: ignore[type-a
         send(sock, {"pid": pid})
 
 
-def become(request: dict, fds: list[int]) -> None:  # type: ignore[type-arg]
+def become(request: dict[str, Any], fds: list[int]) -> None:
     """Turn this forked child into the kernel ``request`` asks for."""
     os.setsid()
     stdout, stderr = fds
