@@ -74,11 +74,12 @@ class _Nbgate:
 
     def __init__(self, config: pytest.Config) -> None:
         from nbgate.errors import NbgateError
-        from nbgate.smoke.params import parse_assignments
+        from nbgate.parameters import split_assignments
 
         self.config = config
         try:
-            self.cli_parameters = parse_assignments(config.getoption("nbgate_params"))
+            self.cli_parameters: dict[str, Any] = split_assignments(config.getoption("nbgate_params"),
+                                                                   "--nbgate-param")
         except NbgateError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.shard = parse_shard(config.getoption("nbgate_shard"))

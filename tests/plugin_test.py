@@ -35,10 +35,10 @@ def _ids(result: pytest.RunResult) -> list[str]:
 
 
 def test_pass_writes_evidence_with_merged_parameters(pytester: pytest.Pytester) -> None:
-    nb = params_nb("a = 0\nb = 0\nc = 0", "print(a, b, c)\nassert (a, b, c) == (1, 2, 'x y')",
+    nb = params_nb("a = 0\nb = 0\nc = ''", "print(a, b, c)\nassert (a, b, c) == (1, 2, 'x y')",
                    metadata={"nbgate": {"test_parameters": {"b": 2, "c": 2}}})
     project(pytester.path, {"nbs/one.ipynb": nb}, smoke={"parameters": {"a": 1, "b": 1, "c": 1, "other": 5}})
-    result = pytester.runpytest("--nbgate", "--nbgate-param", "c='x y'", "-v")
+    result = pytester.runpytest("--nbgate", "--nbgate-param", "c=x y", "-v")  # a str default: the text as is
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*nbgate: config*, kernel start fork", "*nbs/one.ipynb::smoke PASSED*",
                                  # one notebook is not worth a template process: its kernel is spawned

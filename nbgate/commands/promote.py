@@ -19,6 +19,7 @@ from pathlib import Path
 from nbgate import output
 from nbgate.config import Config
 from nbgate.errors import OK, UsageError
+from nbgate.parameters import split_assignments
 
 
 def confirm(question: str, yes: bool) -> bool:
@@ -67,12 +68,11 @@ def promote(
     yes: bool = False,
 ) -> int:
     """Promote ``notebook`` as schedule ``name``; settings not given are kept from the latest revision."""
-    from nbgate.registry import params as params_module
     from nbgate.registry import promotion, review
 
     request = promotion.Request(
         notebook=Path(notebook), name=name, schedule=schedule, timezone=timezone,
-        parameters=params_module.parse_items(params) if params else None,
+        parameters=split_assignments(params) if params else None,
         owners=tuple(owners) if owners else None, timeout=timeout, cell_timeout=cell_timeout,
         retries=retries, retry_delay=retry_delay, concurrency=concurrency, output=output_template,
         no_timeout=no_timeout,

@@ -52,21 +52,6 @@ def load(raw: bytes, label: str) -> Any:
     return load_notebook_node(node)
 
 
-def declared_parameters(nb: Any, kernel: str | None = None) -> list[str] | None:
-    """Names the ``parameters`` cell defines (papermill's translator), None without that cell."""
-    from papermill.translators import papermill_translators
-    from papermill.utils import find_first_tagged_cell_index, nb_kernel_name, nb_language
-
-    index = find_first_tagged_cell_index(nb, "parameters")
-    if index < 0:
-        return None
-    translator = papermill_translators.find_translator(nb_kernel_name(nb, kernel), nb_language(nb))
-    try:
-        return [parameter.name for parameter in translator.inspect(nb.cells[index])]
-    except NotImplementedError:  # languages without introspection: trust the caller
-        return None
-
-
 def prepare(nb: Any, parameters: Mapping[str, Any], *, kernel: str | None, input_label: str, output_uri: str) -> Any:
     """Inject ``parameters`` after the parameters cell and record papermill's metadata."""
     from papermill.execute import prepare_notebook_metadata, remove_error_markers

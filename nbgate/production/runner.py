@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate.config import Config
+from nbgate.parameters import declared as declared_parameters
 from nbgate.errors import GateError
 from nbgate.production import execute as executor
 from nbgate.production.content import promoted_content
@@ -76,7 +77,7 @@ def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] |
 
     label = f"{spec.notebook}@{promoted.source}"
     source = executor.load(promoted.raw, label)
-    declared = executor.declared_parameters(source, spec.kernel)
+    declared = declared_parameters(source)
     parameters = merge_parameters(spec.parameters, params or {}, date, declared)
     template = spec.output or str(config["run.output"])
     attempts = 1 + (spec.retries if retries is None else max(retries, 0))

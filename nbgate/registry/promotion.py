@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, notebook
+from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
 from nbgate.identity import source_sha256
-from nbgate.registry import model, params, store
+from nbgate.registry import model, store
 from nbgate.registry.model import Execution, Revision
 
 NO_EVIDENCE = "no-evidence"
@@ -222,17 +222,38 @@ def assess(config: Config, request: Request) -> Assessment:
 
 def _parameters(request: Request, schedule: store.Schedule | None,
                 nb: notebook.Notebook) -> tuple[dict[str, Any], list[str]]:
-    found = params.defaults(nb)
+    """Production parameters typed by the parameters cell (``--param`` text, or the latest revision's).
+
+    ``--param`` text that cannot take its default's type is a usage error
+    (``ParameterTypeError``); an undefined name, or a value kept from the
+    latest revision that no longer fits the cell, is an unmet condition.
+    """
+    found = parameters.declared(nb)
     if request.parameters is not None:
-        values: dict[str, Any] = {name: params.typed_value(text, (found or {}).get(name, params.UNKNOWN))
-                                  for name, text in request.parameters.items()}
+        values: dict[str, Any] = dict(request.parameters)
     elif schedule is not None:
         values = dict(schedule.latest.parameters)
     else:
         values = {}
-    typed, problems = params.check(values, found)
+    problems: list[str] = []
+    if values and found is None:
+        given = ", ".join(sorted(values))
+        return values, [f"the notebook has no cell tagged 'parameters', so it takes no parameters ({given} given)"]
+    typed: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in (found or {}):
+            defined = ", ".join(sorted(found or {})) or "none"
+            problems.append(f"parameter {name!r} is not defined in the parameters cell (it defines: {defined})")
+            typed[name] = value
+        elif request.parameters is not None:
+            typed[name] = parameters.coerce(name, value, (found or {})[name])
+        else:
+            typed[name] = value
+            problem = parameters.problem(name, value, (found or {})[name])
+            if problem:
+                problems.append(problem)
     problems += [f"parameter {name!r}: {value!r} cannot be stored in a registry file"
-                 for name, value in typed.items() if not params.json_safe(value)]
+                 for name, value in typed.items() if not parameters.json_safe(value)]
     return typed, problems
 
 

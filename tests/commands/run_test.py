@@ -52,6 +52,14 @@ def test_run_succeeds_and_the_same_run_id_cannot_run_again(project: Project,
     assert [r.status for r in run_index(project.config()).list()] == [REFUSED, SUCCEEDED]
 
 
+def test_run_params_are_typed_by_their_defaults(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # 'label' is a str default: True stays the text "True"; limit is an int default: " 9 " is 9
+    assert main(["run", "job", "--date", "2024-05-01", "--param", "label=True", "--param", "limit= 9 ",
+                 "--run-id", "typed"]) == 0
+    output = project.root / ".nbgate/runs/job/2024-05-01/1-typed.ipynb"
+    assert _injected(output) == ['label = "True"', 'run_date = "2024-05-01"', "limit = 9"]
+
+
 def test_a_failing_notebook_exits_1_and_points_to_its_output(project: Project,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "job", "--date", "2024-05-01", "--param", "limit=2", "--run-id", "bad"]) == 1
@@ -98,7 +106,9 @@ def test_a_drifted_notebook_is_refused(project: Project, tmp_path: Path, monkeyp
 
 
 @pytest.mark.parametrize(("argv", "code", "message"), [
-    (["run", "job", "--param", "nope=1"], 2, "--param nope: not defined in the notebook's parameters cell"),
+    (["run", "job", "--param", "nope=1"], 2,
+     "--param nope: not defined in the notebook's parameters cell (it defines: run_date, limit, label)"),
+    (["run", "job", "--param", "limit=True"], 2, "parameter 'limit': 'True' is not a valid int"),
     (["run", "job", "--param", "run_date=2024-01-01"], 2, "give the logical date with --date"),
     (["run", "job", "--date", "01/02/2024"], 2, "--date '01/02/2024'"),
     (["run", "job", "--run-id", "../x"], 2, "--run-id '../x'"),
