@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -68,17 +69,22 @@ def parse_time(text: str, *, option: str, end: bool = False) -> str:
     return stamp(moment)
 
 
+def _note(text: str) -> None:
+    """A side note on stderr, so ``--format json`` output stays parseable."""
+    sys.stderr.write(text + "\n")
+
+
 def flush(config: Config, index: RunIndex, *, loud: bool = False) -> int:
     """Write records an earlier run spooled while the index was unreachable."""
     queue = spool(config)
     if not queue.path.exists():
         if loud:
-            output.echo("nothing spooled")
+            _note("nothing spooled")
         return OK
     count = queue.flush(index)
     left = queue.pending()
     if count or loud:
-        output.echo(f"run index: {count} spooled record(s) written" + (f", {left} still waiting" if left else ""))
+        _note(f"run index: {count} spooled record(s) written" + (f", {left} still waiting" if left else ""))
     return OK
 
 
@@ -161,8 +167,8 @@ def migrate(*, config: Config, source: str | None = None, target: str | None = N
     for batch in src.rows():
         seen += len(batch)
         copied += dst.insert_rows(batch)
-    output.result(f"copied {copied} new run(s) of {seen} from {mask_url(source)} to {mask_url(target)} "
-                  f"({seen - copied} already there)")
+    output.result(f"copied {copied} new run(s) of {seen} ({seen - copied} already there) from {mask_url(source)} "
+                  f"to {mask_url(target)}")
     return OK
 
 

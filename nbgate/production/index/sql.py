@@ -191,7 +191,13 @@ class SqlIndex:
                               f"({', '.join('?' for _ in DATA_COLUMNS)}) ON CONFLICT DO NOTHING")
         with self._connection(create=True) as connection:
             before = connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-            connection.executemany(statement, [tuple(row[c] for c in DATA_COLUMNS) for row in rows])
+            connection.execute("BEGIN")  # one transaction per batch (both drivers are in autocommit mode)
+            try:
+                connection.cursor().executemany(statement, [tuple(row[c] for c in DATA_COLUMNS) for row in rows])
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
             after = connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return int(after) - int(before)
 
