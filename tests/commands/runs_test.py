@@ -181,4 +181,5 @@ def test_pg_server_fixture_is_real(pg_server: Server) -> None:
     import psycopg
 
     with psycopg.connect(pg_server.url()) as connection:
-        assert connection.execute("SHOW server_version").fetchone()[0].startswith("15")
+        row = connection.execute("SHOW server_version").fetchone()
+        assert row is not None and str(row[0]).startswith("15")

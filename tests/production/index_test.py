@@ -258,8 +258,8 @@ def test_schema_newer_than_this_nbgate_is_refused(index_url: str, tmp_path: Path
     else:
         import psycopg
 
-        with psycopg.connect(index_url, autocommit=True) as connection:
-            connection.execute("UPDATE nbgate_schema SET version = 99")
+        with psycopg.connect(index_url, autocommit=True) as server:
+            server.execute("UPDATE nbgate_schema SET version = 99")
     fresh = _open(index_url, tmp_path)
     for call in (fresh.list, lambda: _start(fresh, "r2")):
         with pytest.raises(RunIndexError, match="schema 99 is newer than this nbgate"):
