@@ -95,6 +95,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("run.lost_after", int, 3, "Missed heartbeats after which a running run shows as lost."),
     Option("export.image", str, "python:3.11-slim", "Container image of exported Kubernetes CronJobs."),
     Option("export.command", str, "nbgate", "The nbgate command exported jobs call (e.g. an absolute path)."),
+    Option("export.index_secret", str, "", "Kubernetes Secret holding the run index URL: CronJobs get "
+           "NBGATE_RUN_INDEX_URL from it (secretKeyRef; '' = none)."),
+    Option("export.index_secret_key", str, "url", "Key of the run index URL in export.index_secret."),
+    Option("export.index_variable", str, "", "Airflow Variable holding the run index URL: DAGs pass it as "
+           "NBGATE_RUN_INDEX_URL ('' = the worker's own environment)."),
     Option("export.workdir", str, "", "Folder exported jobs run in ('' = the project root for airflow/cron, "
            "the image's working directory for k8s)."),
 )
