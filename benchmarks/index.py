@@ -21,7 +21,6 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,11 +29,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from _timing import Case, common_args, interleaved, print_table, runs_from, work_dir  # noqa: E402
+from _timing import Case, common_args, interleaved, print_table, runs_from, work_dir
 
-from nbgate.production.index import open_url  # noqa: E402
-from nbgate.production.index.model import DATA_COLUMNS, stamp  # noqa: E402
-from testing.postgres import Server  # noqa: E402
+from nbgate.production.index import open_url
+from nbgate.production.index.model import DATA_COLUMNS, stamp
+from testing.postgres import Server
 
 WRITERS = 16
 SCHEDULES = 10_000

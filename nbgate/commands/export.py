@@ -25,8 +25,8 @@ KINDS = ("airflow", "k8s", "cron")
 _NAMES = {
     "export.index_secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"), "a Kubernetes Secret name"),
     "export.index_secret_key": (re.compile(r"[-._A-Za-z0-9]{1,253}\Z"), "a Secret key"),
-    "export.index_variable": (re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"), "an Airflow Variable name "
-                                                                             "(letters, digits, _)"),
+    "export.index_variable": (re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"),
+                              "an Airflow Variable name (letters, digits, _)"),
 }
 
 

@@ -162,10 +162,9 @@ def test_no_room_even_for_the_placeholder(tmp_path: Path, tiny_disk: Path, monke
     made = _project(tmp_path / "p", ['print("ran")'],
                     pyproject=f'[tool.nbgate.run]\noutput = "{tiny_disk}/{{name}}-{{run_id}}.ipynb"\n')
     filler = tiny_disk / "filler"
-    with pytest.raises(OSError):
-        with filler.open("wb") as handle:
-            while True:
-                handle.write(b"x" * 4096)
+    with pytest.raises(OSError), filler.open("wb") as handle:
+        while True:
+            handle.write(b"x" * 4096)
     monkeypatch.chdir(made.root)
     assert main(["run", "job", "--run-id", "r"]) == 1
     captured = capsys.readouterr()

@@ -34,9 +34,28 @@ from nbgate.production.index.model import (
 from nbgate.production.index.spool import Spool
 
 __all__ = [
-    "FAILED", "LOST", "REFUSED", "RUNNING", "SCHEMA_VERSION", "STATUSES", "SUCCEEDED", "IndexUnavailable",
-    "Liveness", "OutputTaken", "Query", "RunIndex", "RunIndexError", "RunRecord", "Stats", "Spool",
-    "index_url", "liveness", "now", "open_index", "open_url", "spool",
+    "FAILED",
+    "LOST",
+    "REFUSED",
+    "RUNNING",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "SUCCEEDED",
+    "IndexUnavailable",
+    "Liveness",
+    "OutputTaken",
+    "Query",
+    "RunIndex",
+    "RunIndexError",
+    "RunRecord",
+    "Spool",
+    "Stats",
+    "index_url",
+    "liveness",
+    "now",
+    "open_index",
+    "open_url",
+    "spool",
 ]
 
 SCHEMES = ("sqlite", "postgresql", "postgres")
@@ -59,7 +78,7 @@ def open_url(url: str, root: Path, *, timeout: float = 10.0) -> RunIndex:
     if scheme == "sqlite":
         from nbgate.production.index.sqlite import SqliteIndex
 
-        path = rest[1:] if rest.startswith("/") else rest
+        path = rest.removeprefix("/")
         if not path or rest.startswith("/:memory:"):
             raise ConfigError(f"run.index {url!r}: needs a file path (sqlite:///.nbgate/runs.db)")
         file = Path(path) if Path(path).is_absolute() else root / path

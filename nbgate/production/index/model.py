@@ -159,11 +159,11 @@ class RunIndex(Protocol):
 
     def list(self, query: Query | None = None, *, name: str | None = None, status: str | None = None,
              since: str | None = None, until: str | None = None, run_id: str | None = None,
-             limit: int | None = None, liveness: Liveness = Liveness()) -> list[RunRecord]:
+             limit: int | None = None, liveness: Liveness | None = None) -> list[RunRecord]:
         """Runs, newest first, filtered by ``query`` (or the same filters as keywords)."""
         ...
 
-    def get(self, row_id: int, *, liveness: Liveness = Liveness()) -> RunRecord | None:
+    def get(self, row_id: int, *, liveness: Liveness | None = None) -> RunRecord | None:
         """One run by its row id."""
         ...
 

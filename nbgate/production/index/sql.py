@@ -124,7 +124,7 @@ class SqlIndex:
 
     def list(self, query: Query | None = None, *, name: str | None = None, status: str | None = None,
              since: str | None = None, until: str | None = None, run_id: str | None = None,
-             limit: int | None = None, liveness: Liveness = Liveness()) -> list[RunRecord]:
+             limit: int | None = None, liveness: Liveness | None = None) -> list[RunRecord]:
         """Runs, newest first (by start time), filtered by ``query`` (or the same filters as keywords)."""
         if query is None:
             query = Query(name=name, status=status, since=since, until=until, run_id=run_id, limit=limit)
@@ -142,16 +142,16 @@ class SqlIndex:
         statement = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started DESC, id DESC"
         if query.limit is not None and not derived:
             statement += f" LIMIT {int(query.limit)}"
-        cutoff = liveness.cutoff()
+        cutoff = (liveness or Liveness()).cutoff()
         records = [_record(row, cutoff) for row in self._read(statement, args)]
         if derived:
             records = [record for record in records if record.shown == query.status]
         return records[:query.limit] if query.limit is not None else records
 
-    def get(self, row_id: int, *, liveness: Liveness = Liveness()) -> RunRecord | None:
+    def get(self, row_id: int, *, liveness: Liveness | None = None) -> RunRecord | None:
         """One run by its row id (None when there is no such row)."""
         rows = self._read(_SELECT + " WHERE id = ?", [int(row_id)])
-        return _record(rows[0], liveness.cutoff()) if rows else None
+        return _record(rows[0], (liveness or Liveness()).cutoff()) if rows else None
 
     def stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``."""
