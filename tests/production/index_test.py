@@ -173,10 +173,14 @@ def test_a_dead_process_on_this_host_is_lost_at_once(index_url: str, tmp_path: P
 
 
 def test_concurrent_writers_all_land(index_url: str, tmp_path: Path) -> None:
-    """Eight processes each record 25 runs at once: no lost rows, no 'database is locked'."""
+    """Eight processes each record 25 runs at once: no lost rows, no 'database is locked'.
+
+    A generous lock timeout here: this tests the backend itself (``nbgate run`` uses
+    ``run.index_timeout`` and spools past it, see the unreachable-index tests).
+    """
     script = (
         "import sys; from pathlib import Path; from nbgate.production.index import open_url\n"
-        "index = open_url(sys.argv[1], Path(sys.argv[2]))\n"
+        "index = open_url(sys.argv[1], Path(sys.argv[2]), timeout=120.0)\n"
         "for i in range(25):\n"
         "    key = f'{sys.argv[3]}-{i}'\n"
         "    index.start(key=key, name='job', rev=1, date='d', run_id=key, attempt=1,\n"
