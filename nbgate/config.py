@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,13 +87,35 @@ OPTIONS: tuple[Option, ...] = (
     Option("run.output", str, ".nbgate/runs/{name}/{date}/{rev}-{run_id}.ipynb", "Default output URI template."),
     Option("run.timezone", str, "UTC", "Default timezone of new schedules."),
     Option("run.startup_timeout", float, 60.0, "Seconds a production run's kernel may take to become ready."),
+    Option("run.index", str, "sqlite:///.nbgate/runs.db", "Run index database URL: sqlite:///PATH (relative to "
+           "the root) or postgresql://...; also from NBGATE_RUN_INDEX_URL. Printed with its password masked."),
+    Option("run.index_timeout", float, 10.0, "Seconds to wait for the run index (SQLite lock, PostgreSQL "
+           "connect) before a run's record goes to the local spool."),
+    Option("run.heartbeat", float, 30.0, "Seconds between heartbeats of a running run."),
+    Option("run.lost_after", int, 3, "Missed heartbeats after which a running run shows as lost."),
     Option("export.image", str, "python:3.11-slim", "Container image of exported Kubernetes CronJobs."),
     Option("export.command", str, "nbgate", "The nbgate command exported jobs call (e.g. an absolute path)."),
+    Option("export.index_secret", str, "", "Kubernetes Secret holding the run index URL: CronJobs get "
+           "NBGATE_RUN_INDEX_URL from it (secretKeyRef; '' = none)."),
+    Option("export.index_secret_key", str, "url", "Key of the run index URL in export.index_secret."),
+    Option("export.index_variable", str, "", "Airflow Variable holding the run index URL: DAGs pass it as "
+           "NBGATE_RUN_INDEX_URL ('' = the worker's own environment)."),
     Option("export.workdir", str, "", "Folder exported jobs run in ('' = the project root for airflow/cron, "
            "the image's working directory for k8s)."),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}
+#: Extra environment names of options (besides ``NBGATE_<KEY>``); they win over the plain name.
+ENV_ALIASES = {"run.index": "NBGATE_RUN_INDEX_URL"}
+#: Options holding a URL whose password is never printed.
+SECRET_URLS = frozenset({"run.index"})
+_PASSWORD = re.compile(r"(://[^/@\s:]*:)([^@\s]*)(@)")
+_PASSWORD_PARAM = re.compile(r"(?i)(password=)([^&\s]*)")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (``user:PASSWORD@`` or ``password=``) replaced by ``***``."""
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD.sub(r"\1***\3", url))
 _SECTIONS = {name.split(".", 1)[0] for name in _BY_NAME if "." in name}
 
 
@@ -252,6 +275,10 @@ def load(
         if variable in env:
             values[option.name] = parse_text(option.name, env[variable], variable)
             sources[option.name] = variable
+        alias = ENV_ALIASES.get(option.name)
+        if alias is not None and alias in env:
+            values[option.name] = parse_text(option.name, env[alias], alias)
+            sources[option.name] = alias
 
     for name, value in (overrides or {}).items():
         if value is None:

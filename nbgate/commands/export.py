@@ -11,13 +11,34 @@ schedules no longer active are removed, other files are left alone.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from nbgate import output
 from nbgate.config import Config
-from nbgate.errors import FAILED, OK, UsageError
+from nbgate.errors import FAILED, OK, ConfigError, UsageError
 
 KINDS = ("airflow", "k8s", "cron")
+
+
+#: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
+_NAMES = {
+    "export.index_secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"), "a Kubernetes Secret name"),
+    "export.index_secret_key": (re.compile(r"[-._A-Za-z0-9]{1,253}\Z"), "a Secret key"),
+    "export.index_variable": (re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"),
+                              "an Airflow Variable name (letters, digits, _)"),
+}
+
+
+def _index_names(config: Config) -> dict[str, str]:
+    """Where exported jobs find the run index URL; refuses names the engines cannot take safely."""
+    values = {}
+    for option, (pattern, what) in _NAMES.items():
+        value = str(config[option])
+        if value and not pattern.match(value):
+            raise ConfigError(f"{option} = {value[:80]!r}: not {what}")
+        values[option.split(".", 1)[1]] = value
+    return values
 
 
 def export(*, config: Config, kind: str, out: str | None = None, check: bool = False) -> int:
@@ -27,7 +48,8 @@ def export(*, config: Config, kind: str, out: str | None = None, check: bool = F
 
     workdir = str(config["export.workdir"]) or ("" if kind == "k8s" else str(config.root))
     options = ExportOptions(command=str(config["export.command"]), workdir=workdir,
-                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks")
+                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks",
+                            **_index_names(config))
     jobs = export_jobs(config)
     files = render(kind, jobs, options)
     if out is None:

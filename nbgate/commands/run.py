@@ -66,7 +66,10 @@ def run(*, config: Config, name: str, date: str | None = None, params: Sequence[
         return OK
     output.result(f"{name} rev {spec.rev} for {day}: {output.style('failed', 'red', 'bold')}{tries}: "
                   f"{result.error}")
-    output.result(f"  output notebook (shows the failing cell): {result.output}")
+    if result.output:
+        output.result(f"  output notebook (shows the failing cell): {result.output}")
+    else:
+        output.result("  no output notebook was kept (it could not be written)")
     return FAILED
 
 

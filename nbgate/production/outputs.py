@@ -77,20 +77,38 @@ class Output:
 
     @staticmethod
     def _reserve_local(path: Path, text: str) -> None:
+        # written next to the final name, then linked in: the final name either
+        # does not exist or holds the whole placeholder, never a 0-byte file
+        data = _encoded(path, text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.nbgate-tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(tmp, path)
         except FileExistsError:
             raise OutputTaken(f"{path}: already exists; outputs are never overwritten (use another --run-id)") from None
         except OSError as exc:
-            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror}") from None
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def write(self, text: str) -> None:
-        """Write the notebook text over this run's own (reserved) output."""
+        """Replace this run's own (reserved) output with ``text``, atomically; ``ExecutionError`` on failure."""
         if self.path is not None:
-            atomic_write(self.path, text.encode("utf-8"))
+            try:
+                atomic_write(self.path, _encoded(self.path, text))
+            except OSError as exc:
+                raise ExecutionError(f"{self.path}: cannot write the output notebook: {exc.strerror or exc}") from None
             return
         from papermill.iorw import papermill_io
 
@@ -98,6 +116,27 @@ class Output:
             papermill_io.write(text, self.uri)
         except Exception as exc:
             raise ExecutionError(f"{self.uri}: cannot write the output notebook: {exc}") from exc
+
+    def discard(self) -> bool:
+        """Remove this run's local placeholder after a failed write; whether the name is free again."""
+        if self.path is None:
+            return False
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return True
+
+
+def _encoded(path: Path | str, text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start:exc.end].encode("unicode_escape").decode("ascii")
+        raise ExecutionError(f"{path}: cannot write the output notebook: it holds a lone surrogate ({bad}), "
+                             f"which UTF-8 cannot store") from None
 
 
 def remote_exists(uri: str) -> bool:

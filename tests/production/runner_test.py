@@ -68,7 +68,7 @@ def test_a_second_run_with_the_same_run_id_cannot_overwrite(project: Project) ->
 
 def test_the_index_refuses_an_output_claimed_by_an_earlier_run(project: Project) -> None:
     config = project.config()
-    run_index(config).start(name="job", rev=1, date="2024-03-01", run_id="same", attempt=1,
+    run_index(config).start(key="earlier", name="job", rev=1, date="2024-03-01", run_id="same", attempt=1,
                             output=str(project.root / ".nbgate/runs/job/2024-03-01/1-same.ipynb"),
                             source="worktree", source_sha256="x", parameters={})
     with pytest.raises(GateError, match="already written by an earlier run"):
@@ -212,5 +212,6 @@ def test_an_unwritable_output_fails_before_the_kernel_and_is_indexed(project: Pr
     with pytest.raises(ExecutionError, match="no-such-bucket"):
         run(project.config(), spec, date="2024-03-01", run_id="nowhere")
     [record] = run_index(project.config()).list()
-    assert (record.status, record.output) == (FAILED, "s3://no-such-bucket/job/nowhere.ipynb")
-    assert "cannot write the output notebook" in (record.error or "")
+    # nothing was written, so the output name is released (the run id can be used again)
+    assert (record.status, record.output) == (FAILED, None)
+    assert "s3://no-such-bucket/job/nowhere.ipynb: cannot write the output notebook" in (record.error or "")

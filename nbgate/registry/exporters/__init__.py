@@ -46,6 +46,11 @@ class ExportOptions(NamedTuple):
     workdir: str = ""
     image: str = "python:3.11-slim"
     lock_dir: str = ".nbgate/locks"
+    #: Kubernetes Secret (and key in it) holding the run index URL ('' = none: each pod's own SQLite file).
+    index_secret: str = ""
+    index_secret_key: str = "url"
+    #: Airflow Variable holding the run index URL ('' = the worker's own NBGATE_RUN_INDEX_URL, if any).
+    index_variable: str = ""
 
 
 Renderer = Callable[[Sequence[ExportJob], ExportOptions], dict[str, str]]

@@ -69,6 +69,8 @@ def dag_source(job: ExportJob, options: ExportOptions) -> str:
         "        env={",
         f'            "NBGATE_LOGICAL_DATE": {_py(_DATE.format(tz=repr(job.timezone)))},',
         f'            "NBGATE_AIRFLOW_RUN_ID": {_py(_RUN_ID)},',
+        *([f'            "NBGATE_RUN_INDEX_URL": {_py("{{ var.value." + options.index_variable + " }}")},']
+          if options.index_variable else []),
         "        },",
         "        append_env=True,",
     ]
