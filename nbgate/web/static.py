@@ -1,0 +1,101 @@
+"""``nbgate serve --static DIR``: the same pages written as files, for GitHub Pages or a bucket.
+
+Folder layout equals the server's addresses (``schedules/<name>/index.html``
+...), so every relative link works in both. Names come from the registry
+(validated schedule names) and the run index (integer row ids), never from
+elsewhere. Files are written atomically and only when their bytes change;
+an output notebook's HTML is rendered again only when the notebook changed
+(outputs are immutable, so republishing costs only the new runs).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from nbgate.atomic import atomic_write
+from nbgate.errors import NbgateError, UsageError
+from nbgate.production.index import RunRecord
+from nbgate.registry.model import is_name
+from nbgate.web.app import ASSET_NAMES, ASSETS
+from nbgate.web.pages import NotFound, Pages
+
+
+class Published(NamedTuple):
+    """What a static export wrote."""
+
+    pages: int
+    written: int
+    notebooks: int
+    seconds: float
+
+
+class _Writer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pages = 0
+        self.written = 0
+
+    def put(self, relative: str, data: bytes) -> bool:
+        target = self.root / relative
+        self.pages += 1
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+        self.written += 1
+        return True
+
+
+def publish(pages: Pages, folder: Path, progress: Callable[[str], None] = lambda _: None) -> Published:
+    """Write every page of ``pages`` under ``folder`` (created if missing)."""
+    started = time.monotonic()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--static {folder}: not a folder")
+    out = _Writer(folder)
+    for name in ASSET_NAMES:
+        out.put(f"assets/{name}", (ASSETS / name).read_bytes())
+    out.put("index.html", pages.schedules().encode())
+    out.put("runs/index.html", pages.runs().encode())
+    names = pages.data.names()
+    for name in names:
+        out.put(f"schedules/{name}/index.html", pages.schedule(name).encode())
+        view = pages.data.schedule(name)
+        for rev in range(1, len(view.schedule.files) + 1 if view.schedule is not None else 1):
+            out.put(f"schedules/{name}/rev/{rev}/index.html", pages.revision(name, rev).encode())
+            try:
+                out.put(f"schedules/{name}/rev/{rev}/diff.html", pages.diff(name, rev).encode())
+            except NotFound:
+                pass
+    progress(f"{len(names)} schedules written")
+    notebooks = 0
+    for record in pages.data.runs():
+        if is_name(record.name):
+            notebooks += _run(pages, out, record)
+    progress(f"{out.pages} pages, {notebooks} output notebooks rendered")
+    return Published(out.pages, out.written, notebooks, time.monotonic() - started)
+
+
+def _run(pages: Pages, out: _Writer, record: RunRecord) -> int:
+    base = f"schedules/{record.name}/runs/{record.id}"
+    out.put(f"{base}/index.html", pages.run_page(record).encode())
+    if not record.output:
+        return 0
+    try:
+        text = pages.data.output(record)
+    except (KeyError, FileNotFoundError, NbgateError):
+        return 0
+    raw = text.encode("utf-8")
+    if not out.put(f"{base}/output.ipynb", raw) and os.path.exists(out.root / base / "notebook.html"):
+        return 0  # the same output as last time: its page is already there
+    try:
+        out.put(f"{base}/notebook.html", pages.notebook_document(text, base).encode())
+    except NotFound:
+        return 0
+    return 1
