@@ -39,8 +39,9 @@ def durations(name: str, records: Sequence[RunRecord], statuses: Sequence[str]) 
     plot_h = HEIGHT - _PAD_TOP - _PAD_BOTTOM
     step = plot_w / len(pairs)
     bar = max(min(step * 0.8, 24.0), 1.0)
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-             f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>',
+    svg = (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+           f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>')
+    parts = [svg,
              f'<line class="axis" x1="{_PAD_LEFT}" y1="{_PAD_TOP + plot_h}" x2="{WIDTH - 4}" y2="{_PAD_TOP + plot_h}"/>',
              f'<text class="tick" x="{_PAD_LEFT - 4}" y="{_PAD_TOP + 8}" text-anchor="end">{esc(_seconds(longest))}</text>',
              f'<text class="tick" x="{_PAD_LEFT - 4}" y="{_PAD_TOP + plot_h}" text-anchor="end">0</text>']

@@ -76,12 +76,16 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - JSON errors, schema errors, bad versions
             raise ValueError(f"not a readable notebook: {exc}") from None
         failed = failing_cell(nb)
+        label: str | None = None
         if failed is not None:
             cell = nb.cells[failed]
             cell.id = FAILED_ID
             cell.metadata["tags"] = [*cell.metadata.get("tags", []), FAILED_TAG]
+            count = cell.get("execution_count")
+            label = f"In [{count}]" if count else f"cell {failed + 1}"
         try:
-            body, _ = self._get_exporter().from_notebook_node(nb, resources={"nbgate_failed": failed})
+            body, _ = self._get_exporter().from_notebook_node(
+                nb, resources={"nbgate_failed": label})
         except Exception as exc:  # noqa: BLE001 - nbconvert raises many kinds on odd content
             raise ValueError(f"nbconvert cannot render it: {exc}") from None
         return Rendered(str(body), failed)

@@ -20,7 +20,7 @@ from nbgate.diff import ADDED, MODIFIED, FileDiff, diff_notebooks
 from nbgate.diffrender import Sides, to_html
 from nbgate.errors import NbgateError
 from nbgate.notebook import loads as load_notebook
-from nbgate.production.index import RunRecord, STATUSES
+from nbgate.production.index import STATUSES, RunRecord
 from nbgate.registry.model import ACTIVE, PAUSED, RETIRED, Revision
 from nbgate.registry.store import RevisionFile
 from nbgate.web import charts, cron
@@ -255,13 +255,18 @@ class Pages:
         """``run`` for a record already read from the index."""
         name = record.name
         failed: int | None = None
+        failed_label = ""
         note = "This run has no output notebook."
         has_output = False
         if record.output:
             try:
                 text = self.data.output(record)
                 has_output = True
-                failed = failing_cell(orjson.loads(text))
+                nb = orjson.loads(text)
+                failed = failing_cell(nb)
+                if failed is not None:
+                    count = nb["cells"][failed].get("execution_count")
+                    failed_label = f"In [{count}]" if count else f"cell {failed + 1}"
             except (FileNotFoundError, KeyError):
                 note = f"The output notebook {record.output} is not there any more."
             except (NbgateError, orjson.JSONDecodeError, AttributeError, TypeError) as exc:
@@ -274,7 +279,7 @@ class Pages:
                  "source_sha256": record.source_sha256 or "", "output": record.output or ""}
         params = [(k, json.dumps(v, default=str)) for k, v in sorted(record.parameters.items())]
         return self._page("run.html", 4, r=shown, params=params, has_output=has_output, output_note=note,
-                          failed_cell=failed, anchor=FAILED_ANCHOR, schedule_href=schedule_href(name),
+                          failed_cell=failed, failed_label=failed_label, anchor=FAILED_ANCHOR, schedule_href=schedule_href(name),
                           rev_href=rev_href, download_name=f"{name}-{record.run_id}.ipynb")
 
     def notebook(self, name: str, run_id: int) -> str:
