@@ -54,7 +54,8 @@ def _time(minute: str, hour: str) -> str:
     if minute.startswith("*/") and hour == "*":
         return f"every {minute[2:]} minutes"
     if minute.isdigit() and all(p.isdigit() for p in hour.split(",")):
-        return "at " + _list(",".join(f"{int(h):02d}:{int(minute):02d}" for h in hour.split(",")), {}, None)
+        times = [f"{int(h):02d}:{int(minute):02d}" for h in hour.split(",")]
+        return "at " + ", ".join(times[:-1]) + " and " + times[-1]
     words = f"at minute {_list(minute, {}, None)}" if minute != "*" else "every minute"
     if hour != "*":
         words += f" past hour {_list(hour, {}, None)}"

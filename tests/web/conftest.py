@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from testing.web import Demo, make_demo, serving
+from tests.production.conftest import _moto, s3  # noqa: F401 - the moto S3 fixtures
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo project with real runs (built once per module: each run starts a kernel)."""
+    """The demo project with real runs (built once per session: each run starts a kernel)."""
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(home))
