@@ -84,9 +84,26 @@ def describe(expression: str) -> str:
     return ", ".join(words)
 
 
+_UPCOMING: dict[tuple[str, str, int], tuple[datetime, ...]] = {}
+
+
 def next_runs(expression: str, zone: str, count: int = 3, *, now: datetime | None = None) -> list[datetime]:
-    """The next ``count`` run times of ``expression`` in timezone ``zone`` (aware datetimes)."""
-    return list(_next_runs(expression, zone, count, _minute(now)))
+    """The next ``count`` run times of ``expression`` in timezone ``zone`` (aware datetimes).
+
+    The answer stays right until the first of those times passes, so it is
+    kept until then: croniter is slow, and a page lists a thousand schedules.
+    """
+    minute = _minute(now)
+    key = (expression, zone, count)
+    cached = _UPCOMING.get(key)
+    if now is None and cached and cached[0] > minute:
+        return list(cached)
+    found = _next_runs(expression, zone, count, minute)
+    if now is None:
+        if len(_UPCOMING) > 65536:
+            _UPCOMING.clear()
+        _UPCOMING[key] = found
+    return list(found)
 
 
 def _minute(now: datetime | None) -> datetime:
@@ -94,7 +111,6 @@ def _minute(now: datetime | None) -> datetime:
     return current.astimezone(timezone.utc).replace(second=0, microsecond=0)
 
 
-@functools.lru_cache(maxsize=8192)
 def _next_runs(expression: str, zone: str, count: int, minute: datetime) -> tuple[datetime, ...]:
     # cached per minute: many schedules share an expression, and pages re-render often
     from croniter import croniter

@@ -13,7 +13,9 @@ cached by the index file's signature and recomputed when it changes.
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
@@ -70,6 +72,8 @@ class Data:
         self._lock = threading.Lock()
         self._revisions: dict[Path, tuple[tuple[int, int], store.RevisionFile]] = {}
         self._stats: tuple[Any, dict[str, Stats]] | None = None
+        self._folders: dict[str, tuple[int, ScheduleView]] = {}
+        self._notebooks: dict[tuple[str, str, str], tuple[bytes, str]] = {}
 
     # ------------------------------------------------------------------ registry
 
@@ -78,8 +82,30 @@ class Data:
         return store.list_schedules(self.config)
 
     def schedules(self) -> list[ScheduleView]:
-        """Every schedule in the registry, sorted by name."""
-        return [self.schedule(name) for name in self.names()]
+        """Every schedule in the registry, sorted by name.
+
+        A schedule folder gets a new mtime whenever a file is added to it, so
+        an unchanged folder reuses the schedule read last time.
+        """
+        folder = store.registry_dir(self.config)
+        try:
+            entries = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(folder)
+                             if is_name(e.name) and e.is_dir())
+        except FileNotFoundError:
+            return []
+        views = []
+        for name, mtime in entries:
+            cached = self._folders.get(name)
+            if cached is not None and cached[0] == mtime:
+                views.append(cached[1])
+                continue
+            try:
+                view = self.schedule(name)
+            except KeyError:
+                continue
+            self._folders[name] = (mtime, view)
+            views.append(view)
+        return views
 
     def schedule(self, name: str) -> ScheduleView:
         """One schedule; ``KeyError`` when the registry has no such schedule."""
@@ -118,14 +144,21 @@ class Data:
         if view.schedule is None:
             raise KeyError(name)
         revision = view.schedule.get(rev).revision
-        promoted = promoted_content(self.config.root, run_spec(revision, view.schedule.state))
-        return promoted.raw, promoted.source
+        key = (revision.notebook, revision.commit, revision.source_sha256)  # content-addressed: safe to keep
+        found = self._notebooks.get(key)
+        if found is None:
+            promoted = promoted_content(self.config.root, run_spec(revision, view.schedule.state))
+            found = (promoted.raw, promoted.source)
+            if promoted.source.startswith("git:"):
+                self._notebooks[key] = found
+        return found
 
     # ------------------------------------------------------------------ runs
 
-    def runs(self, *, name: str | None = None, status: str | None = None) -> list[RunRecord]:
-        """Runs, newest first, of one schedule and/or with one shown status."""
-        return self.index.list(name=name, status=status)
+    def runs(self, *, name: str | None = None, status: str | None = None,
+             limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first, of one schedule and/or with one shown status; the newest ``limit``."""
+        return self.index.list(name=name, status=status, limit=limit)
 
     def run(self, name: str, run_id: int) -> RunRecord:
         """Run ``run_id`` (the index row) of schedule ``name``; ``KeyError`` when there is none."""
@@ -142,9 +175,36 @@ class Data:
         cached = self._stats
         if cached is not None and cached[0] == signature:
             return cached[1]
-        result = summarise(self.index.list(), datetime.now(timezone.utc))
+        result = self._summary(datetime.now(timezone.utc))
         self._stats = (signature, result)
         return result
+
+    def _summary(self, now: datetime) -> dict[str, Stats]:
+        """``summarise`` of the whole index, as one aggregate query on SQLite.
+
+        The index has no statistics query yet, so this reads its documented
+        table read-only; a backend without a file falls back to ``list()``.
+        """
+        if not self.index.path.exists():
+            return {}
+        since = (now - timedelta(days=RATE_DAYS)).astimezone(timezone.utc).isoformat()[:19]
+        fields = ", ".join(RunRecord._fields)
+        try:
+            connection = sqlite3.connect(f"{self.index.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        except sqlite3.Error:
+            return summarise(self.index.list(), now)
+        try:
+            counts = connection.execute(
+                "SELECT name, MAX(id), SUM(status = 'succeeded' AND started >= ?), "
+                "SUM(status IN ('succeeded', 'failed') AND started >= ?) FROM runs GROUP BY name",
+                (since, since)).fetchall()
+            newest = {row[0]: _record(row) for row in connection.execute(
+                f"SELECT {fields} FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY name)")}
+        except sqlite3.Error:
+            return summarise(self.index.list(), now)
+        finally:
+            connection.close()
+        return {name: Stats(newest.get(last), int(ok or 0), int(done or 0)) for name, last, ok, done in counts}
 
     def stats_of(self, name: str) -> Stats:
         """``stats()`` of one schedule."""
@@ -185,6 +245,12 @@ def summarise(records: Iterable[RunRecord], now: datetime) -> dict[str, Stats]:
         elif record.status == FAILED:
             finished[name] = finished.get(name, 0) + 1
     return {name: Stats(record, succeeded.get(name, 0), finished.get(name, 0)) for name, record in last.items()}
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    data = dict(zip(RunRecord._fields, row))
+    data["parameters"] = json.loads(data["parameters"]) if data["parameters"] else {}
+    return RunRecord(**data)
 
 
 def status(record: RunRecord) -> str:

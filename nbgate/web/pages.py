@@ -8,8 +8,10 @@ for anything the registry or the run index does not name.
 
 from __future__ import annotations
 
+import functools
 import json
-from datetime import datetime, timezone
+from datetime import datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +25,7 @@ from nbgate.notebook import loads as load_notebook
 from nbgate.production.index import STATUSES, RunRecord
 from nbgate.registry.model import ACTIVE, PAUSED, RETIRED, Revision
 from nbgate.registry.store import RevisionFile
-from nbgate.web import charts, cron
+from nbgate.web import charts, cron, rows
 from nbgate.web.data import RATE_DAYS, Data, ScheduleView, Stats, status
 from nbgate.web.notebook import FAILED_ANCHOR, Renderer, failing_cell
 
@@ -87,6 +89,9 @@ class Pages:
         self.static = static
         self.env = _env()
         self.renderer = Renderer()
+        self._fixed: dict[str, tuple[ScheduleView, tuple[str, str]]] = {}
+        self._shells: dict[int, tuple[str, str, str]] = {}
+        self._diffs: dict[tuple[str, int, str], list[FileDiff] | NbgateError] = {}
 
     def _page(self, template: str, depth: int, **context: Any) -> str:
         root = "../" * depth
@@ -101,15 +106,12 @@ class Pages:
                 "date": record.date or "", "run_id": record.run_id, "status": status(record),
                 "duration": seconds(record.duration), "error": _first_line(record.error)}
 
-    def _current(self, view: ScheduleView, now: datetime) -> dict[str, Any] | None:
+    def _current(self, view: ScheduleView) -> dict[str, Any] | None:
         if view.schedule is None:
             return None
         latest = view.schedule.latest
-        zone = ZoneInfo(latest.timezone)
-        times = [t.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") for t in cron.next_runs(
-            latest.schedule, latest.timezone, 3, now=now)] if view.state == ACTIVE else []
         return {"cron": latest.schedule, "timezone": latest.timezone, "words": cron.describe(latest.schedule),
-                "next": times or ([f"none ({view.state})"] if view.state != ACTIVE else []),
+                "next": self._upcoming(view),
                 "owners": list(latest.owners), "rev": latest.rev, "action": latest.action,
                 "notebook": latest.notebook}
 
@@ -117,27 +119,38 @@ class Pages:
         """The schedules page, filtered by state and owner, searched by name."""
         views = self.data.schedules()
         stats = self.data.stats()
-        now = datetime.now(timezone.utc)
         owners = sorted({o for v in views if v.schedule is not None for o in v.schedule.latest.owners})
-        rows = []
+        body = []
         for view in views:
             if (state and view.state != state) or (q and q.lower() not in view.name):
                 continue
             if owner and (view.schedule is None or owner not in view.schedule.latest.owners):
                 continue
-            current = self._current(view, now) or {}
+            cached = self._fixed.get(view.name)
+            if cached is None or cached[0] is not view:  # views are reused while their folder is unchanged
+                current = self._current(view) or {}
+                row = {"name": view.name, "href": schedule_href(view.name), "state": view.state,
+                       "error": view.error, **current}
+                cached = (view, rows.schedule_fixed(row, ""))
+                self._fixed[view.name] = cached
             run_stats = stats.get(view.name, Stats(None, 0, 0))
             last = run_stats.last
-            rows.append({
-                "name": view.name, "href": schedule_href(view.name), "state": view.state,
-                "error": view.error, **current, "next": current.get("next", []),
-                "last": None if last is None else {"status": status(last), "started": when(last.started),
-                                                   "duration": seconds(last.duration), "href": run_href(last)},
-                "rate": "" if run_stats.rate is None else
-                f"{run_stats.rate:.0%} ({run_stats.succeeded}/{run_stats.finished})",
-            })
-        return self._page("schedules.html", 0, rows=rows, total=len(views), owners=owners, owner=owner,
-                          state=state, q=q, states=(ACTIVE, PAUSED, RETIRED, "broken"), rate_days=RATE_DAYS)
+            shown_last = None if last is None else {"status": status(last), "started": when(last.started),
+                                                    "duration": seconds(last.duration), "href": run_href(last)}
+            rate = "" if run_stats.rate is None else f"{run_stats.rate:.0%} ({run_stats.succeeded}/{run_stats.finished})"
+            body.append(rows.schedule_row(cached[1], self._upcoming(view), shown_last, rate, ""))
+        return self._page("schedules.html", 0, body="\n".join(body), count=len(body), total=len(views),
+                          owners=owners, owner=owner, state=state, q=q, states=(ACTIVE, PAUSED, RETIRED, "broken"),
+                          rate_days=RATE_DAYS)
+
+    @staticmethod
+    def _upcoming(view: ScheduleView) -> list[str]:
+        if view.schedule is None:
+            return []
+        if view.state != ACTIVE:
+            return [f"none ({view.state})"]
+        latest = view.schedule.latest
+        return list(_shown(tuple(cron.next_runs(latest.schedule, latest.timezone, 3)), latest.timezone))
 
     def _view(self, name: str) -> ScheduleView:
         try:
@@ -169,9 +182,10 @@ class Pages:
         shown = records[:SCHEDULE_RUNS_SHOWN]
         chart = charts.durations(name, shown, [status(r) for r in shown])
         return self._page("schedule.html", 2, name=name, state=view.state, error=view.error,
-                          current=self._current(view, datetime.now(timezone.utc)), revisions=revisions,
-                          runs=[self._run_row(r) for r in shown], chart=chart, more=len(records) > len(shown),
-                          total_runs=len(records))
+                          current=self._current(view), revisions=revisions,
+                          runs=bool(shown), runs_table=rows.run_rows([self._run_row(r) for r in shown], "../../",
+                                                                     show_name=False), chart=chart, more=len(records) > len(shown),
+                          total_runs=len(records), shown_runs=len(shown))
 
     def _stored(self, name: str, rev: int) -> tuple[ScheduleView, RevisionFile]:
         view = self._view(name)
@@ -193,6 +207,19 @@ class Pages:
 
     def _diff_files(self, name: str, rev: int) -> list[FileDiff]:
         _, stored = self._stored(name, rev)
+        key = (name, rev, stored.sha256)  # revision files are immutable: so is their diff
+        cached = self._diffs.get(key)
+        if cached is None:
+            try:
+                cached = self._compute_diff(name, rev, stored)
+            except NbgateError as exc:
+                cached = exc
+            self._diffs[key] = cached
+        if isinstance(cached, NbgateError):
+            raise cached
+        return cached
+
+    def _compute_diff(self, name: str, rev: int, stored: RevisionFile) -> list[FileDiff]:
         new_raw, _ = self.data.notebook(name, rev)
         new = load_notebook(new_raw, f"{name} rev {rev}")
         path = stored.revision.notebook
@@ -215,22 +242,25 @@ class Pages:
     # ------------------------------------------------------------------ runs
 
     def runs(self, *, schedule: str = "", state: str = "", since: str = "", until: str = "") -> str:
-        """The runs page: filtered by schedule, status and date range; one chart per schedule."""
-        records = self.data.runs(name=schedule or None, status=state or None)
-        if since or until:
-            records = [r for r in records if _within(r, since, until)]
-        rows = [self._run_row(r) for r in records[:RUNS_SHOWN]]
-        by_name: dict[str, list[RunRecord]] = {}
-        for record in records:
-            by_name.setdefault(record.name, []).append(record)
+        """The runs page: filtered by schedule, status and date range; one chart per schedule shown."""
+        name, wanted = schedule or None, state or None
+        if since or until:  # the index filters by name and status; dates are filtered here
+            records = [r for r in self.data.runs(name=name, status=wanted) if _within(r, since, until)]
+            total: int | None = len(records)
+        else:
+            records = self.data.runs(name=name, status=wanted, limit=RUNS_SHOWN + 1)
+            total = len(records) if len(records) <= RUNS_SHOWN else None
+        shown = records[:RUNS_SHOWN]
+        names = list(dict.fromkeys(r.name for r in shown))
         chart_list = []
-        for name, items in list(by_name.items())[:CHARTS_SHOWN]:
-            items = items[:SCHEDULE_RUNS_SHOWN]
-            chart_list.append({"name": name, "href": schedule_href(name),
-                               "svg": charts.durations(name, items, [status(r) for r in items])})
-        names = self.data.names() if not self.static else []
-        return self._page("runs.html", 1, rows=rows, total=len(records), shown=len(rows), charts=chart_list,
-                          more_charts=len(by_name) > CHARTS_SHOWN, chart_total=len(by_name), names=names,
+        for chart_name in names[:CHARTS_SHOWN]:
+            items = [r for r in self.data.runs(name=chart_name, limit=SCHEDULE_RUNS_SHOWN)
+                     if _within(r, since, until)]
+            chart_list.append({"name": chart_name, "href": schedule_href(chart_name),
+                               "svg": charts.durations(chart_name, items, [status(r) for r in items])})
+        return self._page("runs.html", 1, runs_table=rows.run_rows([self._run_row(r) for r in shown], "../"),
+                          total=total, shown=len(shown), charts=chart_list, more_charts=len(names) > CHARTS_SHOWN,
+                          chart_total=len(names), names=[] if self.static else self.data.names(),
                           schedule=schedule, status=state, since=since, until=until, statuses=STATUSES)
 
     def _record(self, name: str, run_id: int) -> RunRecord:
@@ -278,9 +308,20 @@ class Pages:
                  "attempt": record.attempt, "source": record.source or "",
                  "source_sha256": record.source_sha256 or "", "output": record.output or ""}
         params = [(k, json.dumps(v, default=str)) for k, v in sorted(record.parameters.items())]
-        return self._page("run.html", 4, r=shown, params=params, has_output=has_output, output_note=note,
-                          failed_cell=failed, failed_label=failed_label, anchor=FAILED_ANCHOR, schedule_href=schedule_href(name),
-                          rev_href=rev_href, download_name=f"{name}-{record.run_id}.ipynb")
+        shown.update(params=params, has_output=has_output, output_note=note, failed_cell=failed,
+                     failed_label=failed_label, anchor=FAILED_ANCHOR, schedule_href=schedule_href(name),
+                     rev_href=rev_href, download_name=f"{name}-{record.run_id}.ipynb")
+        return self._shell(4, f"{name} run {record.run_id}", rows.run_main(shown, "../../../../"))
+
+    def _shell(self, depth: int, title: str, main: str) -> str:
+        """The page layout around ``main`` (rendered once per depth, then filled in)."""
+        shell = self._shells.get(depth)
+        if shell is None:
+            page = self._page("shell.html", depth, title="\x00", main="\x01")
+            head, _, rest = page.partition("\x00")
+            middle, _, tail = rest.partition("\x01")
+            shell = self._shells[depth] = (head, middle, tail)
+        return f"{shell[0]}{escape(title)}{shell[1]}{main}{shell[2]}"
 
     def notebook(self, name: str, run_id: int) -> str:
         """The output notebook as an HTML document (served sandboxed, never inline)."""
@@ -293,6 +334,21 @@ class Pages:
         except ValueError as exc:
             raise NotFound(f"{label}: {exc}") from None
         return _with_policy(rendered.html)
+
+
+@functools.lru_cache(maxsize=8192)
+def _shown(times: tuple[datetime, ...], zone: str) -> tuple[str, ...]:
+    tz = ZoneInfo(zone)
+    return tuple(_moment(t.astimezone(tz)) for t in times)
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _moment(t: datetime) -> str:
+    """``Sat 2026-11-28 06:00 CET`` (``strftime`` with ``%Z`` is slow on a thousand rows)."""
+    return (f"{_DAY_NAMES[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} "
+            f"{t.tzname() or ''}").rstrip()
 
 
 def _within(record: RunRecord, since: str, until: str) -> bool:

@@ -3,7 +3,7 @@
 Folder layout equals the server's addresses (``schedules/<name>/index.html``
 ...), so every relative link works in both. Names come from the registry
 (validated schedule names) and the run index (integer row ids), never from
-elsewhere. Files are written atomically and only when their bytes change;
+elsewhere. Files are replaced whole (temp file and rename) and only when their bytes change;
 an output notebook's HTML is rendered again only when the notebook changed
 (outputs are immutable, so republishing costs only the new runs).
 """
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from nbgate.atomic import atomic_write
 from nbgate.errors import NbgateError, UsageError
 from nbgate.production.index import RunRecord
 from nbgate.registry.model import is_name
@@ -48,7 +47,10 @@ class _Writer:
         except FileNotFoundError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
+        # temp file and rename: a reader never sees half a page; no fsync, a site can be written again
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, target)
         self.written += 1
         return True
 
