@@ -7,6 +7,7 @@ listens. ``--static DIR`` writes the same pages as files instead and exits.
 from __future__ import annotations
 
 import argparse
+import threading
 from pathlib import Path
 
 from nbgate import output
@@ -36,11 +37,14 @@ def serve(*, config: Config, host: str = LOOPBACK, port: int = 8765, static: str
 
     from nbgate.web.app import create_app
 
-    app = create_app(Pages(Data(config)))
+    pages = Pages(Data(config))
+    app = create_app(pages)
+    # nbconvert takes seconds to import: pay that while nobody waits for a notebook
+    threading.Thread(target=pages.renderer.warm, name="nbgate-warm-nbconvert", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
-    where = (f"bound to {host}: only this machine can connect (--host changes that)"
-             if host in (LOOPBACK, "localhost", "::1") else f"bound to {host}: other machines can connect")
-    output.result(f"nbgate serve: read-only view of {config.root} at http://{shown}:{port}/ ({where}); Ctrl-C stops")
+    where = (f"bound to {host}, so only this machine can connect (--host changes that)"
+             if host in (LOOPBACK, "localhost", "::1") else f"bound to {host}, so other machines can connect")
+    output.result(f"nbgate serve: read-only view of {config.root} at http://{shown}:{port}/; {where}; Ctrl-C stops")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                            server_header=False))
     server.run()

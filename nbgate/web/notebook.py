@@ -47,6 +47,11 @@ class Renderer:
         self._cache: OrderedDict[str, Rendered] = OrderedDict()
         self._size = cache_size
 
+    def warm(self) -> None:
+        """Import nbconvert and build the exporter now (seconds), not on the first notebook viewed."""
+        with self._lock:
+            self._get_exporter()
+
     def _get_exporter(self) -> Any:
         if self._exporter is None:
             from nbconvert import HTMLExporter

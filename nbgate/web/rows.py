@@ -77,7 +77,7 @@ def run_main(r: Mapping[str, Any], root: str) -> str:
     if r["error"]:
         where = ""
         if r["failed_cell"] is not None:
-            where = (f' in {e(r["failed_label"])}: <a href="notebook.html#{e(r["anchor"])}" target="notebook" '
+            where = (f' at {e(r["failed_label"])}: <a href="notebook.html#{e(r["anchor"])}" target="notebook" '
                      f'id="failed-cell-link">show the failing cell</a>')
         parts.append(f'<div class="error" id="error-summary"><strong>Error</strong>{where}<pre>{e(r["error"])}</pre></div>')
     rev = e(str(r["rev"]))
