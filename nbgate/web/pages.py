@@ -91,7 +91,7 @@ class Pages:
         self.renderer = Renderer()
         self._fixed: dict[str, tuple[ScheduleView, tuple[str, str]]] = {}
         self._shells: dict[int, tuple[str, str, str]] = {}
-        self._diffs: dict[tuple[str, int, str], list[FileDiff] | NbgateError] = {}
+        self._diffs: dict[tuple[Any, Any], list[FileDiff] | NbgateError] = {}
 
     def _page(self, template: str, depth: int, **context: Any) -> str:
         root = "../" * depth
@@ -207,11 +207,15 @@ class Pages:
 
     def _diff_files(self, name: str, rev: int) -> list[FileDiff]:
         _, stored = self._stored(name, rev)
-        key = (name, rev, stored.sha256)  # revision files are immutable: so is their diff
+        files = self.data.schedule(name).schedule.files  # type: ignore[union-attr]
+        new = stored.revision
+        old = files[rev - 2].revision if rev > 1 else None
+        # a diff depends only on the two promoted notebooks: schedules sharing them share it
+        key = (_content_key(old), _content_key(new))
         cached = self._diffs.get(key)
         if cached is None:
             try:
-                cached = self._compute_diff(name, rev, stored)
+                cached = self._compute_diff(name, rev, old, new)
             except NbgateError as exc:
                 cached = exc
             self._diffs[key] = cached
@@ -219,16 +223,15 @@ class Pages:
             raise cached
         return cached
 
-    def _compute_diff(self, name: str, rev: int, stored: RevisionFile) -> list[FileDiff]:
+    def _compute_diff(self, name: str, rev: int, old: Revision | None, new: Revision) -> list[FileDiff]:
         new_raw, _ = self.data.notebook(name, rev)
-        new = load_notebook(new_raw, f"{name} rev {rev}")
-        path = stored.revision.notebook
-        if rev == 1:
-            return [FileDiff(path, ADDED, diff_notebooks(None, new))]
+        after = load_notebook(new_raw, f"{name} rev {rev}")
+        if old is None:
+            return [FileDiff(new.notebook, ADDED, diff_notebooks(None, after))]
         old_raw, _ = self.data.notebook(name, rev - 1)
-        old = load_notebook(old_raw, f"{name} rev {rev - 1}")
-        old_path = self.data.schedule(name).schedule.files[rev - 2].revision.notebook  # type: ignore[union-attr]
-        return [FileDiff(path, MODIFIED, diff_notebooks(old, new), old_path if old_path != path else None)]
+        before = load_notebook(old_raw, f"{name} rev {rev - 1}")
+        renamed = old.notebook if old.notebook != new.notebook else None
+        return [FileDiff(new.notebook, MODIFIED, diff_notebooks(before, after), renamed)]
 
     def diff(self, name: str, rev: int) -> str:
         """The notebook diff of revision ``rev`` as ``nbgate diff --format html`` renders it."""
@@ -349,6 +352,10 @@ def _moment(t: datetime) -> str:
     """``Sat 2026-11-28 06:00 CET`` (``strftime`` with ``%Z`` is slow on a thousand rows)."""
     return (f"{_DAY_NAMES[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} "
             f"{t.tzname() or ''}").rstrip()
+
+
+def _content_key(revision: Revision | None) -> tuple[str, str, str] | None:
+    return None if revision is None else (revision.notebook, revision.commit, revision.source_sha256)
 
 
 def _within(record: RunRecord, since: str, until: str) -> bool:

@@ -10,6 +10,7 @@ an output notebook's HTML is rendered again only when the notebook changed
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -76,12 +77,44 @@ def publish(pages: Pages, folder: Path, progress: Callable[[str], None] = lambda
             except NotFound:
                 pass
     progress(f"{len(names)} schedules written")
-    notebooks = 0
-    for record in pages.data.runs():
-        if is_name(record.name):
-            notebooks += _run(pages, out, record)
-    progress(f"{out.pages} pages, {notebooks} output notebooks rendered")
-    return Published(out.pages, out.written, notebooks, time.monotonic() - started)
+    records = [r for r in pages.data.runs() if is_name(r.name)]
+    counts = _runs_in_parallel(pages, out, records) if len(records) >= PARALLEL_FROM else [
+        _runs(pages, out, records)]
+    notebooks = sum(c[2] for c in counts)
+    total, written = out.pages + sum(c[0] for c in counts), out.written + sum(c[1] for c in counts)
+    progress(f"{total} pages, {notebooks} output notebooks rendered")
+    return Published(total, written, notebooks, time.monotonic() - started)
+
+
+#: From this many runs on, run pages are written by forked workers (one per core, at most 4).
+PARALLEL_FROM = 2000
+_WORK: tuple[Pages, Path, list[RunRecord], int] | None = None
+
+
+def _runs(pages: Pages, out: _Writer, records: list[RunRecord]) -> tuple[int, int, int]:
+    local = _Writer(out.root)
+    notebooks = sum(_run(pages, local, record) for record in records)
+    return local.pages, local.written, notebooks
+
+
+def _worker(index: int) -> tuple[int, int, int]:
+    assert _WORK is not None
+    pages, root, records, workers = _WORK
+    return _runs(pages, _Writer(root), records[index::workers])
+
+
+def _runs_in_parallel(pages: Pages, out: _Writer, records: list[RunRecord]) -> list[tuple[int, int, int]]:
+    """Each run's pages are independent: split them over forked workers sharing the loaded data."""
+    global _WORK
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_runs(pages, out, records)]
+    _WORK = (pages, out.root, records, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_worker, range(workers))
+    finally:
+        _WORK = None
 
 
 def _run(pages: Pages, out: _Writer, record: RunRecord) -> int:

@@ -72,6 +72,20 @@ def test_static_export_writes_every_page_with_working_relative_links(
     again = capsys.readouterr().out
     assert "0 output notebooks rendered" in again and re.search(r"wrote [0-9] of", again), again
 
+    from nbgate.web import static
+
+    monkeypatch.setattr(static, "PARALLEL_FROM", 1)  # forked workers write the same files
+    forked = tmp_path / "forked"
+    assert main(["serve", "--static", str(forked)]) == 0
+    capsys.readouterr()
+    mine = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(forked): p.read_bytes() for p in forked.rglob("*") if p.is_file()}
+    assert mine.keys() == theirs.keys()
+    # the schedules page and a schedule's page show the next run times, which may move on in between
+    timely = {Path("index.html"), *(Path("schedules", n, "index.html") for n in ("job", "planted"))}
+    differs = [k for k in mine if mine[k] != theirs[k] and k not in timely]
+    assert not differs, differs
+
 
 def test_pages_name_only_what_the_registry_and_index_hold(demo: Demo) -> None:
     pages = Pages(Data(demo.project.config()))
