@@ -91,6 +91,7 @@ class Pages:
         self.renderer = Renderer()
         self._fixed: dict[str, tuple[ScheduleView, tuple[str, str]]] = {}
         self._shells: dict[int, tuple[str, str, str]] = {}
+        self._rows: dict[str, tuple[ScheduleView, Any, str]] = {}
         self._diffs: dict[tuple[Any, Any], list[FileDiff] | NbgateError] = {}
 
     def _page(self, template: str, depth: int, **context: Any) -> str:
@@ -135,10 +136,18 @@ class Pages:
                 self._fixed[view.name] = cached
             run_stats = stats.get(view.name, Stats(None, 0, 0))
             last = run_stats.last
+            upcoming = self._upcoming(view)
+            key = (run_stats, None if last is None else status(last), upcoming)
+            done = self._rows.get(view.name)
+            if done is not None and done[0] is view and done[1] == key:
+                body.append(done[2])  # nothing shown in this row changed since the last request
+                continue
             shown_last = None if last is None else {"status": status(last), "started": when(last.started),
                                                     "duration": seconds(last.duration), "href": run_href(last)}
             rate = "" if run_stats.rate is None else f"{run_stats.rate:.0%} ({run_stats.succeeded}/{run_stats.finished})"
-            body.append(rows.schedule_row(cached[1], self._upcoming(view), shown_last, rate, ""))
+            row_html = rows.schedule_row(cached[1], upcoming, shown_last, rate, "")
+            self._rows[view.name] = (view, key, row_html)
+            body.append(row_html)
         return self._page("schedules.html", 0, body="\n".join(body), count=len(body), total=len(views),
                           owners=owners, owner=owner, state=state, q=q, states=(ACTIVE, PAUSED, RETIRED, "broken"),
                           rate_days=RATE_DAYS)
