@@ -3,12 +3,17 @@
 This is the web view's only door to storage, so that the run index backend
 (SQLite today, PostgreSQL later) can be swapped here without touching the
 pages. It reads the registry through ``nbgate.registry.store`` and runs
-through the run index's public ``list``; nothing here writes.
+through the run index's public ``list``; the one exception is the
+per-schedule statistics of the schedules page, one aggregate query on the
+SQLite file (read-only) because the index has no statistics query yet: at
+merge with the pluggable index this becomes a call to it. Nothing here
+writes.
 
 Revision files are immutable, so parsed revisions are cached by file
-(path, size, mtime): re-rendering the schedules page of a large registry
-costs a directory listing, not a thousand YAML parses. Run statistics are
-cached by the index file's signature and recomputed when it changes.
+(path, size, mtime) and whole schedules by folder mtime: re-rendering the
+schedules page of a large registry costs a directory scan, not a thousand
+YAML parses. Run statistics are cached by the index file's signature (size
+and mtime of the database and its WAL) and recomputed when it changes.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Folder layout equals the server's addresses (``schedules/<name>/index.html``
 ...), so every relative link works in both. Names come from the registry
 (validated schedule names) and the run index (integer row ids), never from
-elsewhere. Files are replaced whole (temp file and rename) and only when their bytes change;
-an output notebook's HTML is rendered again only when the notebook changed
-(outputs are immutable, so republishing costs only the new runs).
+elsewhere. New files are written in place, changed ones replaced whole
+(temp file and rename), unchanged ones left alone (a crash leaves at worst a
+short new file, which the next run finds different and replaces); an output
+notebook's HTML is rendered again only when the notebook changed (outputs
+are immutable, so republishing costs only the new runs).
 """
 
 from __future__ import annotations
@@ -46,9 +48,16 @@ class _Writer:
             if target.stat().st_size == len(data) and target.read_bytes() == data:
                 return False
         except FileNotFoundError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # temp file and rename: a reader never sees half a page; no fsync, a site can be written again
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:  # a new file: nobody can be reading an older version of it
+                with open(target, "xb") as handle:
+                    handle.write(data)
+                self.written += 1
+                return True
+            except FileExistsError:
+                pass
+        # a changed file is replaced whole (temp file and rename): a reader never sees half a page;
+        # no fsync, a site can always be written again
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temp.write_bytes(data)
         os.replace(temp, target)
