@@ -22,7 +22,7 @@ from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, Nbgat
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "gate", "strip", "sync", "lint", "diff", "ci", "init",
-    "promote", "registry", "run", "runs", "export", "config",
+    "promote", "registry", "run", "runs", "export", "config", "serve",
 )
 
 

@@ -172,3 +172,29 @@ def _s3_exists(uri: str) -> bool:
             return False
         raise ExecutionError(f"{uri}: cannot check whether the output exists: {exc}") from None
     return True
+
+
+def read_output(root: Path, uri: str) -> str:
+    """The text of an output notebook that a run wrote at ``uri`` (what the run index records).
+
+    Local paths are read directly; remote URIs through ``papermill.iorw``,
+    the layer ``Output.write`` uses. ``FileNotFoundError`` when it is gone.
+    """
+    kind = scheme(uri)
+    if kind is None:
+        path = _local_path(root, uri)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExecutionError(f"{path}: cannot read the output notebook: {exc}") from None
+    if kind in ("s3", "s3n") and not _s3_exists(uri):
+        raise FileNotFoundError(uri)
+    from papermill.iorw import papermill_io
+
+    try:
+        text = papermill_io.read(uri)
+    except Exception as exc:
+        raise ExecutionError(f"{uri}: cannot read the output notebook: {exc}") from exc
+    return text if isinstance(text, str) else bytes(text).decode("utf-8")
