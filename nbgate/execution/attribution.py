@@ -24,6 +24,7 @@ limit) and ``allow_errors`` traits, the way jupyter-book and nbmake apply them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -127,7 +128,7 @@ def declared(nb: Mapping[str, Any]) -> Declared:
         value = execution["timeout"]
         if value is None:
             timeout = 0.0
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
             timeout = 0.0 if value < 0 or value == 0 else float(value)
         else:
             raise ValueError(f"metadata.execution.timeout must be a number of seconds, got {value!r}")

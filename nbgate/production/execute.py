@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate.errors import ExecutionError
+from nbgate.execution.attribution import first_error
 
 #: Cell tag papermill gives the cell holding the injected parameters.
 INJECTED = "injected-parameters"
@@ -257,6 +258,12 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
         nb.metadata.setdefault("papermill", {})["exception"] = True
         problem = f"kernel {kernel_name!r} could not run the notebook: {type(exc).__name__}: {_first_line(str(exc))}"
     positions = _positions(nb)  # before papermill inserts its marker cells
+    found = first_error(nb.cells) if problem is None else None  # raises-exception cells may raise
+    if problem is None and found is None:
+        return Execution(True, dumps(nb), None)
+    if found is not None:
+        count = nb.cells[found.position].get("execution_count")
+        problem = _summary(count, positions.get(found.position, found.position + 1), found.ename, found.evalue)
     try:
         # adds papermill's "An Exception was encountered" markers, also for a cell
         # marked above after a timeout or a dead kernel

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from nbgate.execution.attribution import CellPolicy, cell_policy, checked, declared, first_error, may_raise
+from nbgate.execution.attribution import (
+    CellPolicy,
+    cell_policy,
+    checked,
+    declared,
+    first_error,
+    may_raise,
+)
 from testing.notebooks import code, make, markdown
 
 
