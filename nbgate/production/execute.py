@@ -259,7 +259,8 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
         problem = f"kernel {kernel_name!r} could not run the notebook: {type(exc).__name__}: {_first_line(str(exc))}"
     positions = _positions(nb)  # before papermill inserts its marker cells
     found = first_error(nb.cells) if problem is None else None  # raises-exception cells may raise
-    if problem is None and found is None:
+    stopped = bool(nb.metadata.get("papermill", {}).get("exception"))  # papermill's loop stopped at an error
+    if problem is None and found is None and not stopped:
         return Execution(True, dumps(nb), None)
     if found is not None:
         count = nb.cells[found.position].get("execution_count")

@@ -173,6 +173,9 @@ def test_an_expected_error_does_not_fail_the_run_and_the_real_one_is_named(tmp_p
     result = run(project.config(), project.spec(parameters={}), date="2024-03-01", run_id="ok")
     assert result.ok, result.error
     assert "after" in _stdout(notebook.read(result.output).nb)
+    nbval = make_project(tmp_path / "n", [cells[0], notebooks.code("# NBVAL_RAISES_EXCEPTION\n1 / 0"), cells[2]])
+    result = run(nbval.config(), nbval.spec(parameters={}), date="2024-03-01", run_id="nbval")
+    assert not result.ok and result.error == "cell 2 (In [2]): ZeroDivisionError: division by zero"
     failing = make_project(tmp_path / "q", [*cells, notebooks.code("y = 2\nraise KeyError('real')")])
     result = run(failing.config(), failing.spec(parameters={}), date="2024-03-01", run_id="bad")
     assert not result.ok and result.error == "cell 4 (In [4]): KeyError: 'real'"
