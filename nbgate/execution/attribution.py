@@ -152,8 +152,8 @@ def first_error(cells: Iterable[Mapping[str, Any]], allow_errors: bool = False) 
     outputs. ``SystemExit`` with code 0 or none is not an error (papermill's rule).
     """
     for index, cell in enumerate(cells):
-        if cell.get("cell_type") != "code" or may_raise(cell, allow_errors):
-            continue
+        if cell.get("cell_type") != "code" or may_raise(cell, allow_errors) or cell_policy(cell).skip:
+            continue  # a skipped cell keeps its committed outputs: they say nothing about this run
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue

@@ -68,10 +68,11 @@ def test_first_error_skips_allowed_cells_and_finds_the_line() -> None:
         markdown("# t"),
         code("1/0", tags=["raises-exception"], outputs=[_error("ZeroDivisionError", "x")]),
         code("import sys\nsys.exit(0)", outputs=[_error("SystemExit", "0")]),
+        code("# NBVAL_SKIP\nboom()", outputs=[_error("NameError", "committed long ago")]),
         code("a\nb\nplot()", execution_count=3, outputs=[_error("RuntimeError", "cannot draw", line=3)]),
     ]
     found = first_error(cells)
     assert found is not None
-    assert (found.position, found.ename, found.evalue, found.line) == (3, "RuntimeError", "cannot draw", 3)
+    assert (found.position, found.ename, found.evalue, found.line) == (4, "RuntimeError", "cannot draw", 3)
     assert first_error(cells, allow_errors=True) is None
     assert may_raise(cells[1]) and not may_raise(cells[3])
