@@ -48,7 +48,8 @@ _CELL_KEEP = ["tags", "nbgate", "jupytext", "slideshow", "editable", "deletable"
 OPTIONS: tuple[Option, ...] = (
     # which notebooks
     Option("include", list, ["**/*.ipynb"], "Glob patterns (relative to the project root) of covered notebooks."),
-    Option("exclude", list, [], "Glob patterns left out (.ipynb_checkpoints, .nbgate, .git, virtualenvs always are)."),
+    Option("exclude", list, ["**/_build"], "Glob patterns left out (.ipynb_checkpoints, .nbgate, .git, virtualenvs "
+           "always are; the default leaves out jupyter-book/Sphinx _build copies)."),
     Option("state_dir", str, ".nbgate", "Where runs, evidence and the run index live (relative to the root)."),
     # strip
     Option("strip.keep_cell_metadata", list, _CELL_KEEP, "Cell metadata keys strip keeps (dotted for nested keys)."),
@@ -82,6 +83,10 @@ OPTIONS: tuple[Option, ...] = (
            "imported ipykernel once (Linux; else spawned); 'spawn': every kernel starts from scratch."),
     Option("smoke.sanitizers", dict, {}, "Regex -> replacement applied to outputs of nbgate-check-output cells."),
     Option("smoke.check_images", bool, False, "Compare image outputs of nbgate-check-output cells too."),
+    Option("smoke.check_outputs", str, "tagged", "Which cells' outputs are compared: 'tagged' (nbgate-check-output, "
+           "nbval-check-output, # NBVAL_CHECK_OUTPUT) or 'all' executed code cells not marked to ignore (nbval)."),
+    Option("smoke.sanitize_file", str, "", "An nbval sanitize file ([section] regex:/replace:), relative to the "
+           "root, applied after smoke.sanitizers ('' = none)."),
     # registry, run, export
     Option("registry.path", str, "registry", "The schedule registry folder (relative to the root)."),
     Option("run.output", str, ".nbgate/runs/{name}/{date}/{rev}-{run_id}.ipynb", "Default output URI template."),

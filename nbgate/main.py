@@ -104,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NbgateError as exc:
         output.error(str(exc))
         return exc.exit_code
-    except KeyboardInterrupt:
-        output.error("interrupted")
+    except KeyboardInterrupt as exc:
+        output.error(f"interrupted ({exc})" if str(exc) else "interrupted")  # "(SIGTERM)" from nbgate run
         return INTERRUPTED
     except BrokenPipeError:
         return OK

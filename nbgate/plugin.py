@@ -154,10 +154,11 @@ class _Nbgate:
         if self.shard is None:
             return
         index, count = self.shard
-        notebooks = sorted(item.nodeid for item in items if isinstance(item, NotebookItem))
+        ours = (NotebookItem, UnreadableItem)
+        notebooks = sorted(item.nodeid for item in items if isinstance(item, ours))
         mine = {nodeid for position, nodeid in enumerate(notebooks) if position % count == index - 1}
-        keep = [item for item in items if not isinstance(item, NotebookItem) or item.nodeid in mine]
-        dropped = [item for item in items if isinstance(item, NotebookItem) and item.nodeid not in mine]
+        keep = [item for item in items if not isinstance(item, ours) or item.nodeid in mine]
+        dropped = [item for item in items if isinstance(item, ours) and item.nodeid not in mine]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
@@ -257,8 +258,11 @@ class NotebookFile(pytest.File):
             if self.path.suffix == ".py":
                 nb = _convert_twin(self.path, state.nbgate_config["sync.format"])
             prepared = _prepare(state, self.path, nb)
-        except NbgateError as exc:
-            raise self.CollectError(str(exc)) from None
+        except NbgateError as exc:  # one failing item; the other notebooks still run (nbmake's way)
+            broken = UnreadableItem.from_parent(self, name="smoke", problem=str(exc))
+            broken.add_marker(MARKER)
+            yield broken
+            return
         item = NotebookItem.from_parent(self, name="smoke", prepared=prepared)
         item.add_marker(MARKER)
         if prepared.skip:
@@ -317,6 +321,32 @@ class NotebookItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the item comes from: the file, line 0 (skip reports need a number), a headline."""
         return self.path, 0, f"notebook {self.prepared.relpath}"
+
+
+class UnreadableItem(pytest.Item):
+    """``path.ipynb::smoke`` for a notebook that cannot be read: fails with the file's error."""
+
+    def __init__(self, *, problem: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problem = problem
+
+    def runtest(self) -> None:
+        """Fail with the read error (collection went on, so every other notebook runs)."""
+        raise NotebookUnreadable(self.problem)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """The one-line read error, no Python traceback."""
+        if isinstance(excinfo.value, NotebookUnreadable):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """The file, line 0, a headline."""
+        return self.path, 0, f"notebook {self.path.name} (unreadable)"
+
+
+class NotebookUnreadable(Exception):
+    """The notebook file could not be read or converted."""
 
 
 # ---------------------------------------------------------------------- fixture

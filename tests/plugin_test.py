@@ -97,7 +97,7 @@ def test_cell_timeout(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--nbgate", "--nbgate-cell-timeout", "1")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*slow.ipynb, cell 2: cell timed out after 1 s (per-cell timeout, smoke.cell_timeout)",
+        "*slow.ipynb, cell 2: cell timed out after 1 s (per-cell timeout, --nbgate-cell-timeout)",
         "executed notebook: *",
         "*1 | time.sleep(60)",
     ])

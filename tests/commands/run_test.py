@@ -143,21 +143,32 @@ def test_four_concurrent_runs_are_all_indexed(project: Project) -> None:
         assert f"limit = {limit}" in _injected(record.output or "")
 
 
-def test_sigterm_records_the_run_as_interrupted(tmp_path: Path) -> None:
-    """Airflow and Kubernetes stop a job with SIGTERM: the run is indexed and its output kept."""
+@pytest.mark.parametrize("group", [False, True], ids=["process", "process-group"])
+def test_sigterm_records_the_run_as_interrupted(tmp_path: Path, group: bool) -> None:
+    """Airflow and Kubernetes stop a job with SIGTERM: the run is indexed and its output kept.
+
+    A shell's job control or a container runtime signals the whole process group, the kernel too.
+    """
     made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]),
                                          notebooks.code("import time\ntime.sleep(60)")])
     promote(made, parameters={})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "stopped"],
-                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=group)
     index = run_index(made.config())
     deadline = time.monotonic() + 60
     while not index.list() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)  # let the kernel start
-    proc.send_signal(signal.SIGTERM)
+    if group:
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 130
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    # one line, no traceback (the kernel's ZMQError, "Task exception was never retrieved")
+    assert stderr.strip().splitlines() == ["error: interrupted (SIGTERM)"], stderr
     [record] = index.list()
     assert (record.status, record.error) == (FAILED, "interrupted (SIGTERM)")
     assert Path(record.output or "").is_file()
@@ -179,3 +190,37 @@ def test_the_demo_schedule_runs_and_exports(tmp_path: Path, monkeypatch: pytest.
     assert main(["export", "cron"]) == 0
     crontab = capsys.readouterr().out
     assert "CRON_TZ=Europe/Berlin\n0 6 * * * cd " in crontab and "nbgate run daily-sales --date today" in crontab
+
+
+def test_sigterm_while_the_kernel_boots_kills_it_and_prints_one_line(tmp_path: Path) -> None:
+    """Issue 18.14: the kernel still booting was left behind and printed a ZMQError traceback."""
+    import json
+
+    pidfile = tmp_path / "kernel.pid"
+    boot = (f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(6); "
+            "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
+    spec = tmp_path / "jupyter" / "kernels" / "python3" / "kernel.json"  # JUPYTER_PATH wins: a slow python3
+    spec.parent.mkdir(parents=True)
+    spec.write_text(json.dumps({"argv": [sys.executable, "-c", boot, "-f", "{connection_file}"],
+                                "display_name": "slow", "language": "python"}))
+    made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code("x")])
+    promote(made, parameters={})
+    env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter"),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "boot"],
+                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the kernel never started"
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    assert proc.wait(timeout=60) == 130
+    stderr = proc.stderr.read().decode() if proc.stderr else ""  # EOF only once the kernel let go of it too
+    assert time.monotonic() - started < 5, "the booting kernel kept running"
+    assert stderr.strip().splitlines() == ["error: interrupted (SIGTERM)"], stderr
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    [record] = run_index(made.config()).list()
+    assert (record.status, record.error) == (FAILED, "interrupted (SIGTERM)")

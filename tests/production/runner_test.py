@@ -164,6 +164,23 @@ def test_timeouts_fail_the_run_and_mark_the_cell(tmp_path: Path, cells: list[str
     assert cell["outputs"][-1]["evalue"] == message
 
 
+def test_an_expected_error_does_not_fail_the_run_and_the_real_one_is_named(tmp_path: Path) -> None:
+    """raises-exception cells may raise (nbclient's tag), as in the smoke run: one attribution module."""
+    cells = [notebooks.code("x = 1", tags=["parameters"]),
+             notebooks.code("raise ValueError('expected')", tags=["raises-exception"]),
+             notebooks.code("print('after')")]
+    project = make_project(tmp_path / "p", cells)
+    result = run(project.config(), project.spec(parameters={}), date="2024-03-01", run_id="ok")
+    assert result.ok, result.error
+    assert "after" in _stdout(notebook.read(result.output).nb)
+    nbval = make_project(tmp_path / "n", [cells[0], notebooks.code("# NBVAL_RAISES_EXCEPTION\n1 / 0"), cells[2]])
+    result = run(nbval.config(), nbval.spec(parameters={}), date="2024-03-01", run_id="nbval")
+    assert not result.ok and result.error == "cell 2 (In [2]): ZeroDivisionError: division by zero"
+    failing = make_project(tmp_path / "q", [*cells, notebooks.code("y = 2\nraise KeyError('real')")])
+    result = run(failing.config(), failing.spec(parameters={}), date="2024-03-01", run_id="bad")
+    assert not result.ok and result.error == "cell 4 (In [4]): KeyError: 'real'"
+
+
 def test_retries_keep_every_attempt(tmp_path: Path) -> None:
     # fails on the first attempt only: the marker file survives in the notebook's folder
     flaky = 'import pathlib\nfirst = not pathlib.Path("tried").exists()\npathlib.Path("tried").touch()\n' \
