@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from nbgate.identity import content_cells
+from nbgate.identity import executed_cells
 from nbgate.notebook import Notebook, tags
 from nbgate.notebook import text as notebook_text
 
@@ -88,7 +88,7 @@ def compare(
     images: bool = False,
 ) -> list[Mismatch]:
     """Mismatches between the committed and freshly executed outputs of checked cells."""
-    fresh_cells = content_cells(executed)
+    fresh_cells = executed_cells(executed)
     mismatches = []
     for number, cell in enumerate(committed.get("cells", []), 1):
         if cell.get("cell_type") != "code" or CHECK_TAG not in tags(cell):
