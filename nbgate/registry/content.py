@@ -50,7 +50,8 @@ def find(repo: Path, inside: str, sha: str, *, blob: str = "", commit: str = "")
         try:
             raw = git.read_blobs(repo, [blob]).get(blob)
         except NbgateError as exc:
-            raw, _ = None, reasons.append(f"git cannot read blob {blob[:12]} ({exc})")
+            raw = None
+            reasons.append(f"git cannot read blob {blob[:12]} ({exc})")
         if raw is not None:
             nb = _check(raw, f"blob {blob[:12]}", sha, reasons)
             if nb is not None:
@@ -61,7 +62,8 @@ def find(repo: Path, inside: str, sha: str, *, blob: str = "", commit: str = "")
         try:
             raw = git.show(repo, commit, inside)
         except NbgateError as exc:
-            raw, _ = None, reasons.append(f"git cannot read commit {commit[:12]} ({exc})")
+            raw = None
+            reasons.append(f"git cannot read commit {commit[:12]} ({exc})")
         if raw is not None:
             nb = _check(raw, f"{inside} at commit {commit[:12]}", sha, reasons)
             if nb is not None:
