@@ -45,6 +45,7 @@ from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 from nbgate.registry.retest import Row
+from nbgate.smoke.ledger import provenance
 
 FAIL_ON = ("error", "warning")
 SUMMARY_LIMIT = 900_000  # GitHub rejects a step summary over 1 MiB
@@ -190,16 +191,16 @@ def _escape(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-_MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "*": "&#42;",
-                           "_": "&#95;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "#": "&#35;", "!": "&#33;",
-                           "~": "&#126;", "\n": " ", "\r": " "})
+_MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "[": "&#91;",
+                           "]": "&#93;", "!": "&#33;", "\n": " ", "\r": " "})
 
 
 def markdown_cell(text: str) -> str:
     """``text`` (a file name, a message a pull request controls) inert in a markdown table cell.
 
-    Every character markdown or HTML gives a meaning to becomes an entity, so
-    a crafted name cannot add a link, an image, a tag, a column or a line.
+    The characters that let markdown or HTML add a link, an image, a tag, code,
+    a table column or a line become entities (emphasis is left alone: it is
+    harmless, and file names are full of underscores).
     """
     return text.translate(_MARKDOWN)
 
@@ -239,15 +240,20 @@ def schedules_table(rows: Sequence[Row]) -> list[str]:
     """The "schedules in this change" section: one line per revision file the change adds."""
     if not rows:
         return []
+    here = provenance()
+    where = here.get("run_url") or f"{here['user']}@{here['host']}"
     lines = ["### Schedules in this change", "",
-             "| schedule | action | notebook | identity | tested here | time | executed notebook |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             (f"Tested here ({markdown_cell(where)}, {here['time']}), at the exact content each revision names; "
+              "the evidence a revision was promoted on is shown, not trusted."), "",
+             "| schedule | action | notebook | identity | tested here | time | executed notebook | promoted on evidence from |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     marks = {"passed": "✅ passed", "failed": "❌ failed", "not needed": "not needed"}
     for row in rows[:500]:
         lines.append(" | ".join(["", markdown_cell(row.name or row.file), markdown_cell(row.action),
                                  markdown_cell(row.notebook), f"`{row.sha[:12]}`" if row.sha else "",
                                  marks.get(row.result, markdown_cell(row.result)),
-                                 f"{row.seconds:.1f}s" if row.seconds else "", markdown_cell(row.artifact), ""]).strip())
+                                 f"{row.seconds:.1f}s" if row.seconds else "", markdown_cell(row.artifact),
+                                 markdown_cell(row.evidence_from), ""]).strip())
     if len(rows) > 500:
         lines.append(f"\n_... and {len(rows) - 500} more revision file(s)_")
     return [*lines, ""]

@@ -36,6 +36,7 @@ from nbgate import git, notebook
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.registry import content, model, params, store
+from nbgate.smoke.ledger import describe_provenance
 
 #: Actions after which the schedule runs: their content must pass here.
 RUNNABLE = (model.PROMOTE, model.RESUME, model.ROLLBACK)
@@ -63,6 +64,7 @@ class Row(NamedTuple):
     seconds: float
     artifact: str
     problems: tuple[str, ...]  # each failed condition, in words
+    evidence_from: str = ""  # where the evidence the revision was promoted on was made (not trusted)
 
 
 class Retest(NamedTuple):
@@ -239,7 +241,7 @@ def _row(target: _Target, found: Mapping[str, content.Found], done: Mapping[str,
     if revision is None:
         return Row(target.file, "", "", "", "", FAILED, 0.0, "", (target.problem,))
     base = Row(target.file, revision.name, revision.action, revision.notebook, revision.source_sha256,
-               NOT_NEEDED, 0.0, "", ())
+               NOT_NEEDED, 0.0, "", (), describe_provenance(revision.evidence))
     if revision.action not in RUNNABLE:
         return base
     problems: list[str] = []
