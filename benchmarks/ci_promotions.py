@@ -102,12 +102,12 @@ def build(root: Path, *, notebooks_in_change: bool) -> tuple[Path, list[str]]:
 
 
 def _reset(repo: Path) -> None:
-    (repo / RUN_LOG).unlink(missing_ok=True)
+    (repo / "notebooks" / RUN_LOG).unlink(missing_ok=True)
     shutil.rmtree(repo / ".nbgate", ignore_errors=True)
 
 
 def _executions(repo: Path) -> int:
-    path = repo / RUN_LOG
+    path = repo / "notebooks" / RUN_LOG  # a kernel runs in its notebook's folder
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 

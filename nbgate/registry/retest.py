@@ -138,8 +138,8 @@ def _materialize(config: Config, relative: str, raw: bytes, sha: str, folder: Pa
     except OSError:
         pass
     folder_of = path.parent
-    if not folder_of.is_dir():
-        folder_of = folder
+    if not folder_of.is_dir() or not folder_of.resolve().is_relative_to(config.root.resolve()):
+        folder_of = folder  # never write outside the project (a symlinked folder in a pull request)
     temp = folder_of / f".nbgate-retest-{sha[:12]}-{path.name}"
     temp.write_bytes(raw)
     return temp, True
