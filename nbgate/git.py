@@ -96,6 +96,18 @@ def show(repo: Path, ref: str, path: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def blob_id(repo: Path, ref: str, path: str) -> str | None:
+    """The blob id of ``path`` (relative to the repo root) at ``ref``; None if absent there."""
+    done = _git(["rev-parse", "--verify", "-q", f"{ref}:{path}"], repo, check=False)
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def is_shallow(repo: Path) -> bool:
+    """Whether the clone is shallow (history cut off, as ``actions/checkout`` does by default)."""
+    done = _git(["rev-parse", "--is-shallow-repository"], repo, check=False)
+    return done.stdout.decode().strip() == "true"
+
+
 def changed_between(repo: Path, base: str, target: str | None = None) -> list[tuple[str, str, str | None]]:
     """``(status, path, old_path)`` for files changed from ``base`` to ``target``.
 

@@ -40,9 +40,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate import git, notebook, output
+from nbgate.commands.ci_schedules import registry_stage, retest_stage, smoke_tested
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
+from nbgate.registry.retest import Row
+from nbgate.smoke.ledger import provenance
 
 FAIL_ON = ("error", "warning")
 SUMMARY_LIMIT = 900_000  # GitHub rejects a step summary over 1 MiB
@@ -188,6 +191,20 @@ def _escape(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
+_MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "[": "&#91;",
+                           "]": "&#93;", "!": "&#33;", "\n": " ", "\r": " "})
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` (a file name, a message a pull request controls) inert in a markdown table cell.
+
+    The characters that let markdown or HTML add a link, an image, a tag, code,
+    a table column or a line become entities (emphasis is left alone: it is
+    harmless, and file names are full of underscores).
+    """
+    return text.translate(_MARKDOWN)
+
+
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
     """A ``::error``/``::warning`` line; ``detail`` of the form ``path: message`` becomes a file annotation."""
     match = _FILE.match(detail)
@@ -219,8 +236,31 @@ def write_outputs(path: Path, values: Mapping[str, str]) -> None:
 # ---------------------------------------------------------------- the report
 
 
+def schedules_table(rows: Sequence[Row]) -> list[str]:
+    """The "schedules in this change" section: one line per revision file the change adds."""
+    if not rows:
+        return []
+    here = provenance()
+    where = here.get("run_url") or f"{here['user']}@{here['host']}"
+    lines = ["### Schedules in this change", "",
+             (f"Tested here ({markdown_cell(where)}, {here['time']}), at the exact content each revision names; "
+              "the evidence a revision was promoted on is shown, not trusted."), "",
+             "| schedule | action | notebook | identity | tested here | time | executed notebook | promoted on evidence from |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    marks = {"passed": "✅ passed", "failed": "❌ failed", "not needed": "not needed"}
+    for row in rows[:500]:
+        lines.append(" | ".join(["", markdown_cell(row.name or row.file), markdown_cell(row.action),
+                                 markdown_cell(row.notebook), f"`{row.sha[:12]}`" if row.sha else "",
+                                 marks.get(row.result, markdown_cell(row.result)),
+                                 f"{row.seconds:.1f}s" if row.seconds else "", markdown_cell(row.artifact),
+                                 markdown_cell(row.evidence_from), ""]).strip())
+    if len(rows) > 500:
+        lines.append(f"\n_... and {len(rows) - 500} more revision file(s)_")
+    return [*lines, ""]
+
+
 def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, notebooks: Sequence[str],
-           *, failed: bool, limit: int = SUMMARY_LIMIT) -> str:
+           *, failed: bool, limit: int = SUMMARY_LIMIT, schedules: Sequence[Row] = ()) -> str:
     """The markdown report: verdict, results table, stage details, then the notebooks' diffs."""
     from nbgate.diffrender import markdown_file, markdown_table
 
@@ -238,10 +278,12 @@ def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, n
             result = outcome.result
             opening = "<details open>" if result.status == FAIL else "<details>"
             lines += [f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", ""]
-            lines += [f"- {detail.splitlines()[0] if detail else detail}" for detail in result.details[:200]]
+            lines += [f"- {markdown_cell(detail.splitlines()[0]) if detail else detail}"
+                      for detail in result.details[:200]]
             if len(result.details) > 200:
                 lines.append(f"- ... and {len(result.details) - 200} more")
             lines += ["", "</details>", ""]
+    lines += schedules_table(schedules)
     shown = [f for f in files if f.shown]
     if shown:
         lines += ["### Notebook changes", "", markdown_table(shown), ""]
@@ -287,12 +329,12 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
     folder = Path(report_dir) if report_dir else config.state_dir / "ci"
     folder.mkdir(parents=True, exist_ok=True)
 
-    outcomes = _checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
-                       pytest_args=pytest_args, folder=folder)
+    outcomes, schedules = _checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
+                                  pytest_args=pytest_args, folder=folder, base=merge)
     annotations, warnings = _annotations(config, repo, outcomes, notebooks)
     failed = any(o.result.status == FAIL for o in outcomes) or (fail_on == "warning" and warnings > 0)
     files = file_diffs(repo, config, found, old, new, SOURCES)
-    text = report(outcomes, files, base_label, notebooks, failed=failed)
+    text = report(outcomes, files, base_label, notebooks, failed=failed, schedules=schedules)
     (folder / "report.md").write_text(text, encoding="utf-8")
     (folder / "diff.html").write_text(to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8")
 
@@ -320,8 +362,14 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
 
 
 def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool, run_smoke: bool,
-            pytest_args: Sequence[str], folder: Path) -> list[Outcome]:
-    """Run the gate's stages on ``notebooks``, the smoke tests, then the registry stage."""
+            pytest_args: Sequence[str], folder: Path, base: str) -> tuple[list[Outcome], tuple[Row, ...]]:
+    """Run the gate's stages on ``notebooks``, the smoke tests, then the registry checks against ``base``.
+
+    The registry is verified against the merge base (so no committed revision
+    is edited or deleted), and every schedule the change makes runnable is
+    re-tested at its exact content (``nbgate.registry.retest``), reusing the
+    smoke step's runs of the same identity.
+    """
     from nbgate.gate import STAGES
 
     outcomes: list[Outcome] = []
@@ -336,6 +384,7 @@ def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool,
         else:
             outcomes.append(Outcome(StageResult(stage.name, SKIP, "no changed notebooks"), 0.0))
     started = time.perf_counter()
+    smoked = False
     if not run_smoke:
         smoke_result = StageResult("smoke", SKIP, "smoke tests turned off")
     elif not notebooks:
@@ -346,13 +395,21 @@ def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool,
         if executed.is_dir():
             shutil.rmtree(executed)
         collect_executed(config, notebooks, executed)
+        smoked = smoke_result.status != SKIP
     outcomes.append(Outcome(smoke_result, time.perf_counter() - started))
-    for stage in late:
+    schedules: tuple[Row, ...] = ()
+    for _ in late:
         if notebooks or registry_changed:
-            outcomes.append(_stage(stage.name, stage.run, config, notebooks))
+            started = time.perf_counter()
+            outcomes.append(Outcome(registry_stage(config, base), time.perf_counter() - started))
         else:
-            outcomes.append(Outcome(StageResult(stage.name, SKIP, "no registry or notebook changes"), 0.0))
-    return outcomes
+            outcomes.append(Outcome(StageResult("registry", SKIP, "no registry or notebook changes"), 0.0))
+        if registry_changed:
+            started = time.perf_counter()
+            tested = smoke_tested(config, notebooks, folder) if smoked else {}
+            result, schedules = retest_stage(config, base, folder=folder, tested=tested, pytest_args=pytest_args)
+            outcomes.append(Outcome(result, time.perf_counter() - started))
+    return outcomes, schedules
 
 
 def _annotations(config: Config, repo: Path, outcomes: Sequence[Outcome],

@@ -8,8 +8,11 @@ Writes, each only when missing:
   whose hooks run the nbgate installed in the project's environment
   (``language: system``), the same environment that runs the notebooks;
   appended to an existing ``repos:`` list when that can be done as text;
-* ``.github/workflows/nbgate.yml``, a pull-request workflow using the nbgate
-  Action and uploading its report folder;
+* ``.github/workflows/nbgate.yml``, the team flow: a ``review`` job on pull
+  requests (the nbgate Action: checks, re-tests of promoted schedules, report
+  upload) and an ``export`` job after the merge;
+* with ``--codeowners OWNER...``, a ``.github/CODEOWNERS`` line for the
+  registry folder (pair it with branch protection);
 * the registry folder (``registry.path``) with a short README;
 * ``.nbgate/`` (``state_dir``) in ``.gitignore``.
 
@@ -90,12 +93,27 @@ def precommit_text(registry: str) -> str:
             "repos:\n" + hooks_yaml("  ", registry))
 
 
-def workflow_text(action: str, state_dir: str) -> str:
-    """``.github/workflows/nbgate.yml``: the Action on pull requests, its report uploaded."""
-    return f"""# {MARK}. On each pull request the nbgate Action checks the changed
-# notebooks (strip, sync, lint, smoke tests, registry) and writes a review
-# summary with their diffs. Install the project's own requirements in a step
-# before it (same python-version) if the notebooks need them.
+def workflow_text(action: str, state_dir: str, registry: str = "registry") -> str:
+    """``.github/workflows/nbgate.yml``: the team flow, from pull request to the scheduling engine.
+
+    Promotion happens in a pull request (``nbgate promote`` writes a revision
+    file, the branch is pushed); the ``review`` job runs the Action, which
+    re-tests every schedule the change makes runnable at its exact content
+    and verifies the registry against the base; after the merge the
+    ``export`` job hands the schedules to the engine (here: checks that the
+    committed cron export is current; swap in ``nbgate export airflow --out
+    dags/`` or ``k8s`` and a deploy step).
+    """
+    folder = registry.strip("/") or "registry"
+    return f"""# {MARK}. The team flow: promote in a pull request, CI re-tests,
+# the merge hands the schedule to the engine.
+#  - review (pull requests): the nbgate Action checks the changed notebooks
+#    (strip, sync, lint, smoke tests), re-tests every schedule the change makes
+#    runnable at its exact promoted content, and verifies {folder}/ against the
+#    base branch; the result is authoritative, the local evidence ledger is not.
+#  - export (after the merge): hands the active schedules to the engine.
+# Install the project's own requirements in a step before nbgate if the
+# notebooks need them. Protect the branch: require the "review" check.
 name: nbgate
 
 on:
@@ -107,12 +125,13 @@ permissions:
   contents: read
 
 jobs:
-  nbgate:
+  review:
+    if: github.event_name == 'pull_request'
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # nbgate compares with the base branch
+          fetch-depth: 0  # nbgate compares with the base branch and reads promoted notebooks from history
       - uses: {action}
         with:
           python-version: "3.11"
@@ -124,7 +143,48 @@ jobs:
           name: nbgate-report
           path: {state_dir.strip('/')}/ci
           include-hidden-files: true  # the report folder sits under {state_dir.strip('/')}/
+
+  export:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: python -m pip install nbgate
+      - run: nbgate registry verify
+      # hand the schedules to the engine: keep an exported folder current
+      # (nbgate export airflow --out dags --check), or render and deploy:
+      - run: nbgate export cron
 """
+
+
+def check_owners(owners: Sequence[str]) -> None:
+    """``UsageError`` unless every owner is ``@user``, ``@org/team`` or an email (one CODEOWNERS token each)."""
+    for owner in owners:
+        if not re.fullmatch(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s#]+@[^@\s#]+", owner):
+            from nbgate.errors import UsageError
+
+            raise UsageError(f"--codeowners {owner!r}: expected @user, @org/team or an email address")
+
+
+def codeowners_step(root: Path, registry: str, owners: Sequence[str], force: bool) -> Step:
+    """``.github/CODEOWNERS``: the registry folder needs a review from ``owners``."""
+    check_owners(owners)
+    line = f"/{registry.strip('/')}/ {' '.join(owners)}"
+    path = root / ".github" / "CODEOWNERS"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, f"# {MARK}: promotions need a review from these owners\n{line}\n".encode())
+        return Step(path, CREATED)
+    old = path.read_text(encoding="utf-8")
+    if line in old.splitlines():
+        return Step(path, UNCHANGED)
+    _append(path, old, line + "\n", blank_line=False)
+    return Step(path, UPDATED, f"added {line}")
 
 
 def pyproject_table(registry: str) -> str:
@@ -280,18 +340,22 @@ def registry_step(root: Path, registry: str) -> Step:
     return Step(folder, CREATED)
 
 
-def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION) -> int:
+def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION,
+         codeowners: Sequence[str] = ()) -> int:
     """Set the project at ``path`` (default: the working directory) up; print what changed."""
+    check_owners(codeowners)  # before anything is written
     root = Path(path or ".").resolve()
     registry = str(config["registry.path"]).strip("/") or "registry"
     state_dir = str(config["state_dir"])
     steps: Sequence[Step] = [
         pyproject_step(root, registry),
         precommit_step(root, registry, force),
-        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir), force),
+        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir, registry), force),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
     ]
+    if codeowners:
+        steps = [*steps, codeowners_step(root, registry, codeowners, force)]
     colours = {CREATED: "green", UPDATED: "green", REPLACED: "yellow", KEPT: "yellow", UNCHANGED: "dim"}
     rows = []
     for step in steps:
@@ -315,5 +379,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--force", action="store_true", help="replace files that exist with other content")
     parser.add_argument("--action", default=ACTION, metavar="OWNER/REPO@REF",
                         help=f"the nbgate Action the workflow uses (default: {ACTION})")
+    parser.add_argument("--codeowners", nargs="+", metavar="OWNER", default=(),
+                        help="write a .github/CODEOWNERS line so registry changes need these owners' review "
+                             "(@org/team, @user or an email)")
     parser.set_defaults(project_dir=lambda ns: ns.path,
-                        run=lambda ns, config: init(config=config, path=ns.path, force=ns.force, action=ns.action))
+                        run=lambda ns, config: init(config=config, path=ns.path, force=ns.force, action=ns.action,
+                                                    codeowners=ns.codeowners))

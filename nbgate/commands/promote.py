@@ -69,6 +69,7 @@ def promote(
 ) -> int:
     """Promote ``notebook`` as schedule ``name``; settings not given are kept from the latest revision."""
     from nbgate.registry import promotion, review
+    from nbgate.smoke.ledger import describe_provenance
 
     request = promotion.Request(
         notebook=Path(notebook), name=name, schedule=schedule, timezone=timezone,
@@ -103,6 +104,9 @@ def promote(
     where = stored.path.relative_to(config.root) if stored.path.is_relative_to(config.root) else stored.path
     output.result(f"promoted {revision.notebook} as {name!r}: revision {revision.rev} ({where})")
     output.echo(f"commit it: git add {where} && git commit -m 'promote {name} rev {revision.rev}'")
+    output.echo(f"accepted on local evidence ({describe_provenance(revision.evidence)}); the local ledger is a "
+                "cache: the authoritative check is `nbgate ci` on the pull request, which re-tests this exact "
+                "content (locally: `nbgate registry verify --retest`)")
     return OK
 
 

@@ -43,6 +43,8 @@ class RunSpec(NamedTuple):
     retries: int = 0
     retry_delay: float = 0.0
     output: str = ""
+    #: The git blob id of the promoted notebook ('' when the revision records none).
+    blob: str = ""
 
 
 def zone(name: str) -> Any:

@@ -321,6 +321,8 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
         promoted_by=who(assessment.repo),
         promoted_at=utc_now(),
         previous_sha256=schedule.files[-1].sha256 if schedule else None,
+        blob=git.blob_id(assessment.repo, assessment.commit, assessment.path.relative_to(assessment.repo).as_posix())
+        or "",
     )
     return Plan(revision, schedule, assessment)
 

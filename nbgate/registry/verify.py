@@ -32,7 +32,7 @@ from nbgate.config import Config
 from nbgate.errors import NbgateError, NotebookError, UsageError
 from nbgate.registry import model, store
 
-_CONTENT_KEYS = ("notebook", "source_sha256", "commit", "schedule", "timezone", "parameters", "execution",
+_CONTENT_KEYS = ("notebook", "source_sha256", "commit", "blob", "schedule", "timezone", "parameters", "execution",
                  "output", "owners")
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate.execution.attribution import checked
-from nbgate.identity import content_cells
+from nbgate.identity import executed_cells
 from nbgate.notebook import Notebook
 from nbgate.notebook import text as notebook_text
 
@@ -131,7 +131,7 @@ def compare(
     mode: str = "tagged",
 ) -> list[Mismatch]:
     """Mismatches between the committed and freshly executed outputs of checked cells."""
-    fresh_cells = content_cells(executed)
+    fresh_cells = executed_cells(executed)
     mismatches = []
     for number, cell in enumerate(committed.get("cells", []), 1):
         if not checked(cell, mode):

@@ -39,7 +39,8 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
     assert config.warnings == ()
     assert ".nbgate/" in (project / ".gitignore").read_text().splitlines()
     workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
-    steps = workflow["jobs"]["nbgate"]["steps"]
+    steps = workflow["jobs"]["review"]["steps"]
+    assert workflow["jobs"]["review"]["if"] == "github.event_name == 'pull_request'"
     assert steps[0]["with"]["fetch-depth"] == 0
     assert steps[1]["uses"] == ACTION
     assert steps[2]["with"]["path"] == ".nbgate/ci" and steps[2]["if"] == "always()"
@@ -129,3 +130,26 @@ def test_local_hooks_mirror_the_published_hook_manifest(repo_root: Path) -> None
             assert published[hook["id"]].get(key) == value, (hook["id"], key)
         for key in ("types", "types_or", "files", "pass_filenames", "require_serial", "entry"):
             assert hook.get(key) == published[hook["id"]].get(key), (hook["id"], key)
+
+
+def test_the_workflow_is_the_team_flow_review_then_export(project: Path) -> None:
+    assert main(["init"]) == 0
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
+    export = workflow["jobs"]["export"]
+    assert export["if"] == "github.event_name == 'push'" and workflow[True]["push"]["branches"] == ["main"]
+    runs = [step["run"] for step in export["steps"] if "run" in step]
+    assert "nbgate registry verify" in runs and any(r.startswith("nbgate export ") for r in runs)
+    assert all("${{" not in r for r in runs)  # nothing interpolated into a script
+
+
+def test_codeowners_line_for_the_registry_when_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert not (project / ".github" / "CODEOWNERS").exists()
+    assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
+    owners = (project / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert "/registry/ @acme/data-leads ops@example.com" in owners
+    assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
+    assert (project / ".github" / "CODEOWNERS").read_text().splitlines() == owners  # a second run adds nothing
+    capsys.readouterr()
+    assert main(["init", "--codeowners", "@x\n* @evil"]) == 2
+    assert "expected @user, @org/team or an email" in capsys.readouterr().err

@@ -134,7 +134,7 @@ def test_rollback_refused_when_the_notebook_is_gone_from_history(project: Projec
     _promote_second(project, capsys)
     path = folder(project) / "0003.yaml"
     schedule = store.load_schedule(project.config, "daily")
-    forged = dataclasses.replace(schedule.revisions[0], rev=3, commit="0" * 40,
+    forged = dataclasses.replace(schedule.revisions[0], rev=3, commit="0" * 40, blob="",
                                  previous_sha256=schedule.files[-1].sha256)
     path.write_bytes(model.dumps(forged))
     assert run(capsys, "registry", "pause", "daily")[0] == 0
