@@ -286,6 +286,24 @@ def problem(name: str, value: Any, default: Any) -> str | None:
     return None
 
 
+def problems(values: Mapping[str, Any], found: Mapping[str, Any] | None) -> list[str]:
+    """Why already typed ``values`` cannot be a notebook's parameters: undefined names and wrong types."""
+    if found is None:
+        given = ", ".join(sorted(values))
+        return [f"the notebook has no cell tagged '{PARAMETERS_TAG}', so it takes no parameters ({given} given)"
+                ] if values else []
+    result: list[str] = []
+    for name, value in values.items():
+        if name not in found:
+            defined = ", ".join(sorted(found)) or "none"
+            result.append(f"parameter {name!r} is not defined in the parameters cell (it defines: {defined})")
+        else:
+            reason = problem(name, value, found[name])
+            if reason:
+                result.append(reason)
+    return result
+
+
 def typed(values: Mapping[str, Any], found: Mapping[str, Any] | None) -> dict[str, Any]:
     """Every value typed by its default in ``found``; names not in ``found`` are typed loosely."""
     defaults = found or {}

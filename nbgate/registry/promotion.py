@@ -235,23 +235,13 @@ def _parameters(request: Request, schedule: store.Schedule | None,
         values = dict(schedule.latest.parameters)
     else:
         values = {}
-    problems: list[str] = []
-    if values and found is None:
-        given = ", ".join(sorted(values))
-        return values, [f"the notebook has no cell tagged 'parameters', so it takes no parameters ({given} given)"]
-    typed: dict[str, Any] = {}
-    for name, value in values.items():
-        if name not in (found or {}):
-            defined = ", ".join(sorted(found or {})) or "none"
-            problems.append(f"parameter {name!r} is not defined in the parameters cell (it defines: {defined})")
-            typed[name] = value
-        elif request.parameters is not None:
-            typed[name] = parameters.coerce(name, value, (found or {})[name])
-        else:
-            typed[name] = value
-            problem = parameters.problem(name, value, (found or {})[name])
-            if problem:
-                problems.append(problem)
+    if request.parameters is None:  # kept from the latest revision: checked, not re-typed
+        typed, problems = values, parameters.problems(values, found)
+    else:
+        undefined = {k: v for k, v in values.items() if found is None or k not in found}
+        problems = parameters.problems(undefined, found)
+        typed = {name: value if name in undefined else parameters.coerce(name, value, (found or {})[name])
+                 for name, value in values.items()}
     problems += [f"parameter {name!r}: {value!r} cannot be stored in a registry file"
                  for name, value in typed.items() if not parameters.json_safe(value)]
     return typed, problems

@@ -32,10 +32,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, notebook
+from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import NbgateError
-from nbgate.registry import content, model, params, store
+from nbgate.registry import content, model, store
 from nbgate.smoke.ledger import describe_provenance
 
 #: Actions after which the schedule runs: their content must pass here.
@@ -120,9 +120,8 @@ def added_revisions(config: Config, repo: Path, since: str) -> list[_Target]:
 
 
 def parameter_problems(nb: notebook.Notebook, values: Mapping[str, Any]) -> list[str]:
-    """Why ``values`` cannot be the production parameters of ``nb`` (one place, so the checker can change)."""
-    _, problems = params.check(dict(values), params.defaults(nb))
-    return problems
+    """Why ``values`` cannot be the production parameters of ``nb``: undefined names and wrong types."""
+    return parameters.problems(values, parameters.declared(nb))
 
 
 def _materialize(config: Config, relative: str, raw: bytes, sha: str, folder: Path) -> tuple[Path, bool]:
