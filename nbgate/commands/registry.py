@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbgate import output
+from nbgate import github, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK
 
@@ -120,8 +120,7 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text") -> int
     for finding in report.findings:
         path = verifier.relative(Path(finding.path), config.root) if finding.path else where
         if fmt == "github":
-            message = finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            output.result(f"::error file={path},title=nbgate registry::{message}")
+            output.result(github.annotation("error", finding.message, file=str(path), title="nbgate registry"))
         else:
             output.result(f"{output.style(path, 'bold')}: {finding.message}")
     if not report.exists:
