@@ -43,6 +43,7 @@ from nbgate import git, github, notebook, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
+from nbgate.lint.secrets import mask_text
 
 FAIL_ON = ("error", "warning")
 SUMMARY_LIMIT = github.SUMMARY_LIMIT  # bytes: GitHub rejects a step summary over 1 MiB
@@ -186,6 +187,7 @@ def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> 
 
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
     """A ``::error``/``::warning`` line; ``detail`` of the form ``path: message`` becomes a file annotation."""
+    detail = mask_text(detail)
     match = _FILE.match(detail)
     if not match:
         return github.annotation(level, detail, title=title)
@@ -226,7 +228,7 @@ def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, n
         if outcome.result.details:
             result = outcome.result
             opening = "<details open>" if result.status == FAIL else "<details>"
-            items = [github.md_text(detail.splitlines()[0] if detail else detail) for detail in result.details]
+            items = [github.md_text(mask_text(detail.splitlines()[0] if detail else detail)) for detail in result.details]
             sections.append("\n".join([f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", "",
                                        *github.md_list(items, more="see report.md in the report folder"),
                                        "", "</details>", ""]) + "\n")
