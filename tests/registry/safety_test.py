@@ -99,7 +99,7 @@ def test_exporters_refuse_hand_edited_values_whatever_verify_says(
     promote(project, "evil", **{"schedule": "0 6 * * *", "timezone": "UTC", **fields})
     monkeypatch.chdir(project.root)
     out = tmp_path / "out"
-    code, stdout, err = run(capsys, "export", kind, "--out", str(out))
+    code, stdout, err = run(capsys, "export", kind, "--allow-defaults", "--out", str(out))
     assert code == 1, err
     assert "cannot export schedule 'evil'" in err and f"{field}:" in err
     assert "root" not in stdout and not out.exists()  # nothing written, not even the good schedule
