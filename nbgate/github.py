@@ -96,6 +96,15 @@ def annotation(level: str, message: str, *, file: str | None = None, line: int |
     return f"{head}::{escape_data(clip(message, MESSAGE_LIMIT))}"
 
 
+def log_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Free text for the job log: one line (control characters shown as ``\\n``/``\\uXXXX``), bounded.
+
+    The runner reads every log line that starts with ``::`` as a workflow
+    command, so user text printed to the log must never start a new line.
+    """
+    return _CONTROL.sub(_visible, clip(text, limit))
+
+
 # ---------------------------------------------------------------- $GITHUB_OUTPUT
 
 

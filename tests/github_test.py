@@ -122,10 +122,10 @@ def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 def test_ci_with_hostile_names_and_config_writes_only_its_own_outputs(
-        hostile_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        hostile_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     repo = hostile_repo
     (repo.path / "pyproject.toml").write_text(
-        '[tool.nbgate]\nstate_dir = ".nbgate\\nNBGATE_EOF\\nfailed=false\\nchanged-count=0"\n'
+        '[tool.nbgate]\nstate_dir = ".nbgate\\nNBGATE_EOF\\nfailed=false\\n::error::forged"\n'
         "[tool.nbgate.sync]\nenabled = false\n")
     for name in HOSTILE[:4]:  # committed outputs: strip and lint fail and name the file
         nbs.write(repo.path / "nb" / name, nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")])]))
@@ -148,3 +148,8 @@ def test_ci_with_hostile_names_and_config_writes_only_its_own_outputs(
     assert github.size(text) < github.SUMMARY_LIMIT
     assert "<img" not in text and "\n# head" not in text and "x | y" not in text
     assert "a\\n" in text or "a&#92;n" in text
+    log = capsys.readouterr()
+    for line in (log.out + log.err).splitlines():  # the runner reads these as workflow commands
+        assert not line.startswith("::") or line.startswith(("::error file=nb/", "::warning file=nb/",
+                                                             "::error title=nbgate ", "::warning title=nbgate ")), line
+    assert "failed=false" not in (log.out + log.err).replace("\\nfailed=false", "")

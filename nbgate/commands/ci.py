@@ -289,7 +289,8 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
         for line in annotations:
             output.result(line)
         output.result(output.table(["stage", "result", "summary"],
-                                   [[o.result.name, o.result.status, o.result.summary] for o in outcomes]))
+                                   [[o.result.name, o.result.status, github.log_text(mask_text(o.result.summary))]
+                                    for o in outcomes]))
     else:
         output.result(text.rstrip("\n"))
     if env.get("GITHUB_STEP_SUMMARY"):
@@ -303,7 +304,7 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
             "report": str(folder / "report.md"),
             "report-dir": str(folder),
         })
-    output.echo(f"report written to {folder / 'report.md'}")
+    output.echo(f"report written to {github.log_text(str(folder / 'report.md'))}")
     return FAILED if failed else OK
 
 
