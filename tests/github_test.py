@@ -63,7 +63,7 @@ def test_outputs_use_a_fresh_delimiter_per_value(tmp_path: Path) -> None:
     path = tmp_path / "out"
     github.write_outputs(path, {"a": "1", "b": "x\nNBGATE_EOF\nfailed=false", "c": ""})
     text = path.read_text()
-    delimiters = re.findall(r"^\w+<<(.+)$", text, re.M)
+    delimiters = re.findall(r"^\w+<<(.+)$", text, re.MULTILINE)
     assert len(set(delimiters)) == 3 and all(d.startswith("ghadelimiter_") for d in delimiters)
     assert parse_outputs(text) == {"a": "1", "b": "x\nNBGATE_EOF\nfailed=false", "c": ""}
 

@@ -216,8 +216,8 @@ def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, n
     from nbgate.diffrender import markdown_file, markdown_table
 
     verdict = "❌ failed" if failed else "✅ passed"
-    lines = ["## nbgate ci", "", f"{verdict} · compared with {github.md_code(base_label)} · "
-             f"{len(notebooks)} changed notebook(s)", "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
+    heading = f"{verdict} · compared with {github.md_code(base_label)} · {len(notebooks)} changed notebook(s)"
+    lines = ["## nbgate ci", "", heading, "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
     for outcome in outcomes:
         result = outcome.result
         lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {github.md_text(result.summary)} | "

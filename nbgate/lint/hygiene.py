@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import orjson
 
 from nbgate.lint.context import Context
-from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
 from nbgate.lint.engine import suppressions
+from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
 
 OUTPUTS = rule(
     "NBG101", "outputs-committed", ERROR,
