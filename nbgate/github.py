@@ -35,7 +35,8 @@ TEXT_LIMIT = 500
 
 CUT = "… (cut: see the full report)"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# control characters, line separators, bidirectional overrides and lone surrogates: shown escaped
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # every ASCII character markdown (GitHub's: math, mentions, strikethrough) or HTML gives a meaning to,
 # as a numeric character reference ("(", ")", ".", ":" mean something only after a "[" or "<")
 _MARKUP = re.compile(r"[!\"#$&'*<>@\[\\\]_`|~]")

@@ -18,7 +18,8 @@ from testing.git import Repo
 from testing.github import parse_outputs
 
 HOSTILE = ["a\nb.ipynb", "x | y.ipynb", "<img src=x onerror=alert(1)>.ipynb", "# head.ipynb", "[l](javascript:x).ipynb",
-           "`tick`.ipynb", "$x$.ipynb", "- item.ipynb", "line\r\n::error::forged.ipynb", "@org/team.ipynb"]
+           "`tick`.ipynb", "$x$.ipynb", "- item.ipynb", "line\r\n::error::forged.ipynb", "@org/team.ipynb",
+           "evil\u202egnp.ipynb", "bad\udcffbyte.ipynb"]
 
 
 def _rendered(markdown: str) -> str:
@@ -32,7 +33,9 @@ def test_md_text_is_inert_markup_that_shows_the_text(name: str) -> None:
     assert "\n" not in text and "\r" not in text
     assert not re.search(r"[<>|`\[\]#$@*_~&]", re.sub(r"&#\d+;", "", text))  # no tag, cell, code, link, heading, math, mention, emphasis
     assert not text.startswith(("-", "+", "="))
-    assert _rendered(text) == name.replace("\r", "\\r").replace("\n", "\\n")
+    assert not re.search("[\u202e\udcff]", text)
+    assert _rendered(text) == name.replace("\r", "\\r").replace("\n", "\\n").replace(
+        "\u202e", "\\u202e").replace("\udcff", "\\udcff")
     assert github.md_code(name) == f"<code>{text}</code>"
 
 
