@@ -43,7 +43,6 @@ from nbgate import git, github, notebook, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
-from nbgate.lint.secrets import mask_text
 
 FAIL_ON = ("error", "warning")
 SUMMARY_LIMIT = github.SUMMARY_LIMIT  # bytes: GitHub rejects a step summary over 1 MiB
@@ -183,6 +182,13 @@ def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> 
 
 
 # ---------------------------------------------------------------- GitHub's formats
+
+
+def mask_text(text: str) -> str:
+    """``text`` with secrets masked as lint masks them (imported late: the CLI starts without lint)."""
+    from nbgate.lint.secrets import mask_text as mask
+
+    return mask(text)
 
 
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
