@@ -39,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, notebook, output
+from nbgate import git, github, notebook, output
 from nbgate.commands.ci_schedules import registry_stage, retest_stage, smoke_tested
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
@@ -48,7 +48,8 @@ from nbgate.registry.retest import Row
 from nbgate.smoke.ledger import provenance
 
 FAIL_ON = ("error", "warning")
-SUMMARY_LIMIT = 900_000  # GitHub rejects a step summary over 1 MiB
+SUMMARY_LIMIT = github.SUMMARY_LIMIT  # bytes: GitHub rejects a step summary over 1 MiB
+TABLE_ROWS = 300  # notebooks listed in the summary's table; all are in diff.html
 _MARK = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip"}
 _FILE = re.compile(r"^(?P<file>[^:\n]+?\.(?:ipynb|py|ya?ml|md|R|jl))(?::(?P<where>[^:\s][^:\n]*))?: (?P<message>.*)$",
                    re.DOTALL)
@@ -186,51 +187,34 @@ def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> 
 # ---------------------------------------------------------------- GitHub's formats
 
 
-def _escape(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+def mask_text(text: str) -> str:
+    """``text`` with secrets masked as lint masks them (imported late: the CLI starts without lint)."""
+    from nbgate.lint.secrets import mask_text as mask
 
-
-_MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "[": "&#91;",
-                           "]": "&#93;", "!": "&#33;", "\n": " ", "\r": " "})
+    return mask(text)
 
 
 def markdown_cell(text: str) -> str:
-    """``text`` (a file name, a message a pull request controls) inert in a markdown table cell.
-
-    The characters that let markdown or HTML add a link, an image, a tag, code,
-    a table column or a line become entities (emphasis is left alone: it is
-    harmless, and file names are full of underscores).
-    """
-    return text.translate(_MARKDOWN)
+    """``text`` (a file name, a message a pull request controls) inert in a markdown table cell."""
+    return github.md_text(text)
 
 
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
     """A ``::error``/``::warning`` line; ``detail`` of the form ``path: message`` becomes a file annotation."""
+    detail = mask_text(detail)
     match = _FILE.match(detail)
-    props = [f"title={_escape(title, prop=True)}"]
-    message = detail
-    if match:
-        name = match["file"]
-        try:
-            name = Path(os.path.abspath(name)).relative_to(root).as_posix()
-        except ValueError:
-            pass
-        props.insert(0, f"file={_escape(name, prop=True)}")
-        message = f"{match['message']} ({match['where']})" if match["where"] else match["message"]
-    return f"::{level} {','.join(props)}::{_escape(message)}"
+    if not match:
+        return github.annotation(level, detail, title=title)
+    name = match["file"]
+    try:
+        name = Path(os.path.abspath(name)).relative_to(root).as_posix()
+    except ValueError:
+        pass
+    message = f"{match['message']} ({match['where']})" if match["where"] else match["message"]
+    return github.annotation(level, message, file=name, title=title)
 
 
-def write_outputs(path: Path, values: Mapping[str, str]) -> None:
-    """Append ``values`` to a ``$GITHUB_OUTPUT`` file (heredoc syntax for multi-line values)."""
-    lines = []
-    for name, value in values.items():
-        if "\n" in value:
-            lines.append(f"{name}<<NBGATE_EOF\n{value}\nNBGATE_EOF")
-        else:
-            lines.append(f"{name}={value}")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+write_outputs = github.write_outputs
 
 
 # ---------------------------------------------------------------- the report
@@ -261,42 +245,40 @@ def schedules_table(rows: Sequence[Row]) -> list[str]:
 
 def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, notebooks: Sequence[str],
            *, failed: bool, limit: int = SUMMARY_LIMIT, schedules: Sequence[Row] = ()) -> str:
-    """The markdown report: verdict, results table, stage details, then the notebooks' diffs."""
+    """The markdown report: verdict, results table, stage details, then the notebooks' diffs.
+
+    Every user-controlled string is escaped (``github.md_text``); lists, texts
+    and the whole report are bounded in bytes (``github.bound``).
+    """
     from nbgate.diffrender import markdown_file, markdown_table
 
     verdict = "❌ failed" if failed else "✅ passed"
-    lines = ["## nbgate ci", "", f"{verdict} · compared with `{base_label}` · {len(notebooks)} changed notebook(s)",
-             "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
+    heading = f"{verdict} · compared with {github.md_code(base_label)} · {len(notebooks)} changed notebook(s)"
+    lines = ["## nbgate ci", "", heading, "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
     for outcome in outcomes:
         result = outcome.result
-        summary = result.summary.replace("|", "\\|")
-        lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {summary} | "
+        lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {github.md_text(result.summary)} | "
                      f"{outcome.seconds:.1f}s |")
     lines.append("")
+    sections = ["\n".join(lines) + "\n"]
     for outcome in outcomes:
         if outcome.result.details:
             result = outcome.result
             opening = "<details open>" if result.status == FAIL else "<details>"
-            lines += [f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", ""]
-            lines += [f"- {markdown_cell(detail.splitlines()[0]) if detail else detail}"
-                      for detail in result.details[:200]]
-            if len(result.details) > 200:
-                lines.append(f"- ... and {len(result.details) - 200} more")
-            lines += ["", "</details>", ""]
-    lines += schedules_table(schedules)
+            items = [github.md_text(mask_text(detail.splitlines()[0] if detail else detail)) for detail in result.details]
+            sections.append("\n".join([f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", "",
+                                       *github.md_list(items, more="see report.md in the report folder"),
+                                       "", "</details>", ""]) + "\n")
+    if schedules:
+        sections.append("\n".join(schedules_table(schedules)) + "\n")
     shown = [f for f in files if f.shown]
     if shown:
-        lines += ["### Notebook changes", "", markdown_table(shown), ""]
-    text = "\n".join(lines) + "\n"
-    omitted = 0
-    for file in shown:
-        section = "\n".join(markdown_file(file, level=4)) + "\n"
-        if len(text) + len(section) > limit:
-            omitted += 1
-            continue
-        text += section
-    if omitted:
-        text += f"\n_{omitted} notebook diff(s) left out to keep this summary small: see diff.html in the report._\n"
+        table = markdown_table(shown[:TABLE_ROWS])
+        more = f"\n\n_… and {len(shown) - TABLE_ROWS} more notebook(s): see diff.html in the report folder._" \
+            if len(shown) > TABLE_ROWS else ""
+        sections.append("\n".join(["### Notebook changes", "", table + more, ""]) + "\n")
+    sections += ["\n".join(markdown_file(file, level=4)) + "\n" for file in shown]
+    text = github.bound(sections, limit=limit, pointer="see diff.html and report.md in the report folder")
     return text.rstrip("\n") + "\n"
 
 
@@ -338,26 +320,30 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
     (folder / "report.md").write_text(text, encoding="utf-8")
     (folder / "diff.html").write_text(to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8")
 
+    changed_paths = [c.path for c in found if c.status != DELETED]
+    (folder / "changed.json").write_text(json.dumps(changed_paths, indent=1) + "\n", encoding="utf-8")
+
     in_github = env.get("GITHUB_ACTIONS") == "true"
     if in_github:
         for line in annotations:
             output.result(line)
         output.result(output.table(["stage", "result", "summary"],
-                                   [[o.result.name, o.result.status, o.result.summary] for o in outcomes]))
+                                   [[o.result.name, o.result.status, github.log_text(mask_text(o.result.summary))]
+                                    for o in outcomes]))
     else:
         output.result(text.rstrip("\n"))
     if env.get("GITHUB_STEP_SUMMARY"):
-        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            handle.write(text)
+        github.append_summary(Path(env["GITHUB_STEP_SUMMARY"]), text)
     if env.get("GITHUB_OUTPUT"):
+        changed, _ = github.json_list(changed_paths)  # all of them are in changed.json
         write_outputs(Path(env["GITHUB_OUTPUT"]), {
-            "changed": json.dumps([c.path for c in found if c.status != DELETED]),
+            "changed": changed,
             "changed-count": str(len(notebooks)),
             "failed": "true" if failed else "false",
             "report": str(folder / "report.md"),
             "report-dir": str(folder),
         })
-    output.echo(f"report written to {folder / 'report.md'}")
+    output.echo(f"report written to {github.log_text(str(folder / 'report.md'))}")
     return FAILED if failed else OK
 
 

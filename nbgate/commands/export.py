@@ -41,10 +41,15 @@ def _index_names(config: Config) -> dict[str, str]:
     return values
 
 
-def export(*, config: Config, kind: str, out: str | None = None, check: bool = False) -> int:
+def export(*, config: Config, kind: str, out: str | None = None, check: bool = False,
+           allow_defaults: bool = False) -> int:
     """Render the active schedules as ``kind``; write them to ``out`` or stdout."""
     from nbgate.production.adapt import export_jobs
-    from nbgate.registry.exporters import ExportOptions, render, sync
+    from nbgate.registry.exporters import ExportOptions, deployment, render, sync
+
+    missing = deployment.unset(kind, config.sources)
+    if missing and not allow_defaults:
+        raise UsageError(deployment.refusal(kind, missing))
 
     workdir = str(config["export.workdir"]) or ("" if kind == "k8s" else str(config.root))
     options = ExportOptions(command=str(config["export.command"]), workdir=workdir,
@@ -78,4 +83,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("kind", choices=KINDS, help="output format")
     parser.add_argument("--out", metavar="DIR", help="write files to DIR (default: stdout for k8s and cron)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if DIR is out of date")
-    parser.set_defaults(run=lambda ns, config: export(config=config, kind=ns.kind, out=ns.out, check=ns.check))
+    parser.add_argument("--allow-defaults", action="store_true",
+                        help="render even though export.command/workdir (cron, airflow) or export.image (k8s) "
+                             "are at their defaults")
+    parser.set_defaults(run=lambda ns, config: export(config=config, kind=ns.kind, out=ns.out, check=ns.check,
+                                                      allow_defaults=ns.allow_defaults))

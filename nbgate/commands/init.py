@@ -26,13 +26,14 @@ import argparse
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate import __version__, output
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
+from nbgate.registry.exporters import deployment
 
 #: Where the Action is published; ``--action`` points the workflow elsewhere (a fork, a pinned sha).
 ACTION = f"nbgate/nbgate@v{__version__}"
@@ -266,6 +267,24 @@ def pyproject_step(root: Path, registry: str) -> Step:
     return Step(path, UPDATED, "added [tool.nbgate]")
 
 
+def deploy_step(root: Path, values: Mapping[str, str]) -> Step:
+    """Add ``[tool.nbgate.export]`` (where exported jobs run) to pyproject.toml, unless it has one."""
+    import tomllib
+
+    path = root / "pyproject.toml"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    tool = tomllib.loads(old).get("tool", {})
+    if isinstance(tool, dict) and isinstance(tool.get("nbgate"), dict) and "export" in tool["nbgate"]:
+        return Step(path, KEPT, "already has [tool.nbgate.export]; edit it by hand")
+    addition = deployment.table(values)
+    try:
+        tomllib.loads(old + _glue(old, blank_line=True) + addition)
+    except tomllib.TOMLDecodeError:
+        return Step(path, KEPT, "cannot add [tool.nbgate.export] to it as text; add the table by hand")
+    _append(path, old, addition, blank_line=True)
+    return Step(path, UPDATED, "added [tool.nbgate.export]")
+
+
 def precommit_step(root: Path, registry: str, force: bool) -> Step:
     """Add the nbgate hooks to .pre-commit-config.yaml, creating it when missing."""
     import yaml
@@ -341,7 +360,7 @@ def registry_step(root: Path, registry: str) -> Step:
 
 
 def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION,
-         codeowners: Sequence[str] = ()) -> int:
+         codeowners: Sequence[str] = (), deploy: Mapping[str, str] | None = None) -> int:
     """Set the project at ``path`` (default: the working directory) up; print what changed."""
     check_owners(codeowners)  # before anything is written
     root = Path(path or ".").resolve()
@@ -353,6 +372,7 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
         _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir, registry), force),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
+        *([deploy_step(root, deploy)] if deploy else []),
     ]
     if codeowners:
         steps = [*steps, codeowners_step(root, registry, codeowners, force)]
@@ -382,6 +402,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--codeowners", nargs="+", metavar="OWNER", default=(),
                         help="write a .github/CODEOWNERS line so registry changes need these owners' review "
                              "(@org/team, @user or an email)")
+    parser.add_argument("--workdir", dest="deploy_workdir", metavar="DIR",
+                        help="export.workdir: the project folder on the machine that runs exported jobs")
+    parser.add_argument("--command", dest="deploy_command", metavar="CMD",
+                        help="export.command: how that machine runs nbgate (e.g. /opt/venv/bin/nbgate)")
+    parser.add_argument("--image", dest="deploy_image", metavar="IMAGE",
+                        help="export.image: the container image of Kubernetes jobs")
     parser.set_defaults(project_dir=lambda ns: ns.path,
                         run=lambda ns, config: init(config=config, path=ns.path, force=ns.force, action=ns.action,
-                                                    codeowners=ns.codeowners))
+                                                    codeowners=ns.codeowners,
+                                                    deploy=deployment.ask(ns.deploy_workdir, ns.deploy_command,
+                                                                          ns.deploy_image)))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbgate import output
+from nbgate import github, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK
 
@@ -146,9 +146,7 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest
     for finding in report.findings:
         path = verifier.relative(Path(finding.path), config.root) if finding.path else where
         if fmt == "github":
-            from nbgate.commands.ci import annotation
-
-            output.result(annotation("error", f"{path}: {finding.message}", "nbgate registry", config.root))
+            output.result(github.annotation("error", finding.message, file=str(path), title="nbgate registry"))
         else:
             output.result(f"{output.style(path, 'bold')}: {finding.message}")
     if not report.exists:

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate import github
 from nbgate.lint.registry import ERROR, Finding, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -70,14 +71,6 @@ def _dumps(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
     """GitHub Actions workflow commands, one ``::error``/``::warning`` per finding."""
     lines = []
@@ -88,10 +81,7 @@ def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
         title = f"{finding.code} {rule.name}" if rule else finding.code
         location = where(finding)
         message = f"{finding.message} ({location})" if location else finding.message
-        lines.append(
-            f"::{command} file={_escape_property(item.path)},line={item.file_line},"
-            f"title={_escape_property(title)}::{_escape_data(message)}"
-        )
+        lines.append(github.annotation(command, message, file=item.path, line=item.file_line, title=title))
     return "\n".join(lines)
 
 

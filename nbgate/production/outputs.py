@@ -22,6 +22,7 @@ from typing import Any
 from nbgate.atomic import atomic_write
 from nbgate.errors import ConfigError, ExecutionError
 from nbgate.production.index import OutputTaken
+from nbgate.registry import safety
 
 #: Placeholders an output template may use.
 PLACEHOLDERS = ("name", "date", "rev", "run_id")
@@ -31,16 +32,16 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def render(template: str, *, name: str, date: str, rev: int, run_id: str) -> str:
     """Fill ``{name}``, ``{date}``, ``{rev}`` and ``{run_id}`` into ``template``."""
     values: dict[str, Any] = {"name": name, "date": date, "rev": rev, "run_id": run_id}
+    shown = template if len(template) <= 80 else template[:80] + "…"
     try:
-        for _, field, _, _ in string.Formatter().parse(template):
-            if field is not None and field.split(".")[0].split("[")[0] not in values:
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                raise ConfigError(f"output template {template!r}: unknown placeholder {{{field}}} (known: {known})")
+        for _, field, spec, conversion in string.Formatter().parse(template):
+            if field is not None and not safety.placeholder_ok(field, spec, conversion):
+                raise ConfigError(f"output template {shown!r}: {safety.placeholder_problem(field)}")
         rendered = template.format_map(values)
     except (ValueError, IndexError, KeyError, AttributeError) as exc:
-        raise ConfigError(f"output template {template!r}: {exc}") from None
+        raise ConfigError(f"output template {shown!r}: {exc}") from None
     if not rendered.strip():
-        raise ConfigError(f"output template {template!r} renders to nothing")
+        raise ConfigError(f"output template {shown!r} renders to nothing")
     return rendered
 
 

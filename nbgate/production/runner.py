@@ -40,6 +40,7 @@ from nbgate.production.spec import (
     merge_parameters,
     new_run_id,
 )
+from nbgate.registry import safety
 
 Progress = Callable[[str], None]
 
@@ -95,6 +96,9 @@ def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] |
 
     if spec.state != ACTIVE:
         raise refuse(f"{spec.name} is {spec.state} (rev {spec.rev}); only active schedules run")
+    problem = safety.template_error(spec.output) if spec.output else None
+    if problem:  # a hand-edited revision file: refused whatever verify said
+        raise refuse(f"{spec.name} rev {spec.rev}: {problem}")
     try:
         promoted = promoted_content(config.root, spec)
     except GateError as exc:

@@ -19,7 +19,7 @@ from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
 from nbgate.identity import source_sha256
-from nbgate.registry import model, store
+from nbgate.registry import model, safety, store
 from nbgate.registry.model import Execution, Revision
 
 NO_EVIDENCE = "no-evidence"
@@ -294,6 +294,10 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     owners = request.owners if request.owners is not None else (latest.owners if latest else ())
+    template = request.output if request.output is not None else (latest.output if latest else "")
+    problems = safety.owners_errors(tuple(owners)) + ([safety.template_error(template) or ""] if template else [])
+    if any(problems):
+        raise UsageError("; ".join(p for p in problems if p))
     revision = Revision(
         name=request.name,
         rev=len(schedule.files) + 1 if schedule else 1,
@@ -305,7 +309,7 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
         timezone=zone,
         parameters=assessment.parameters,
         execution=_execution(request, latest),
-        output=request.output if request.output is not None else (latest.output if latest else ""),
+        output=template,
         owners=tuple(owners),
         evidence=dict(assessment.evidence),
         promoted_by=who(assessment.repo),

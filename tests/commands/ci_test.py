@@ -46,9 +46,10 @@ class GitHub:
         self.event.write_text(json.dumps({"pull_request": {"base": {"ref": base_ref, "sha": base_sha}}}))
 
     def outputs(self) -> dict[str, str]:
-        """``$GITHUB_OUTPUT`` as a dict (single-line values)."""
-        lines = self.output.read_text().splitlines()
-        return dict(line.split("=", 1) for line in lines)
+        """``$GITHUB_OUTPUT`` as a dict, read as the runner reads it."""
+        from testing.github import parse_outputs
+
+        return parse_outputs(self.output.read_text())
 
 
 @pytest.fixture
@@ -76,14 +77,14 @@ def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypat
     out = capsys.readouterr().out
     summary = github.summary.read_text()
 
-    assert "❌ failed · compared with `main (" in summary and "2 changed notebook(s)" in summary
+    assert "❌ failed · compared with <code>main (" in summary and "2 changed notebook(s)" in summary
     for row in ("| strip | ❌ fail | 1 of 2 need stripping |", "| lint | ❌ fail |", "| sync | ⏭️ skip |",
                 "| smoke | ❌ fail | 1 failed, 1 passed", "| registry | ✅ pass |"):
         assert row in summary
     assert "- nb/c.ipynb: cell 3: ZeroDivisionError" in summary
-    assert "| `nb/a.ipynb` | modified | 1 cell modified |" in summary
-    assert "#### `nb/a.ipynb` (modified)" in summary and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
-    assert "#### `nb/c.ipynb` (added)" in summary
+    assert "| <code>nb/a.ipynb</code> | modified | 1 cell modified |" in summary
+    assert "#### <code>nb/a.ipynb</code> (modified)" in summary and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
+    assert "#### <code>nb/c.ipynb</code> (added)" in summary
 
     annotations = [line for line in out.splitlines() if line.startswith("::")]
     assert any(line.startswith("::error file=nb/c.ipynb,line=") and "NBG101" in line for line in annotations)
@@ -113,7 +114,7 @@ def test_a_clean_change_passes_with_inputs_from_the_environment(repo: Repo, tmp_
     repo.commit_all("edit")
     assert main(["ci"]) == 0
     summary = github.summary.read_text()
-    assert "✅ passed · compared with `main` · 1 changed notebook(s)" in summary
+    assert "✅ passed · compared with <code>main</code> · 1 changed notebook(s)" in summary
     assert "| smoke | ⏭️ skip | smoke tests turned off |" in summary
     assert "nb/b.ipynb" not in summary
     assert github.outputs()["failed"] == "false"
@@ -139,8 +140,8 @@ def test_outside_github_the_report_goes_to_stdout_and_a_file(repo: Repo, tmp_pat
     folder = tmp_path / "report"
     assert main(["ci", "--base", "main", "--no-smoke", "--report-dir", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("## nbgate ci\n\n✅ passed · compared with `main` · 1 changed notebook(s)")
-    assert "| `nb/b.ipynb` | deleted | 2 cells removed |" in out
+    assert out.startswith("## nbgate ci\n\n✅ passed · compared with <code>main</code> · 1 changed notebook(s)")
+    assert "| <code>nb/b.ipynb</code> | deleted | 2 cells removed |" in out
     assert (folder / "report.md").read_text().rstrip("\n") in out
 
 
@@ -167,7 +168,7 @@ def test_a_changed_twin_checks_its_notebook(tmp_path: Path, monkeypatch: pytest.
     assert main(["ci", "--base", "HEAD", "--no-smoke"]) == 1
     out = capsys.readouterr().out
     assert "| sync | ❌ fail |" in out
-    assert "#### `p.ipynb` (twin changed)" in out and "-z = 1\n+z = 2" in out
+    assert "#### <code>p.ipynb</code> (twin changed)" in out and "-z = 1\n+z = 2" in out
 
 
 def test_base_from_a_push_event_and_missing_bases(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,11 +196,13 @@ def test_annotation(level: str, detail: str, expected: str, tmp_path: Path) -> N
     assert annotation(level, detail, "nbgate x", tmp_path) == expected
 
 
-def test_write_outputs_uses_a_heredoc_for_multiline_values(tmp_path: Path) -> None:
+def test_write_outputs_appends_one_block_per_value(tmp_path: Path) -> None:
+    from testing.github import parse_outputs
+
     path = tmp_path / "out"
     write_outputs(path, {"a": "1", "b": "x\ny"})
     write_outputs(path, {"c": "3"})
-    assert path.read_text() == "a=1\nb<<NBGATE_EOF\nx\ny\nNBGATE_EOF\nc=3\n"
+    assert parse_outputs(path.read_text()) == {"a": "1", "b": "x\ny", "c": "3"}
 
 
 def test_report_leaves_out_diffs_beyond_the_size_limit() -> None:
@@ -210,7 +213,7 @@ def test_report_leaves_out_diffs_beyond_the_size_limit() -> None:
     outcomes = [Outcome(StageResult("strip", PASS, "ok"), 0.1), Outcome(StageResult("lint", FAIL, "a|b", ("x",)), 0),
                 Outcome(StageResult("smoke", SKIP, "off"), 0)]
     text = report(outcomes, big, "main", ["n0.ipynb"], failed=True, limit=2500)
-    assert "| lint | ❌ fail | a\\|b | 0.0s |" in text
-    assert "#### `n0.ipynb` (modified)" in text and "#### `n4.ipynb`" not in text
-    assert "notebook diff(s) left out to keep this summary small: see diff.html" in text
+    assert "| lint | ❌ fail | a&#124;b | 0.0s |" in text
+    assert "#### <code>n0.ipynb</code> (modified)" in text and "n4.ipynb</code> (modified)" not in text
+    assert "section(s) left out to keep this summary under GitHub's size limit: see diff.html" in text
     assert len(text) < 2700

@@ -187,7 +187,7 @@ def test_the_demo_schedule_runs_and_exports(tmp_path: Path, monkeypatch: pytest.
     assert stdout.startswith("2024-05-01 eu: ")
     assert (demo / "notebooks/output/sales-eu-2024-05-01.csv").is_file()  # ran in the notebook's folder
     capsys.readouterr()
-    assert main(["export", "cron"]) == 0
+    assert main(["export", "cron", "--allow-defaults"]) == 0
     crontab = capsys.readouterr().out
     assert "CRON_TZ=Europe/Berlin\n0 6 * * * cd " in crontab and "nbgate run daily-sales --date today" in crontab
 
