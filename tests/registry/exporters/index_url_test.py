@@ -51,6 +51,6 @@ def test_names_the_engines_cannot_take_are_refused(tmp_path: Path, monkeypatch: 
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     (tmp_path / "pyproject.toml").write_text(f'[tool.nbgate.export]\n{option} = "{escaped}"\n')
     monkeypatch.chdir(tmp_path)
-    assert main(["export", "k8s"]) == 2
+    assert main(["export", "k8s", "--allow-defaults"]) == 2
     err = capsys.readouterr().err
     assert f"export.{option} = " in err and "not a" in err and len(err.strip().splitlines()) == 1
