@@ -8,6 +8,7 @@ import orjson
 
 from nbgate.lint.context import Context
 from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.strip import stripped_outputs
 
 OUTPUTS = rule(
     "NBG101", "outputs-committed", ERROR,
@@ -45,7 +46,7 @@ def strip_policy(ctx: Context) -> Iterator[Finding]:
     for view in ctx.code_cells():
         if ctx.keeps_outputs(view):
             continue
-        outputs = view.outputs
+        outputs = stripped_outputs(view.outputs, ctx.options.strip_options)
         if outputs:
             yield finding("NBG101", f"{len(outputs)} output(s) committed; strip policy removes them "
                                     "(run `nbgate strip`)", view.number)
