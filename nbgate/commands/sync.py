@@ -136,7 +136,11 @@ def _read_text(path: Path) -> tuple[str, bool] | None:
 
 
 def _write_text(path: Path, text: str, crlf: bool) -> None:
-    data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
+    try:
+        data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotebookError(path, f"cannot be written as UTF-8 text: the notebook holds a lone surrogate "
+                                  f"(\\u{ord(text[exc.start]):04x}), which only JSON can escape") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -55,7 +55,7 @@ def defaults(nb: Notebook) -> dict[str, Any] | None:
         return dict.fromkeys(defined_parameters(nb) or [], UNKNOWN)
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: a lone surrogate or NUL character
         return {}
     found: dict[str, Any] = {}
     for node in tree.body:

@@ -68,7 +68,7 @@ def defined_parameters(nb: Notebook) -> list[str] | None:
     if language(nb) == "python":
         try:
             tree = ast.parse(source)
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: a lone surrogate or NUL character
             pass
         else:
             return _assigned_names(tree)
