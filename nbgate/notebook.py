@@ -366,7 +366,7 @@ def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = Non
     try:
         old: bytes | None = _read_bytes(target)
     except NotebookError:
-        if target.exists() or target.is_symlink():
+        if target.exists():  # a folder, FIFO or unreadable file; a dangling symlink is written through
             raise
         old = None
     if crlf is None:
