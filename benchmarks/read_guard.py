@@ -25,9 +25,9 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import generate  # noqa: E402
+from corpus import generate
 
-from nbgate import jsonsafe, notebook  # noqa: E402
+from nbgate import jsonsafe, notebook
 
 
 def _time(work: Callable[[], object], runs: int) -> float:

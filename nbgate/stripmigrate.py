@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
+
 from nbgate.config import OPTIONS
 
 _DEFAULTS = {option.name: option.default for option in OPTIONS}
@@ -49,12 +51,8 @@ class Translation(NamedTuple):
 def _precommit(root: Path) -> Found | None:
     path = root / ".pre-commit-config.yaml"
     try:
-        import yaml
-
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, ImportError):
-        return None
-    except Exception:  # yaml.YAMLError: a broken file is pre-commit's to report
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a broken file is pre-commit's to report
         return None
     repos = document.get("repos") if isinstance(document, dict) else None
     for repo in repos if isinstance(repos, list) else ():
@@ -76,7 +74,7 @@ def _git_filter(root: Path) -> Found | None:
         return None
     try:
         done = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=root,
-                              capture_output=True, text=True, timeout=30)
+                              capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return Found(".gitattributes (filter=nbstripout)", ())
     try:

@@ -110,7 +110,7 @@ def _nbgate(root: Path, argv: list[str]) -> tuple[int, str, float]:
     started = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "nbgate", *argv], cwd=root, env=env, capture_output=True,
-                              text=True, errors="replace", timeout=BOUND)
+                              text=True, errors="replace", timeout=BOUND, check=False)
     except subprocess.TimeoutExpired:
         pytest.fail(f"nbgate {' '.join(argv)} hung (no exit within {BOUND:.0f} s)")
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
@@ -181,7 +181,7 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
     root = _project(tmp_path)
     nbs.write(root / "x.ipynb", nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")], execution_count=1)]))
     if os.geteuid() == 0:
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(root)]).returncode:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(root)], check=False).returncode:
             pytest.skip("running as root without chattr +i: cannot make a read-only folder")
         try:
             yield root
