@@ -31,6 +31,7 @@ import orjson
 #: The deepest nesting of arrays and objects a notebook may have (the notebook itself is level 1).
 MAX_DEPTH = 100
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _KEY_SPACED = re.compile(rb'"[ \t\r\n]+:')
 _KEY_ANY = re.compile(rb'"[ \t\r\n]*:')
@@ -64,16 +65,21 @@ def dumps_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
         return escape_surrogates(text).encode("utf-8")
 
 
-def _key_bound(raw: bytes) -> int:
-    """An upper bound on the number of object keys written in ``raw``.
+def _key_bound(raw: bytes, keys: int = -1) -> int:
+    """An upper bound on the number of object keys written in ``raw`` (exact for nbformat's layout).
 
     Every key ends with an unescaped quote (preceded by an even number of
     backslashes) and a colon. Occurrences preceded by exactly one backslash
     are escaped quotes inside strings (``{\\"a\\": 1}`` in a source) and
-    are not counted; those preceded by two or more are counted again.
+    are not counted; those preceded by two or more are counted again. When
+    the plain count already equals ``keys`` the corrections are skipped:
+    they could only lower it.
     """
     if _KEY_SPACED.search(raw) is None:  # nbformat's own layout: plain byte counts suffice
-        return raw.count(b'":') - raw.count(b'\\":') + raw.count(b'\\\\":')
+        bound = raw.count(b'":')
+        if bound != keys:
+            bound += raw.count(b'\\\\":') - raw.count(b'\\":')
+        return bound
     return len(_KEY_ANY.findall(raw)) - len(_KEY_ESCAPED.findall(raw)) + len(_KEY_BACKSLASH.findall(raw))
 
 
@@ -94,6 +100,8 @@ def _keys_and_depth(value: Any) -> tuple[int, int]:
             children: Any = item.values()
         else:
             children = item
+        if _LEAVES.issuperset(map(type, children)):  # at C speed: most lists hold only strings (lines)
+            continue
         for child in children:
             kind = type(child)
             if kind is dict or kind is list:
@@ -128,7 +136,7 @@ def check_shape(value: Any, raw: bytes | None) -> None:
     keys, depth = _keys_and_depth(value)
     if depth > MAX_DEPTH:
         raise ShapeError(f"nested more than {MAX_DEPTH} levels deep")
-    if raw is not None and _key_bound(raw) != keys:
+    if raw is not None and _key_bound(raw, keys) != keys:
         try:
             loads_strict(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
