@@ -57,6 +57,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("strip.keep_output_tag", str, "keep-output", "Cells with this tag keep their outputs and counts."),
     Option("strip.keep_outputs", bool, False, "Keep every cell's outputs (strip only counts and metadata)."),
     Option("strip.keep_execution_counts", bool, False, "Keep execution counts."),
+    Option("strip.nbstripout_markers", bool, True, "Also honour nbstripout's markers: the tag `keep_output`, "
+           "cell metadata `keep_output: true` (that cell) and notebook metadata `keep_output: true` (every cell)."),
+    Option("strip.init_cells", bool, False, "Strip cells with metadata `init_cell: true` too (by default they keep "
+           "their outputs and counts, like nbstripout without --strip-init-cells)."),
+    Option("strip.drop_empty_cells", bool, False, "Remove cells whose source is empty or whitespace."),
+    Option("strip.drop_tagged_cells", list, [], "Remove cells carrying any of these tags."),
+    Option("strip.max_output_size", int, 0, "Keep outputs smaller than this many bytes (as JSON) in cells "
+           "that are stripped; 0 strips every output."),
     # sync
     Option("sync.format", str, "py:percent", "Jupytext format of the text twin."),
     Option("sync.folder", str, "", "Folder of the twins, relative to each notebook ('' = beside it)."),

@@ -19,8 +19,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import orjson
-
+from nbgate import jsonsafe
 from nbgate.notebook import Notebook, language, tags
 from nbgate.notebook import text as notebook_text
 
@@ -75,7 +74,7 @@ def canonical(nb: Notebook) -> bytes:
         ]
         for cell in content_cells(nb)
     ]
-    return orjson.dumps([_VERSION, language(nb), kernel_name(nb), cells])
+    return jsonsafe.dumps_bytes([_VERSION, language(nb), kernel_name(nb), cells])  # a lone surrogate escaped
 
 
 def source_sha256(nb: Notebook) -> str:

@@ -23,6 +23,7 @@ COLORS = {
     "dim": "2",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _State:
@@ -66,26 +67,31 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate (from a notebook's ``"\\ud83d"``) shown as its escape: UTF-8 cannot hold it."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def echo(text: str = "", *, always: bool = False) -> None:
     """Print a line to stdout (suppressed by ``--quiet`` unless ``always``)."""
     if _state.quiet and not always:
         return
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def result(text: str) -> None:
     """Print a result line (findings, reports): shown even with ``--quiet``."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def warn(text: str) -> None:
     """Print a warning to stderr."""
-    sys.stderr.write(style("warning:", "yellow", stream=sys.stderr) + " " + text + "\n")
+    sys.stderr.write(style("warning:", "yellow", stream=sys.stderr) + " " + printable(text) + "\n")
 
 
 def error(text: str) -> None:
     """Print an error to stderr (never suppressed)."""
-    sys.stderr.write(style("error:", "red", "bold", stream=sys.stderr) + " " + text + "\n")
+    sys.stderr.write(style("error:", "red", "bold", stream=sys.stderr) + " " + printable(text) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

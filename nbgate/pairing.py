@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import os
 import re
 from pathlib import Path
@@ -73,7 +74,10 @@ def _node(nb: Notebook) -> Any:
 
 
 def _plain(node: Any) -> Notebook:
-    result: Notebook = orjson.loads(orjson.dumps(node))
+    try:
+        result: Notebook = orjson.loads(orjson.dumps(node))
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate: orjson refuses it, json does not
+        result = json.loads(json.dumps(node))
     return result
 
 

@@ -212,7 +212,7 @@ class _Nbgate:
         notebook = file_path.with_suffix(".ipynb")
         if notebook.exists() or not self.nbgate_config["sync.enabled"]:
             return False
-        if not self._wanted(file_path, notebook):
+        if not self._wanted(file_path, notebook) or not file_path.is_file():  # a FIFO would block open()
             return False
         try:
             with file_path.open("r", encoding="utf-8") as handle:

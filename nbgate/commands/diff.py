@@ -26,7 +26,7 @@ from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.diff import ADDED, DELETED, MODIFIED, RENAMED, SOURCES, TWIN, DiffOptions, FileDiff
 from nbgate.errors import FAILED, OK, NotebookError, UsageError
-from nbgate.project import is_covered
+from nbgate.project import is_covered, resolve
 
 FORMATS = ("terminal", "markdown", "json", "html")
 WORKTREE_LABEL = "working tree"
@@ -86,12 +86,12 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
     """
     if entries is None:
         entries = changed_entries(repo, old, new, direct=direct)
-    limits = [Path(p).resolve() for p in paths]
+    limits = [resolve(Path(p)) for p in paths]
 
     def wanted(name: str | None) -> bool:
         if name is None:
             return False
-        full = (repo / name).resolve()
+        full = resolve(repo / name)
         if limits and not any(full == limit or limit in full.parents for limit in limits):
             return False
         return is_covered(full, config)

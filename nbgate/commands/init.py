@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import __version__, output
+from nbgate import __version__, output, stripmigrate
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.registry.exporters import deployment
@@ -374,6 +374,7 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
         gitignore_step(root, state_dir),
         *([deploy_step(root, deploy)] if deploy else []),
     ]
+    steps = [*steps[:1], *nbstripout_step(root), *steps[1:]]
     if codeowners:
         steps = [*steps, codeowners_step(root, registry, codeowners, force)]
     colours = {CREATED: "green", UPDATED: "green", REPLACED: "yellow", KEPT: "yellow", UNCHANGED: "dim"}
@@ -389,6 +390,43 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
         if step.action == KEPT:
             output.warn(f"{step.path}: {step.note}")
     return 0
+
+
+def nbstripout_step(root: Path) -> list[Step]:
+    """Translate an nbstripout setup into ``[tool.nbgate.strip]`` (appended to pyproject.toml); say what it did."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    found = stripmigrate.find_nbstripout(root)
+    if found is None:
+        return []
+    translation = stripmigrate.translate(found.args)
+    path = root / "pyproject.toml"
+    for line in translation.translated:
+        output.echo(f"nbstripout ({found.where}): {line}")
+    for line in translation.untranslated:
+        output.warn(f"nbstripout ({found.where}): cannot translate {line}; set it by hand if you need it")
+    output.echo("nbgate strip replaces nbstripout: remove its hook or filter, then expect one-time churn "
+                "(see the README's migration section)")
+    try:
+        old = path.read_text(encoding="utf-8")
+        tool = tomllib.loads(old).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return [Step(path, KEPT, "cannot read it to add the translated nbstripout settings")]
+    nbgate = tool.get("nbgate", {}) if isinstance(tool, dict) else {}
+    if isinstance(nbgate, dict) and "strip" in nbgate:
+        return [Step(path, KEPT, "already has [tool.nbgate.strip]; nbstripout's settings not added")]
+    if not translation.settings:
+        return [Step(path, UNCHANGED, "nbstripout's settings are nbgate's defaults")]
+    table = stripmigrate.toml_table(found, translation)
+    try:
+        tomllib.loads(old + _glue(old, blank_line=True) + table)
+    except tomllib.TOMLDecodeError:
+        return [Step(path, KEPT, "cannot add the translated [tool.nbgate.strip] as text; add it by hand")]
+    _append(path, old, table, blank_line=True)
+    return [Step(path, UPDATED, "added [tool.nbgate.strip] translated from nbstripout")]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

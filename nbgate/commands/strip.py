@@ -16,7 +16,7 @@ from nbgate.gate import FAIL as FAIL_STAGE
 from nbgate.gate import PASS, StageResult
 from nbgate.parallel import map_shares
 from nbgate.project import find_notebooks
-from nbgate.strip import StripOptions, strip_notebook
+from nbgate.strip import StripError, StripOptions, strip_notebook
 
 _LAYOUT = "not in nbformat's layout (whitespace, key order, transient keys)"
 
@@ -35,7 +35,10 @@ def _stripped(path: Path, options: StripOptions) -> tuple[FileStatus, bytes | No
         loaded = notebook.read(path)
     except NotebookError as exc:
         return FileStatus(path, (), str(exc)), None
-    result = strip_notebook(loaded.nb, options)
+    try:
+        result = strip_notebook(loaded.nb, options)
+    except StripError as exc:  # nbstripout's rule: a contradiction is an error, the file stays as it is
+        return FileStatus(path, (), str(NotebookError(path, exc.what, f"cell {exc.number}"))), None
     data = notebook.dumps(result.nb, crlf=loaded.crlf)
     if data == loaded.raw:
         return FileStatus(path, ()), None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from nbgate import git, notebook, output, pairing
+from nbgate import git, jsonsafe, notebook, output, pairing
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, REFUSED, NotebookError
@@ -121,9 +121,11 @@ def _converting(path: Path, spec: str, call: Callable[[], _T]) -> _T:
 
 def _read_text(path: Path) -> tuple[str, bool] | None:
     try:
-        raw = path.read_bytes()
+        raw = jsonsafe.read_regular(path)  # a FIFO twin would block a plain read forever
     except FileNotFoundError:
         return None
+    except jsonsafe.ShapeError as exc:
+        raise NotebookError(path, str(exc)) from None
     except OSError as exc:
         raise NotebookError(path, f"cannot read: {exc.strerror}") from None
     try:
@@ -134,14 +136,21 @@ def _read_text(path: Path) -> tuple[str, bool] | None:
 
 
 def _write_text(path: Path, text: str, crlf: bool) -> None:
-    data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        if path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    atomic_write(path, data)
+        data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotebookError(path, f"cannot be written as UTF-8 text: the notebook holds a lone surrogate "
+                                  f"(\\u{ord(text[exc.start]):04x}), which only JSON can escape") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if jsonsafe.read_regular(path) == data:
+                return
+        except (FileNotFoundError, jsonsafe.ShapeError):
+            pass  # a FIFO in the way: atomic_write replaces it
+        atomic_write(path, data)
+    except OSError as exc:  # a read-only folder: one line naming the file, not a traceback
+        raise NotebookError(path, f"cannot write: {exc.strerror or exc}") from None
 
 
 def _twin_text(nb: notebook.Loaded, nb_sha: str, twin: Path, spec: str) -> str:

@@ -8,6 +8,7 @@ cell and source line in the message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -68,7 +69,10 @@ def to_json(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
 
 
 def _dumps(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate in a message: escape it as json does
+        return json.dumps(data, indent=2)
 
 
 def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:

@@ -9,6 +9,7 @@ import orjson
 from nbgate.lint.context import Context
 from nbgate.lint.engine import suppressions
 from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.strip import stripped_outputs
 
 OUTPUTS = rule(
     "NBG101", "outputs-committed", ERROR,
@@ -55,9 +56,10 @@ def strip_policy(ctx: Context) -> Iterator[Finding]:
         if ctx.keeps_outputs(view):
             continue
         hidden, everything = suppressions(view)
-        if view.outputs and not (everything or any("NBG101".startswith(p) for p in hidden)):
+        stripped = stripped_outputs(view.outputs, ctx.options.strip_options)
+        if stripped and not (everything or any("NBG101".startswith(p) for p in hidden)):
             outputs.append(view.number)
-            total += len(view.outputs)
+            total += len(stripped)
         if (not ctx.options.keep_execution_counts and view.cell.get("execution_count") is not None
                 and not (everything or any("NBG102".startswith(p) for p in hidden))):
             counted.append(view.number)

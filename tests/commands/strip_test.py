@@ -68,12 +68,11 @@ def test_missing_file(project: Path, capsys: pytest.CaptureFixture[str], check: 
     assert not (project / "missing.ipynb").exists()
 
 
-def test_a_folder_is_searched_but_read_as_a_notebook_is_an_error(project: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_named_like_a_notebook_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = project / "folder.ipynb"
     folder.mkdir()
-    code, out, _ = _run(capsys, "strip", "folder.ipynb")
-    assert code == 0 and out.strip() == "0 of 0 notebook(s) stripped"
+    code, out, err = _run(capsys, "strip", "folder.ipynb")  # never silently "0 of 0 stripped"
+    assert code == 1 and err == "error: folder.ipynb: is a directory, not a notebook\n"
     status = strip_command.check_file(folder, StripOptions(), write=True)
     assert status.error == f"{folder}: is a directory, not a notebook" and folder.is_dir()
 
