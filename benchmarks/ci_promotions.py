@@ -113,11 +113,17 @@ def _executions(repo: Path) -> int:
 
 def main() -> None:
     """Build both changes, time ``nbgate ci`` against ``pytest --nbgate`` on the 20 notebooks, print tables."""
-    args = common_args(__doc__ or "").parse_args()
+    parser = common_args(__doc__ or "")
+    parser.add_argument("--shape", choices=("promotions", "notebooks", "both"), default="both",
+                        help="which change to time (default both)")
+    args = parser.parse_args()
     runs = runs_from(args, default=3)
     env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     work = work_dir("ci_promotions")
-    for shape, in_change in (("promotions only", False), ("notebooks + promotions", True)):
+    shapes = [("promotions only", False), ("notebooks + promotions", True)]
+    for shape, in_change in shapes:
+        if args.shape != "both" and in_change != (args.shape == "notebooks"):
+            continue
         repo, paths = build(work / shape.replace(" ", "-").replace("+", "and"), notebooks_in_change=in_change)
         cases = [
             Case("pytest --nbgate (20 notebooks)", [sys.executable, "-m", "pytest", "--nbgate", "-p",

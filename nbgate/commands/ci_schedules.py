@@ -46,19 +46,20 @@ def smoke_tested(config: Config, notebooks: Sequence[str], folder: Path) -> dict
         tree = ElementTree.parse(folder / "smoke.xml")
     except (OSError, ElementTree.ParseError):
         return {}
-    cases: dict[str, list[ElementTree.Element]] = {}
-    for case in tree.iter("testcase"):
-        if case.get("name") == "smoke":
-            cases.setdefault(str(case.get("classname")), []).append(case)
-    by_class: dict[str, list[str]] = {}
-    for name in notebooks:
-        if name.endswith(".ipynb"):
-            by_class.setdefault(_classname(name), []).append(name)
+    smoke_cases = [case for case in tree.iter("testcase") if case.get("name") == "smoke"]
     found: dict[str, retester.Tested] = {}
-    for classname, names in by_class.items():
-        if len(names) != 1 or len(cases.get(classname, [])) != 1:
+    for name in notebooks:
+        if not name.endswith(".ipynb"):
+            continue
+        # pytest names a case from its rootdir, which may sit above the project: match the path's tail
+        tail = _classname(name)
+        matches = [case for case in smoke_cases
+                   if str(case.get("classname")) == tail or str(case.get("classname")).endswith("." + tail)]
+        rivals = [other for other in notebooks if other != name and _classname(other).endswith(tail)]
+        if len(matches) != 1 or rivals:
             continue  # ambiguous or absent: the re-test runs it itself
-        case = cases[classname][0]
+        case = matches[0]
+        names = [name]
         if case.find("skipped") is not None:
             continue
         try:

@@ -49,6 +49,7 @@ def test_annotations_on_revision_files_escape_the_message() -> None:
 
 
 def test_smoke_step_results_are_reused_by_identity(tmp_path: Path) -> None:
+    # pytest names cases from its rootdir, which may lie above the project ("above/project/nb/ok.ipynb")
     (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
     ok = nbs.write(tmp_path / "nb" / "ok.ipynb", nbs.make([nbs.code("x = 1")]))
     bad = nbs.write(tmp_path / "nb" / "bad.ipynb", nbs.make([nbs.code("raise ValueError")]))
@@ -57,7 +58,7 @@ def test_smoke_step_results_are_reused_by_identity(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "smoke.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">'
-        '<testcase classname="nb.ok.ipynb" name="smoke" time="1.5" />'
+        '<testcase classname="above.project.nb.ok.ipynb" name="smoke" time="1.5" />'
         '<testcase classname="nb.bad.ipynb" name="smoke" time="0.7"><failure message="boom">x</failure></testcase>'
         '<testcase classname="skipped.ipynb" name="smoke" time="0"><skipped message="nbgate.skip" /></testcase>'
         '</testsuite></testsuites>')

@@ -102,7 +102,7 @@ def test_without_git_the_identical_working_tree_file_runs(project: Project, tmp_
 @pytest.mark.parametrize(("change", "message"), [
     ("drift", "the working-tree file has drifted"),
     ("missing", "the working-tree file is missing"),
-    ("wrong-hash", "at commit .* its source hash is"),
+    ("wrong-hash", "at commit .* has source_sha256 .*, not the revision's"),
 ])
 def test_a_notebook_that_is_not_the_promoted_one_is_refused(project: Project, tmp_path: Path, change: str,
                                                             message: str) -> None:
