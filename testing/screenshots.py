@@ -30,9 +30,11 @@ def main(folder: Path) -> None:
             page.goto(url)
             page.screenshot(path=str(folder / "serve-schedules.png"))
             page.set_viewport_size({"width": 1100, "height": 900})
+            page.set_default_timeout(180_000)  # the first notebook waits for nbconvert's import
             page.goto(url + f"schedules/job/runs/{demo.failed}/")
+            page.frame_locator("iframe.notebook").locator(".celltag_nbgate-failed").wait_for()
             page.locator("#failed-cell-link").click()
-            page.wait_for_timeout(500)
+            page.wait_for_timeout(1000)
             page.screenshot(path=str(folder / "serve-failed-run.png"), full_page=True)
             browser.close()
 

@@ -34,7 +34,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, server: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     opened = context.new_page()
-    opened.set_default_timeout(60_000)
+    opened.set_default_timeout(120_000)  # the first notebook waits for nbconvert to import (seconds, more under load)
     requested: list[str] = []
     opened.on("request", lambda request: requested.append(request.url))
     opened.requested = requested
