@@ -78,7 +78,7 @@ def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypat
 
     assert "❌ failed · compared with `main (" in summary and "2 changed notebook(s)" in summary
     for row in ("| strip | ❌ fail | 1 of 2 need stripping |", "| lint | ❌ fail |", "| sync | ⏭️ skip |",
-                "| smoke | ❌ fail | 1 failed, 1 passed", "| registry | ✅ pass |"):
+                "| smoke | ❌ fail | 1 passed, 1 failed |", "| registry | ✅ pass |"):
         assert row in summary
     assert "- nb/c.ipynb: cell 3: ZeroDivisionError" in summary
     assert "| `nb/a.ipynb` | modified | 1 cell modified |" in summary

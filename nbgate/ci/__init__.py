@@ -1,0 +1,1 @@
+"""``nbgate ci``'s parts that stand alone: the smoke run through pytest and its progress feed."""
