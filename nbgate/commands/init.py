@@ -20,6 +20,7 @@ run changes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
@@ -28,6 +29,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate import __version__, output
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 
@@ -90,12 +96,26 @@ def precommit_text(registry: str) -> str:
             "repos:\n" + hooks_yaml("  ", registry))
 
 
-def workflow_text(action: str, state_dir: str) -> str:
+def install_command(root: Path) -> str:
+    """The command that installs a project's own dependencies, guessed from its files ("" for none)."""
+    if (root / "requirements.txt").is_file():
+        return "pip install -r requirements.txt"
+    try:
+        if "project" in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")):
+            return "pip install ."
+    except (OSError, ValueError):  # TOMLDecodeError is a ValueError
+        pass
+    return ""
+
+
+def workflow_text(action: str, state_dir: str, install: str = "") -> str:
     """``.github/workflows/nbgate.yml``: the Action on pull requests, its report uploaded."""
+    value = json.dumps(install)  # a YAML double-quoted scalar
+    hint = "" if install else "  # e.g. pip install -r requirements.txt"
     return f"""# {MARK}. On each pull request the nbgate Action checks the changed
 # notebooks (strip, sync, lint, smoke tests, registry) and writes a review
-# summary with their diffs. Install the project's own requirements in a step
-# before it (same python-version) if the notebooks need them.
+# summary with their diffs. `install` installs the project's own dependencies
+# (the notebooks' imports) before nbgate, with the same Python.
 name: nbgate
 
 on:
@@ -116,6 +136,7 @@ jobs:
       - uses: {action}
         with:
           python-version: "3.11"
+          install: {value}{hint}
           smoke: "true"
           fail-on: error
       - uses: actions/upload-artifact@v4
@@ -288,7 +309,8 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
     steps: Sequence[Step] = [
         pyproject_step(root, registry),
         precommit_step(root, registry, force),
-        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir), force),
+        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir, install_command(root)),
+                   force),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
     ]

@@ -42,6 +42,9 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
     steps = workflow["jobs"]["nbgate"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     assert steps[1]["uses"] == ACTION
+    assert steps[1]["with"]["install"] == ""  # nothing to install: no requirements.txt, no [project]
+    action = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())
+    assert set(steps[1]["with"]) <= set(action["inputs"])  # every value is an input the Action declares
     assert steps[2]["with"]["path"] == ".nbgate/ci" and steps[2]["if"] == "always()"
     assert steps[2]["with"]["include-hidden-files"] is True
 
@@ -129,3 +132,17 @@ def test_local_hooks_mirror_the_published_hook_manifest(repo_root: Path) -> None
             assert published[hook["id"]].get(key) == value, (hook["id"], key)
         for key in ("types", "types_or", "files", "pass_filenames", "require_serial", "entry"):
             assert hook.get(key) == published[hook["id"]].get(key), (hook["id"], key)
+
+
+@pytest.mark.parametrize(("files", "install"), [
+    ({"requirements.txt": "numpy\n"}, "pip install -r requirements.txt"),
+    ({"pyproject.toml": '[project]\nname = "demo"\nversion = "1"\n'}, "pip install ."),
+    ({"pyproject.toml": "[tool.black]\n"}, ""),
+])
+def test_the_workflow_installs_the_projects_own_dependencies(project: Path, files: dict[str, str],
+                                                            install: str) -> None:
+    for name, text in files.items():
+        (project / name).write_text(text)
+    assert main(["init"]) == 0
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
+    assert workflow["jobs"]["nbgate"]["steps"][1]["with"]["install"] == install
