@@ -98,7 +98,7 @@ def test_the_actions_own_steps_in_a_fresh_venv_fail_a_pr_with_a_failing_notebook
     # nbgate, its ci extra and the project's package all landed in the venv
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
                             "import nbgate, pytest, xdist, projhelper; print(nbgate.__file__, projhelper.__file__)"],
-                           env=env, capture_output=True, text=True, check=True).stdout
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     assert where.count(str(venv)) == 2, where
     ci = done["nbgate ci"]
     assert ci.returncode == 1, ci.stdout[-3000:] + ci.stderr[-3000:]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-ENV = "NBGATE_PROGRESS_FILE"
+from nbgate.ci import PROGRESS_ENV as ENV
 
 
 def _write(config: pytest.Config, record: dict[str, Any]) -> None:

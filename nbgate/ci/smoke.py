@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from nbgate import progress
-from nbgate.ci.pytest_progress import ENV as PROGRESS_ENV
+from nbgate.ci import PROGRESS_ENV
 from nbgate.config import Config
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 
@@ -105,10 +105,10 @@ def read_results(junit: Path, notebooks: Sequence[str], returncode: int, *, shar
         return StageResult(NAME, SKIP, "no changed notebook in this shard")
     try:
         root = ElementTree.parse(junit).getroot()
-    except (OSError, ElementTree.ParseError) as exc:
+    except (OSError, ElementTree.ParseError):
         reason = _EXIT.get(returncode, f"exit status {returncode}")
         return StageResult(NAME, FAIL, f"pytest stopped with {reason}",
-                           (f"pytest wrote no readable results ({exc.__class__.__name__}); see smoke.log",))
+                           (f"pytest stopped with {reason} and wrote no results; see smoke.log",))
     by_class = {_mangled(name): name for name in notebooks}
     counts: Counter[str] = Counter()
     details: list[str] = []
