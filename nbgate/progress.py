@@ -32,6 +32,7 @@ class Progress:
         self.title = title
         self.total = total
         self.done = 0
+        self.begun = 0
         self.current: list[str] = []
         self.stream = stream or sys.stderr
         self.enabled = (not output.is_quiet()) if enabled is None else enabled
@@ -48,7 +49,9 @@ class Progress:
         """``label`` started (several may run at once, e.g. under xdist)."""
         with self._lock:
             self.current.append(label)
-        self._event(f"{self._count(self.done + 1)}{label} ...")
+            self.begun += 1
+            number = self.begun
+        self._event(f"{self._count(number)}{label} ...")  # several may start before any finishes
 
     def finish(self, label: str, outcome: str = "") -> None:
         """``label`` finished with ``outcome`` (a word such as passed or failed)."""
