@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 COLORS = {
@@ -40,6 +41,26 @@ def configure(color: str = "auto", quiet: bool = False) -> None:
         raise ValueError(f"colour must be auto, always or never, not {color!r}")
     _state.color = color
     _state.quiet = quiet
+
+
+def is_quiet() -> bool:
+    """Whether ``--quiet`` is on."""
+    return _state.quiet
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as the user should see it: relative to the current folder (``../`` allowed, like git).
+
+    Absolute only when the two share nothing but the filesystem root (or a drive on Windows).
+    """
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    try:
+        if os.path.dirname(os.path.commonpath([absolute, here])) == os.path.commonpath([absolute, here]):
+            return absolute  # only "/" in common
+        return Path(os.path.relpath(absolute, here)).as_posix()
+    except ValueError:  # different drives
+        return absolute
 
 
 def use_color(stream: TextIO | None = None) -> bool:

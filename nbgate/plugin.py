@@ -180,11 +180,22 @@ class _Nbgate:
             self._expect([item] + ([nextitem] if nextitem is not None else []))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Kill unused kernels before pytest reports."""
+        """Kill unused kernels before pytest reports; an xdist worker sends its counts to the controller."""
         self.close()
+        if self.worker:
+            self.config.workeroutput["nbgate_kernels"] = list(self.kernels)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """The controller adds up the kernels its xdist workers started."""
+        counts = getattr(node, "workeroutput", {}).get("nbgate_kernels")
+        if isinstance(counts, list) and len(counts) == 2:
+            self.kernels = (self.kernels[0] + int(counts[0]), self.kernels[1] + int(counts[1]))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """How the kernels were started (an xdist worker's own count is not shown)."""
+        """How the kernels were started (under xdist: all workers' kernels, added up by the controller)."""
+        if self.worker:
+            return
         launched, forked = self.kernels
         if launched and self.config.get_verbosity() >= 0:
             terminalreporter.write_line(f"nbgate: {launched} fresh kernel(s), {forked} of them forked from a "
@@ -305,6 +316,7 @@ class NotebookItem(pytest.Item):
     def runtest(self) -> None:
         """Run the notebook; raise ``NotebookFailed`` unless it passed."""
         state = self.config.stash[_STASH]
+        self.user_properties.append(("nbgate_notebook", self.prepared.relpath))
         self.result = state.session.run(self.prepared)
         self.user_properties.append(("nbgate_outcome", self.result.outcome))
         if self.result.output_path:
@@ -315,7 +327,12 @@ class NotebookItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """The smoke report (cell, source excerpt, traceback) instead of a Python traceback."""
         if isinstance(excinfo.value, NotebookFailed):
-            return excinfo.value.result.report
+            # the node id names the notebook already: the first line (pytest's short summary) leads with the cell
+            report = excinfo.value.result.report
+            for prefix in (f"{self.prepared.relpath}, ", f"{self.prepared.relpath}: "):
+                if report.startswith(prefix):
+                    return report[len(prefix):]
+            return report
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:

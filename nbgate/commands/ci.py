@@ -10,8 +10,9 @@ What it does, in order:
    notebook) and runs every stage of ``nbgate.gate.STAGES`` on them, so
    stages added later are picked up; the ``registry`` stage runs last,
    after the smoke tests have written fresh evidence;
-3. runs ``python -m pytest --nbgate <changed notebooks>`` (the smoke tests)
-   and copies the executed notebooks into the report folder;
+3. runs ``python -m pytest --nbgate <changed notebooks>`` (the smoke tests,
+   ``nbgate.ci.smoke``: results read from its JUnit XML; asked for and unable
+   to run is a failure) and copies the executed notebooks into the report folder;
 4. writes a markdown report (results table, then each notebook's diff) to
    ``$GITHUB_STEP_SUMMARY``, ``::error``/``::warning`` annotations to stdout
    (lint's own ``--format github`` lines when lint is installed), outputs
@@ -32,14 +33,13 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, github, notebook, output
+from nbgate import git, github, notebook, output, progress
+from nbgate.ci import smoke
 from nbgate.commands.ci_schedules import registry_stage, retest_stage, smoke_tested
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
@@ -118,49 +118,6 @@ def _stage(name: str, run: Any, config: Config, paths: Sequence[str]) -> Outcome
     except NbgateError as exc:
         result = StageResult(name, FAIL, str(exc))
     return Outcome(result, time.perf_counter() - started)
-
-
-def _plugin_args() -> list[str] | None:
-    """How to load the nbgate pytest plugin, or None when pytest or the plugin is missing."""
-    if importlib.util.find_spec("pytest") is None or importlib.util.find_spec("nbgate.plugin") is None:
-        return None
-    from importlib.metadata import entry_points
-
-    registered = any(ep.value.startswith("nbgate.plugin") for ep in entry_points(group="pytest11"))
-    return [] if registered else ["-p", "nbgate.plugin"]
-
-
-def smoke(config: Config, notebooks: Sequence[str], pytest_args: Sequence[str], report_dir: Path) -> StageResult:
-    """Smoke-test ``notebooks`` with ``python -m pytest --nbgate`` (a fresh process: kernels, xdist)."""
-    plugin = _plugin_args()
-    if plugin is None:
-        return StageResult("smoke", SKIP, "pytest or the nbgate pytest plugin is not installed")
-    command = [sys.executable, "-m", "pytest", *plugin, "--nbgate", "-p", "no:cacheprovider", "-rfE",
-               f"--junitxml={report_dir / 'smoke.xml'}", *notebooks, *pytest_args]
-    # a wide "terminal" so pytest does not cut the short summary lines the report quotes
-    done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, check=False,
-                          env={**os.environ, "COLUMNS": "400"})
-    log = done.stdout + done.stderr
-    (report_dir / "smoke.log").write_text(log, encoding="utf-8")
-    last = [line.strip("= ") for line in done.stdout.splitlines() if line.startswith("=")]
-    summary = last[-1] if last else f"pytest exit {done.returncode}"
-    if done.returncode == 5:
-        return StageResult("smoke", SKIP, "no notebook was collected")
-    failures = tuple(line[len("FAILED "):] for line in done.stdout.splitlines() if line.startswith("FAILED "))
-    errors = tuple(line[len("ERROR "):] for line in done.stdout.splitlines() if line.startswith("ERROR "))
-    if done.returncode == 0:
-        return StageResult("smoke", PASS, summary)
-    details = failures + errors or tuple(log.strip().splitlines()[-5:])
-    return StageResult("smoke", FAIL, summary, tuple(_failure(d) for d in details))
-
-
-def _failure(line: str) -> str:
-    """``nb.ipynb::smoke - nb.ipynb, cell 4: Error`` as ``nb.ipynb: cell 4: Error``."""
-    item, sep, message = line.partition(" - ")
-    path = item.split("::", 1)[0]
-    if not sep:
-        return line
-    return f"{path}: {message.removeprefix(path + ', ')}"
 
 
 def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> list[Path]:
@@ -343,7 +300,7 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
             "report": str(folder / "report.md"),
             "report-dir": str(folder),
         })
-    output.echo(f"report written to {github.log_text(str(folder / 'report.md'))}")
+    output.echo(f"report written to {github.log_text(output.shown_path(folder / 'report.md'))}")
     return FAILED if failed else OK
 
 
@@ -360,12 +317,14 @@ def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool,
 
     outcomes: list[Outcome] = []
     late = []
+    shown = progress.Progress("nbgate ci", len(STAGES) + int(registry_changed))
     for stage in STAGES:
         if stage.name == "smoke":
             continue  # run below through pytest, with the Action's pytest arguments
         if stage.name == "registry":
             late.append(stage)  # after the smoke tests: it verifies against fresh evidence
         elif notebooks:
+            shown.step(f"{stage.name} ({len(notebooks)} notebook(s))")
             outcomes.append(_stage(stage.name, stage.run, config, notebooks))
         else:
             outcomes.append(Outcome(StageResult(stage.name, SKIP, "no changed notebooks"), 0.0))
@@ -376,7 +335,8 @@ def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool,
     elif not notebooks:
         smoke_result = StageResult("smoke", SKIP, "no changed notebooks")
     else:
-        smoke_result = smoke(config, notebooks, pytest_args, folder)
+        shown.step(f"smoke ({len(notebooks)} notebook(s))")
+        smoke_result = smoke.run(config, notebooks, pytest_args, folder)
         executed = folder / "executed"
         if executed.is_dir():
             shutil.rmtree(executed)
@@ -386,15 +346,18 @@ def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool,
     schedules: tuple[Row, ...] = ()
     for _ in late:
         if notebooks or registry_changed:
+            shown.step("registry")
             started = time.perf_counter()
             outcomes.append(Outcome(registry_stage(config, base), time.perf_counter() - started))
         else:
             outcomes.append(Outcome(StageResult("registry", SKIP, "no registry or notebook changes"), 0.0))
         if registry_changed:
+            shown.step("schedules (re-test)")
             started = time.perf_counter()
             tested = smoke_tested(config, notebooks, folder) if smoked else {}
             result, schedules = retest_stage(config, base, folder=folder, tested=tested, pytest_args=pytest_args)
             outcomes.append(Outcome(result, time.perf_counter() - started))
+    shown.close()
     return outcomes, schedules
 
 

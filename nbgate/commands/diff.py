@@ -98,6 +98,8 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
 
     found: dict[str, Change] = {}
     texts: list[str] = []
+    # every notebook path git itself reports (either side of a rename): a twin never speaks for those
+    listed = {n for _, name, old_name in entries for n in (name, old_name) if n and n.endswith(".ipynb")}
     for letter, name, old_name in entries:
         if name.endswith(".ipynb") or (old_name or "").endswith(".ipynb"):
             status = {"A": ADDED, "C": ADDED, "D": DELETED, "R": RENAMED}.get(letter, MODIFIED)
@@ -110,7 +112,7 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
             texts += [name, old_name] if old_name else [name]
     for text in texts:
         owner = _twin_owner(config, repo, text)
-        if owner is None or owner in found or not wanted(owner):
+        if owner is None or owner in found or owner in listed or not wanted(owner):
             continue
         if new.read(repo, owner) is None and old.read(repo, owner) is None:
             continue  # a text file that happens to look like a twin of no notebook

@@ -23,6 +23,7 @@ run changes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
@@ -34,6 +35,11 @@ from nbgate import __version__, output, stripmigrate
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.registry.exporters import deployment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 #: Where the Action is published; ``--action`` points the workflow elsewhere (a fork, a pinned sha).
 ACTION = f"nbgate/nbgate@v{__version__}"
@@ -94,7 +100,19 @@ def precommit_text(registry: str) -> str:
             "repos:\n" + hooks_yaml("  ", registry))
 
 
-def workflow_text(action: str, state_dir: str, registry: str = "registry") -> str:
+def install_command(root: Path) -> str:
+    """The command that installs a project's own dependencies, guessed from its files ("" for none)."""
+    if (root / "requirements.txt").is_file():
+        return "pip install -r requirements.txt"
+    try:
+        if "project" in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")):
+            return "pip install ."
+    except (OSError, ValueError):  # TOMLDecodeError is a ValueError
+        pass
+    return ""
+
+
+def workflow_text(action: str, state_dir: str, registry: str = "registry", install: str = "") -> str:
     """``.github/workflows/nbgate.yml``: the team flow, from pull request to the scheduling engine.
 
     Promotion happens in a pull request (``nbgate promote`` writes a revision
@@ -106,6 +124,8 @@ def workflow_text(action: str, state_dir: str, registry: str = "registry") -> st
     dags/`` or ``k8s`` and a deploy step).
     """
     folder = registry.strip("/") or "registry"
+    value = json.dumps(install)  # a YAML double-quoted scalar
+    hint = "" if install else "  # e.g. pip install -r requirements.txt"
     return f"""# {MARK}. The team flow: promote in a pull request, CI re-tests,
 # the merge hands the schedule to the engine.
 #  - review (pull requests): the nbgate Action checks the changed notebooks
@@ -113,8 +133,9 @@ def workflow_text(action: str, state_dir: str, registry: str = "registry") -> st
 #    runnable at its exact promoted content, and verifies {folder}/ against the
 #    base branch; the result is authoritative, the local evidence ledger is not.
 #  - export (after the merge): hands the active schedules to the engine.
-# Install the project's own requirements in a step before nbgate if the
-# notebooks need them. Protect the branch: require the "review" check.
+# `install` installs the project's own dependencies (the notebooks' imports)
+# before nbgate, with the same Python. Protect the branch: require the
+# "review" check.
 name: nbgate
 
 on:
@@ -136,6 +157,7 @@ jobs:
       - uses: {action}
         with:
           python-version: "3.11"
+          install: {value}{hint}
           smoke: "true"
           fail-on: error
       - uses: actions/upload-artifact@v4
@@ -159,6 +181,7 @@ jobs:
       - run: nbgate registry verify
       # hand the schedules to the engine: keep an exported folder current
       # (nbgate export airflow --out dags --check), or render and deploy:
+      # (`nbgate init --workdir DIR --command CMD --image IMAGE` sets where the jobs run)
       - run: nbgate export cron
 """
 
@@ -369,7 +392,8 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
     steps: Sequence[Step] = [
         pyproject_step(root, registry),
         precommit_step(root, registry, force),
-        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir, registry), force),
+        _write_new(root / ".github" / "workflows" / "nbgate.yml",
+                   workflow_text(action, state_dir, registry, install_command(root)), force),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
         *([deploy_step(root, deploy)] if deploy else []),

@@ -20,6 +20,13 @@ from nbgate.config import Config
 from nbgate.errors import FAILED, OK
 
 
+def _shown(where: str | None) -> str:
+    """A local output path relative to the current folder; a URI (``s3://...``) as it is."""
+    if not where or "://" in where:
+        return str(where)
+    return output.shown_path(where)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.1f}s"
 
@@ -62,12 +69,12 @@ def run(*, config: Config, name: str, date: str | None = None, params: Sequence[
     tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     if result.ok:
         output.result(f"{name} rev {spec.rev} for {day}: {output.style('succeeded', 'green')}{tries} in "
-                      f"{_seconds(result.duration)}: {result.output}")
+                      f"{_seconds(result.duration)}: {_shown(result.output)}")
         return OK
     output.result(f"{name} rev {spec.rev} for {day}: {output.style('failed', 'red', 'bold')}{tries}: "
                   f"{result.error}")
     if result.output:
-        output.result(f"  output notebook (shows the failing cell): {result.output}")
+        output.result(f"  output notebook (shows the failing cell): {_shown(result.output)}")
     else:
         output.result("  no output notebook was kept (it could not be written)")
     return FAILED

@@ -84,7 +84,7 @@ def stage(config: Config, paths: Sequence[str]) -> StageResult:
     """The gate's strip stage: every covered notebook is strip-clean."""
     statuses = scan(config, paths, write=False)
     errors = [s.error for s in statuses if s.error]
-    dirty = [f"{s.path}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
+    dirty = [f"{output.shown_path(s.path)}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
     if errors or dirty:
         summary = f"{len(dirty)} of {len(statuses)} need stripping" + (f", {len(errors)} unreadable" if errors else "")
         return StageResult("strip", FAIL_STAGE, summary, tuple(e for e in errors if e) + tuple(dirty))
@@ -101,7 +101,7 @@ def strip(*, config: Config, paths: Sequence[str] = (), check: bool = False) -> 
             failed = True
         elif status.reasons:
             verb = "needs stripping" if check else "stripped"
-            output.result(f"{status.path}: {verb}: {'; '.join(status.reasons)}")
+            output.result(f"{output.shown_path(status.path)}: {verb}: {'; '.join(status.reasons)}")
             failed = failed or check
     if not check:
         changed = sum(1 for s in statuses if s.reasons and not s.error)

@@ -209,6 +209,26 @@ def _first_line(text: str) -> str:
     return (line[0] if line else "")[:300]
 
 
+def _quiet_shutdown(kernel_name: str) -> list[str]:
+    """Kernel arguments that keep an ipykernel quiet about the interrupt jupyter_client sends at shutdown.
+
+    ``KernelManager.shutdown_kernel`` interrupts the kernel before asking it to
+    stop; an idle ipykernel then logs ``[IPKernelApp] ERROR | KeyboardInterrupt
+    caught in kernel.`` to the run's stderr after a successful run. Errors of
+    the notebook itself travel as outputs, not through this log. Other kernels
+    get no arguments (they would not know the option).
+    """
+    from jupyter_client.kernelspec import NoSuchKernel, get_kernel_spec
+
+    try:
+        argv = get_kernel_spec(kernel_name).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return []
+    if any("ipykernel" in part for part in argv):
+        return ["--IPKernelApp.log_level=CRITICAL"]
+    return []
+
+
 def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | None, timeout: float | None,
             startup_timeout: float = 60.0, stream: bool = False) -> Execution:
     """Run the prepared notebook ``nb`` in ``cwd``; never raises for a notebook failure."""
@@ -227,7 +247,7 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
                 output_path=None, progress_bar=False, log_output=False, start_timeout=startup_timeout,
                 stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,
                 execution_timeout=budget.cell_timeout, timeout_func=budget, kernel_manager_class=manager_class,
-                **transport,
+                extra_arguments=_quiet_shutdown(kernel_name), **transport,
             )
     except (CellTimeoutError, TimeoutError) as exc:
         # the engine runs the notebook object in place, so `nb` holds every output so far

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +82,7 @@ def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypat
 
     assert "❌ failed · compared with <code>main (" in summary and "2 changed notebook(s)" in summary
     for row in ("| strip | ❌ fail | 1 of 2 need stripping |", "| lint | ❌ fail |", "| sync | ⏭️ skip |",
-                "| smoke | ❌ fail | 1 failed, 1 passed", "| registry | ✅ pass |"):
+                "| smoke | ❌ fail | 1 passed, 1 failed |", "| registry | ✅ pass |"):
         assert row in summary
     assert "- nb/c.ipynb: cell 3: ZeroDivisionError" in summary
     assert "| <code>nb/a.ipynb</code> | modified | 1 cell modified |" in summary
@@ -169,6 +172,52 @@ def test_a_changed_twin_checks_its_notebook(tmp_path: Path, monkeypatch: pytest.
     out = capsys.readouterr().out
     assert "| sync | ❌ fail |" in out
     assert "#### <code>p.ipynb</code> (twin changed)" in out and "-z = 1\n+z = 2" in out
+
+
+def test_a_renamed_notebook_without_twins_is_checked_and_smoke_tested_at_its_new_path(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    github = GitHub(tmp_path / "github", monkeypatch)
+    github.pull_request("main", repo.git("rev-parse", "main").strip())
+    repo.git("mv", "nb/a.ipynb", "nb/renamed.ipynb")
+    nbs.write(repo.path / "nb" / "renamed.ipynb", _nb("x = n + 7"))
+    repo.commit_all("rename and edit")
+    assert main(["ci"]) == 0
+    out = capsys.readouterr().out
+    summary = github.summary.read_text()
+    assert "| smoke | ✅ pass | 1 passed |" in summary
+    assert "| `nb/a.ipynb` → `nb/renamed.ipynb` | renamed | 1 cell modified |" in summary
+    assert "no such file" not in summary and not [line for line in out.splitlines() if line.startswith("::")]
+    assert github.outputs()["changed"] == '["nb/renamed.ipynb"]'
+
+
+def test_smoke_asked_for_but_pytest_missing_fails_with_an_annotation(repo: Repo, tmp_path: Path,
+                                                                      repo_root: Path) -> None:
+    nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
+    repo.commit_all("edit")
+    github = tmp_path / "github"
+    github.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(repo_root), "GITHUB_ACTIONS": "true",
+           "GITHUB_STEP_SUMMARY": str(github / "summary.md")}
+    # a Python in which pytest cannot be imported, as in an Action that installed nbgate without [ci]
+    script = "import sys; sys.modules['pytest'] = None; from nbgate.main import main; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", script, "ci", "--base", "main"], cwd=repo.path, env=env,
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error title=nbgate smoke::smoke tests were asked for but pytest is not installed; install " \
+           "nbgate's ci extra" in done.stdout
+    assert "| smoke | ❌ fail | cannot run: pytest is not installed |" in (github / "summary.md").read_text()
+
+
+def test_a_pytest_usage_error_fails_smoke_and_no_banner_becomes_an_annotation(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    GitHub(tmp_path / "github", monkeypatch)
+    nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
+    repo.commit_all("edit")
+    assert main(["ci", "--base", "main", "--pytest-args=--no-such-option"]) == 1
+    annotations = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+    assert annotations == ["::error title=nbgate smoke::pytest stopped with a usage error and wrote no results; "
+                           "see smoke.log"]
+    assert "--no-such-option" in (repo.path / ".nbgate" / "ci" / "smoke.log").read_text()
 
 
 def test_base_from_a_push_event_and_missing_bases(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

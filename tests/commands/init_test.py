@@ -43,6 +43,9 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
     assert workflow["jobs"]["review"]["if"] == "github.event_name == 'pull_request'"
     assert steps[0]["with"]["fetch-depth"] == 0
     assert steps[1]["uses"] == ACTION
+    assert steps[1]["with"]["install"] == ""  # nothing to install: no requirements.txt, no [project]
+    action = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())
+    assert set(steps[1]["with"]) <= set(action["inputs"])  # every value is an input the Action declares
     assert steps[2]["with"]["path"] == ".nbgate/ci" and steps[2]["if"] == "always()"
     assert steps[2]["with"]["include-hidden-files"] is True
 
@@ -153,3 +156,17 @@ def test_codeowners_line_for_the_registry_when_asked(project: Path, capsys: pyte
     capsys.readouterr()
     assert main(["init", "--codeowners", "@x\n* @evil"]) == 2
     assert "expected @user, @org/team or an email" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("files", "install"), [
+    ({"requirements.txt": "numpy\n"}, "pip install -r requirements.txt"),
+    ({"pyproject.toml": '[project]\nname = "demo"\nversion = "1"\n'}, "pip install ."),
+    ({"pyproject.toml": "[tool.black]\n"}, ""),
+])
+def test_the_workflow_installs_the_projects_own_dependencies(project: Path, files: dict[str, str],
+                                                            install: str) -> None:
+    for name, text in files.items():
+        (project / name).write_text(text)
+    assert main(["init"]) == 0
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
+    assert workflow["jobs"]["review"]["steps"][1]["with"]["install"] == install
