@@ -104,11 +104,23 @@ def rollback(*, config: Config, name: str, to: int) -> int:
     return OK
 
 
-def verify(*, config: Config, base: str | None = None, fmt: str = "text") -> int:
-    """Check the registry; exit 1 on any finding."""
+def verify(*, config: Config, base: str | None = None, fmt: str = "text", hook: bool = False,
+           paths: Sequence[str] = ()) -> int:
+    """Check the registry; exit 1 on any finding.
+
+    With ``hook`` (the pre-commit hook, given the staged ``paths``), verify
+    only when the commit touches the registry or a promoted notebook or twin.
+    """
     import json
 
     from nbgate.registry import verify as verifier
+
+    if hook:
+        from nbgate.registry.hook import relevant
+
+        if not relevant(config, paths):
+            output.echo("no registry file and no promoted notebook in this commit: nothing to verify")
+            return OK
 
     report = verifier.verify(config, base)
     where = verifier.relative(report.registry, config.root)
@@ -202,4 +214,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--base", metavar="REF", help="no revision file may have changed since REF's merge base with "
                                                    "HEAD (default: HEAD)")
     sub.add_argument("--format", choices=FORMATS, default="text", dest="fmt", help="report format")
-    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt))
+    sub.add_argument("--hook", action="store_true", help="pre-commit mode: verify only when PATHS (the staged "
+                     "files) or a staged deletion touch the registry, a promoted notebook or its twin")
+    sub.add_argument("paths", nargs="*", metavar="PATHS", help="with --hook: the files being committed")
+    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt, hook=ns.hook,
+                                                   paths=ns.paths))
