@@ -297,3 +297,33 @@ def test_inputs_diff_and_first_difference() -> None:
     assert pairing.first_difference(a, make([markdown("Title")])) == "2 vs 1 cells"
     tagged = make([markdown("Title"), code("x = 1")])
     assert pairing.first_difference(a, tagged) == "cell 2: tags differ"
+
+
+# ------------------------------------------------------------- jupytext's own pairing
+
+
+@pytest.mark.parametrize(("formats", "spec", "folder", "conflict"), [
+    (None, "py:percent", "", False),
+    ("ipynb,py:percent", "py:percent", "", False),
+    ("ipynb,md,py:percent", "py:percent", "", False),
+    (["ipynb", "py:percent"], "py:percent", "", False),
+    ("ipynb,.py:percent", "py:percent", "", False),
+    ("ipynb,scripts//py:percent", "py:percent", "scripts", False),
+    ("ipynb,md", "py:percent", "", True),
+    ("ipynb,py:light", "py:percent", "", True),
+    ("ipynb,py", "py:percent", "", True),
+    ("ipynb,.pct.py:percent", "py:percent", "", True),
+    ("ipynb,scripts//py:percent", "py:percent", "", True),
+    ("ipynb,py:percent", "py:percent", "scripts", True),
+    ("notebooks///ipynb,scripts///py:percent", "py:percent", "scripts", True),
+    ("ipynb,md", "md", "", False),
+    (3, "py:percent", "", True),
+])
+def test_pairing_conflict(formats: Any, spec: str, folder: str, conflict: bool) -> None:
+    nb = make([code("x")], metadata={} if formats is None else {"jupytext": {"formats": formats}})
+    assert (pairing.pairing_conflict(nb, spec, folder) is not None) == conflict
+
+
+def test_switch_formats() -> None:
+    assert pairing.switch_formats("py:percent") == "ipynb,py:percent"
+    assert pairing.switch_formats("md", "../docs/") == "ipynb,../docs//md"
