@@ -187,8 +187,11 @@ _QUICK_FORMATS = frozenset(("py:percent",))
 
 
 def quick_text_sha256(text: str, spec: str) -> str | None:
-    """``source_sha256`` of a twin without jupytext (``py:percent`` only), or None if unsure."""
-    if parse_format(spec).spec not in _QUICK_FORMATS:
+    """``source_sha256`` of a twin without jupytext (``py:percent`` only), or None if unsure.
+
+    ``NBGATE_NO_FAST_PATHS=1`` turns the fast reader off: every twin goes to jupytext.
+    """
+    if parse_format(spec).spec not in _QUICK_FORMATS or os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
         return None
     from nbgate.percent import percent_sha256
 
