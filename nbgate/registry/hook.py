@@ -12,6 +12,7 @@ so the filter can only skip work, never a finding.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from nbgate import git, pairing
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.registry import store, yamlio
+
+#: A top-level ``notebook:`` line holding a plain path (no quotes, comments or spaces), as nbgate writes it.
+_PLAIN_NOTEBOOK = re.compile(rb"^notebook: ([A-Za-z0-9_./@+=()-]+)\r?$", re.MULTILINE)
 
 
 def _latest_notebooks(registry: Path) -> set[str] | None:
@@ -34,7 +38,9 @@ def _latest_notebooks(registry: Path) -> set[str] | None:
                 continue
             try:
                 with open(os.path.join(entry.path, max(revisions)[1]), "rb") as handle:
-                    document = yamlio.loads(handle.read())
+                    data = handle.read()
+                plain = _PLAIN_NOTEBOOK.search(data)  # the canonical layout: no YAML parse needed
+                document = {"notebook": plain.group(1).decode()} if plain else yamlio.loads(data)
             except Exception:  # noqa: BLE001 - unreadable or not YAML: let the full verify say so
                 return None
             notebook = document.get("notebook") if isinstance(document, dict) else None
