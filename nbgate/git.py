@@ -195,3 +195,15 @@ def untracked(repo: Path) -> list[str]:
     """Files git does not track and does not ignore (paths relative to the root, ``/``-separated)."""
     done = _git(["ls-files", "--others", "--exclude-standard", "-z"], repo)
     return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def git_path(repo: Path, name: str) -> Path:
+    """Where ``name`` lives inside the repository's git folder (per work tree), as ``git rev-parse --git-path``."""
+    done = _git(["rev-parse", "--git-path", name], repo)
+    return (repo / done.stdout.decode().strip()).resolve()
+
+
+def deleted_in_index(repo: Path) -> list[Path]:
+    """Files the index deletes compared with HEAD (a rename counts as a deletion of the old path)."""
+    done = _git(["diff", "--cached", "--name-only", "--no-renames", "--diff-filter=D", "-z"], repo)
+    return [repo / name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]

@@ -63,11 +63,11 @@ class Step(NamedTuple):
 #: The hooks of this project's ``.pre-commit-hooks.yaml``, run from the project's environment.
 HOOKS: tuple[dict[str, Any], ...] = (
     {"id": "nbgate-strip", "name": "nbgate strip", "entry": "nbgate strip", "types": ["jupyter"]},
-    {"id": "nbgate-sync", "name": "nbgate sync", "entry": "nbgate sync", "types_or": ["jupyter", "python"],
+    {"id": "nbgate-sync", "name": "nbgate sync", "entry": "nbgate sync --hook", "types_or": ["jupyter", "python"],
      "require_serial": True},
     {"id": "nbgate-lint", "name": "nbgate lint", "entry": "nbgate lint", "types": ["jupyter"]},
-    {"id": "nbgate-registry", "name": "nbgate registry verify", "entry": "nbgate registry verify",
-     "files": "^registry/", "pass_filenames": False},
+    {"id": "nbgate-registry", "name": "nbgate registry verify", "entry": "nbgate registry verify --hook",
+     "always_run": True, "require_serial": True},
 )
 
 
@@ -84,8 +84,6 @@ def hooks_yaml(indent: str, registry: str) -> str:
     lines = [f"{indent}- repo: local", f"{indent}  hooks:"]
     for hook in HOOKS:
         hook = dict(hook, language="system")
-        if hook["id"] == "nbgate-registry":
-            hook["files"] = f"^{re.escape(registry.strip('/'))}/"
         keys = ["id", "name", "entry", "language"] + [k for k in hook if k not in ("id", "name", "entry", "language")]
         for n, key in enumerate(keys):
             lead = "- " if n == 0 else "  "

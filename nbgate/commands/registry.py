@@ -127,11 +127,23 @@ def _retest_findings(config: Config, base: str | None) -> list[tuple[str, str]]:
     return [(str(config.root / file), problem) for file, problem in found.findings()]
 
 
-def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest: bool = False) -> int:
-    """Check the registry (and with ``retest``, re-test added revisions at their content); exit 1 on any finding."""
+def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest: bool = False, hook: bool = False,
+           paths: Sequence[str] = ()) -> int:
+    """Check the registry (and with ``retest``, re-test added revisions at their content); exit 1 on any finding.
+
+    With ``hook`` (the pre-commit hook, given the staged ``paths``), verify
+    only when the commit touches the registry or a promoted notebook or twin.
+    """
     import json
 
     from nbgate.registry import verify as verifier
+
+    if hook:
+        from nbgate.registry.hook import relevant
+
+        if not relevant(config, paths):
+            output.echo("no registry file and no promoted notebook in this commit: nothing to verify")
+            return OK
 
     report = verifier.verify(config, base)
     if retest:
@@ -229,4 +241,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--format", choices=FORMATS, default="text", dest="fmt", help="report format")
     sub.add_argument("--retest", action="store_true", help="also smoke-test, from git, every promote/resume/rollback "
                                                            "revision added since --base (what `nbgate ci` does)")
-    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt, retest=ns.retest))
+    sub.add_argument("--hook", action="store_true", help="pre-commit mode: verify only when PATHS (the staged "
+                     "files) or a staged deletion touch the registry, a promoted notebook or its twin")
+    sub.add_argument("paths", nargs="*", metavar="PATHS", help="with --hook: the files being committed")
+    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt, retest=ns.retest,
+                                                   hook=ns.hook, paths=ns.paths))
