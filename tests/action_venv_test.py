@@ -66,7 +66,7 @@ def test_the_actions_own_steps_in_a_fresh_venv_fail_a_pr_with_a_failing_notebook
                                                                                   repo_root: Path) -> None:
     repo, workflow = _project(tmp_path / "project", repo_root)
     action = yaml.safe_load((repo_root / "action.yml").read_text())
-    [uses] = [step for step in workflow["jobs"]["nbgate"]["steps"] if step.get("uses", "").startswith("nbgate/")]
+    [uses] = [step for step in workflow["jobs"]["review"]["steps"] if step.get("uses", "").startswith("nbgate/")]
     assert uses["with"]["install"] == "pip install -r requirements.txt"  # init found requirements.txt
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     inputs.update({key: str(value) for key, value in uses["with"].items()})

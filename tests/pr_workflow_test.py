@@ -74,7 +74,7 @@ def test_a_rename_pull_request_is_followed_by_ci_and_diff(tmp_path: Path, repo_r
     assert ci.returncode == 0, ci.stdout + ci.stderr
     assert "| smoke | ✅ pass | 1 passed |" in ci.stdout
     assert "no such file" not in ci.stdout and "report.ipynb` | twin" not in ci.stdout
-    assert "| `nb/report.ipynb` → `nb/sales.ipynb` | renamed | 1 cell modified |" in ci.stdout
+    assert "| <code>nb/report.ipynb</code> → <code>nb/sales.ipynb</code> | renamed | 1 cell modified |" in ci.stdout
     assert "smoke: 1/1 nb/sales.ipynb: passed" in ci.stderr  # progress, plain lines off a terminal
     executed = root / ".nbgate" / "ci" / "executed" / "nb" / "sales.ipynb"
     assert json.loads(executed.read_text())["cells"][3]["outputs"][0]["text"] == ["200\n"]

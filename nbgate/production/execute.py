@@ -131,18 +131,19 @@ def _kernels_killed_on_interrupt() -> Iterator[type]:
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    processes: list[Any] = []
+    managers: list[Any] = []
 
     class Manager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # remembered before the launch: an interruption inside it still finds the provisioner's process
+            managers.append(self)
             await super()._async_launch_kernel(kernel_cmd, **kw)
-            processes.append(getattr(self.provisioner, "process", None))
 
     try:
         yield Manager
     except BaseException:
-        for process in processes:
-            _kill_group(process)
+        for manager in managers:
+            _kill_group(getattr(getattr(manager, "provisioner", None), "process", None))
         _forget_tasks()
         raise
 

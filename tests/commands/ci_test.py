@@ -185,7 +185,7 @@ def test_a_renamed_notebook_without_twins_is_checked_and_smoke_tested_at_its_new
     out = capsys.readouterr().out
     summary = github.summary.read_text()
     assert "| smoke | ✅ pass | 1 passed |" in summary
-    assert "| `nb/a.ipynb` → `nb/renamed.ipynb` | renamed | 1 cell modified |" in summary
+    assert "| <code>nb/a.ipynb</code> → <code>nb/renamed.ipynb</code> | renamed | 1 cell modified |" in summary
     assert "no such file" not in summary and not [line for line in out.splitlines() if line.startswith("::")]
     assert github.outputs()["changed"] == '["nb/renamed.ipynb"]'
 

@@ -177,7 +177,9 @@ def test_no_room_even_for_the_placeholder(tmp_path: Path, tiny_disk: Path, monke
 
 def test_a_lone_surrogate_parameter_is_refused_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    made = _project(tmp_path / "p", ['print("ran")'])
+    # a default of None takes JSON, so '"\\ud800"' is a lone surrogate (a str default would keep the text as is)
+    made = make_project(tmp_path / "p", [notebooks.code("x = None", tags=["parameters"]), notebooks.code('print("ran")')])
+    promote(made, parameters={})
     monkeypatch.chdir(made.root)
     assert main(["run", "job", "--run-id", "s", "--param", 'x="\\ud800"']) == 2
     err = capsys.readouterr().err

@@ -70,10 +70,10 @@ def test_expected_errors_markers_metadata_and_collection(pytester: pytest.Pytest
         "*raises.ipynb::smoke PASSED*", "*nbval.ipynb::smoke PASSED*", "*allow.ipynb::smoke PASSED*",
         "*post.ipynb::smoke FAILED*", "*bad.ipynb::smoke FAILED*", "*slow.ipynb::smoke FAILED*",
         "*sub/broken.ipynb::smoke FAILED*",
-        "post.ipynb, cell 1: RuntimeError: cannot draw figure",
+        "cell 1: RuntimeError: cannot draw figure",
         "cell 1, line 2:", "  -> 2 |     raise RuntimeError('cannot draw figure')",
-        "bad.ipynb, cell 2: TypeError: real failure",
-        "slow.ipynb, cell 1: cell timed out after 1 s (per-cell timeout, metadata.execution.timeout)",
+        "cell 2: TypeError: real failure",
+        "cell 1: cell timed out after 1 s (per-cell timeout, metadata.execution.timeout)",
         "*sub/broken.ipynb*invalid JSON*",
     ])
     assert "_build" not in text and "checkpoint" not in text
