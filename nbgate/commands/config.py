@@ -6,18 +6,15 @@ import argparse
 import json
 
 from nbgate import output
-from nbgate.config import OPTIONS, Config
+from nbgate.config import Config
 from nbgate.errors import OK
+from nbgate.reference import config_markdown
 
 
 def show_config(*, config: Config, fmt: str = "table", reference: bool = False) -> int:
     """Print every option's value and source (or, with ``reference``, the options table)."""
     if reference:
-        output.result("| key | type | default | meaning |")
-        output.result("|---|---|---|---|")
-        for option in OPTIONS:
-            default = json.dumps(option.default)
-            output.result(f"| `{option.name}` | {option.type.__name__} | `{default}` | {option.help} |")
+        output.result(config_markdown())
         return OK
     if fmt == "json":
         payload = {
