@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from nbgate.config import OPTIONS  # noqa: F401 - the docs test patches it here
+from nbgate.config import OPTIONS
 
 
 def _cell(text: str) -> str:
