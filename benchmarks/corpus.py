@@ -6,11 +6,11 @@ API::
     paths = generate(folder, count=300, seed=0, dirty=True, pair=False)
 
 ``generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = True,
-pair: bool = False) -> list[Path]`` writes ``count`` notebooks named
+pair: bool = False, magics: bool = False) -> list[Path]`` writes ``count`` notebooks named
 ``nb_0000.ipynb`` ... into ``folder`` (created if needed; existing files with
 the same names are overwritten, nothing else is touched) and returns their
-paths in order. The same ``(count, seed, dirty, pair)`` always gives the same
-bytes.
+paths in order. The same ``(count, seed, dirty, pair, magics)`` always gives the
+same bytes.
 
 * ``dirty=True`` (default): notebooks as they look after a working session:
   20 to 40 cells (markdown and code), streams (stdout and stderr), pandas-like
@@ -26,12 +26,18 @@ bytes.
 * ``pair=True``: also writes a ``py:percent`` jupytext twin ``nb_0000.py``
   beside each notebook, in sync with it (the notebook's metadata carries
   ``jupytext.formats = "ipynb,py:percent"``).
+* ``magics=True``: every notebook also holds the IPython a real one does:
+  ``%matplotlib inline`` and ``%load_ext autoreload`` / ``%autoreload 2`` in a
+  set-up cell, a ``!pip install`` cell, a ``%%time`` cell, and some of
+  ``%%html`` / ``%%bash`` cells (a ``language=`` option in the twin), ``x = !ls``,
+  ``df?``, ``%time``; and cell options: slideshow keys, hidden inputs, a
+  frozen cell. The notebooks without ``magics`` are unchanged (own random stream).
 
 Every notebook is written in nbformat's exact layout (via
 ``nbgate.notebook.dumps``), so a byte-level round trip through nbformat is a
 no-op. Command line::
 
-    python benchmarks/corpus.py OUT [--count N] [--seed S] [--clean] [--pair]
+    python benchmarks/corpus.py OUT [--count N] [--seed S] [--clean] [--pair] [--magics]
 """
 
 from __future__ import annotations
@@ -264,10 +270,44 @@ def _notebook(rng: random.Random, number: int) -> dict[str, Any]:
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": minor}
 
 
+def _add_magics(nb: dict[str, Any], rng: random.Random) -> None:
+    """Typical IPython and cell options, added in place (see ``magics`` in the module docstring)."""
+    minor = nb["nbformat_minor"]
+
+    def cell(source: str, **metadata: Any) -> Cell:
+        made: Cell = {"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [],
+                      "source": source}
+        if minor >= 5:
+            made["id"] = f"{rng.getrandbits(32):08x}"
+        return made
+
+    cells: list[Cell] = nb["cells"]
+    setup = ["%matplotlib inline", "%load_ext autoreload", "%autoreload 2", "import pandas as pd"]
+    cells.insert(1, cell("\n".join(setup)))
+    cells.insert(2, cell("!pip install -q pandas matplotlib"))
+    word = rng.choice(_WORDS)
+    cells.insert(rng.randint(4, len(cells)), cell(f"%%time\ntotal_{word} = df[\"{word}\"].sum()\ntotal_{word}"))
+    extras = [
+        cell(f"%%html\n<b>Report</b> for <i>{word}</i>", slideshow={"slide_type": "slide"}),
+        cell("%%bash\nls -l data | head\necho done"),
+        cell(f"files = !ls data/{word}\nlen(files)"),
+        cell("df.describe?"),
+        cell(f"%time model_{word} = fit(df)", jupyter={"source_hidden": True}),
+        cell(f"old_{word} = legacy(df)", run_control={"frozen": True}),
+        cell(f"print(\"{word}\")  # a comment", slideshow={"slide_type": "fragment"}, tags=["report"]),
+    ]
+    for extra in rng.sample(extras, rng.randint(2, len(extras))):
+        cells.insert(rng.randint(3, len(cells)), extra)
+    for other in cells:
+        if other["cell_type"] == "markdown" and rng.random() < 0.3:
+            other["metadata"]["slideshow"] = {"slide_type": rng.choice(("slide", "subslide", "-"))}
+
+
 # ------------------------------------------------------------------ public API
 
 
-def generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = True, pair: bool = False) -> list[Path]:
+def generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = True, pair: bool = False,
+             magics: bool = False) -> list[Path]:
     """Write ``count`` notebooks into ``folder`` and return their paths (see the module docstring)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -279,6 +319,8 @@ def generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = Tru
     for number in range(count):
         rng = random.Random(f"{seed}:{number}")  # per-notebook stream: notebook k is the same for any count
         nb = _notebook(rng, number)
+        if magics:
+            _add_magics(nb, random.Random(f"{seed}:{number}:magics"))
         if pair:
             nb["metadata"]["jupytext"] = {"formats": "ipynb,py:percent"}
         if not dirty:
@@ -300,8 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clean", action="store_true", help="write strip-clean notebooks")
     parser.add_argument("--pair", action="store_true", help="also write py:percent jupytext twins")
+    parser.add_argument("--magics", action="store_true", help="typical IPython magics and cell options in each")
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.count, seed=args.seed, dirty=not args.clean, pair=args.pair)
+    paths = generate(args.out, args.count, seed=args.seed, dirty=not args.clean, pair=args.pair, magics=args.magics)
     size = sum(p.stat().st_size for p in paths)
     print(f"wrote {len(paths)} notebooks ({size / 1e6:.1f} MB) to {args.out}")
     return 0

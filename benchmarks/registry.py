@@ -16,6 +16,11 @@ others read; commands alternate run by run):
   before it checks anything);
 * ``PyYAML C``: the same with ``CSafeLoader`` (libyaml).
 
+A second table times the ``nbgate-registry`` pre-commit hook (``verify
+--hook PATHS``) on a commit that touches nothing promoted (it reads one
+revision file per schedule and stops) and on one that holds a promoted
+notebook (the full verify), against ``nbgate --version`` (start-up alone).
+
 Verify must exit 0 on the generated registry, or the run stops. Target
 (issue 6): verify of 10,000 schedules under 5 s, growing linearly.
 """
@@ -177,6 +182,15 @@ def main() -> None:
         print_table(f"registry verify, {size} schedules x 3 revisions ({3 * size} files, {size} notebooks)",
                     timings, baseline="nbgate registry verify")
         growth.append((size, *timings))
+        # the pre-commit hook on a commit that touches nothing promoted, vs one that edits a promoted notebook
+        hook_cases = [
+            Case("nbgate --version (start-up)", [nbgate, "--version"]),
+            Case("verify --hook, unrelated file", [nbgate, "registry", "verify", "--hook", "pyproject.toml"]),
+            Case("verify --hook, promoted notebook", [nbgate, "registry", "verify", "--hook",
+                                                      "notebooks/000/report_00000.ipynb"]),
+        ]
+        print_table(f"nbgate-registry hook, {size} schedules", interleaved(hook_cases, runs=runs, cwd=repo),
+                    baseline="nbgate --version (start-up)")
     first_size, first_verify = growth[0][0], growth[0][1].median
     print("growth")
     print(f"{'schedules':>9}  {'files':>6}  {'verify s':>8}  {'ms/1000 schedules':>17}  {'x size':>6}  "

@@ -121,12 +121,12 @@ def main() -> None:
     exports = export_project(work, count)
     out = exports / "out"
     export_cases = [
-        Case("export cron (stdout)", [nbgate, "export", "cron"]),
-        Case("export k8s --out", [nbgate, "export", "k8s", "--out", str(out / "k8s")],
+        Case("export cron (stdout)", [nbgate, "export", "cron", "--allow-defaults"]),
+        Case("export k8s --out", [nbgate, "export", "k8s", "--allow-defaults", "--out", str(out / "k8s")],
              setup=lambda: shutil.rmtree(out / "k8s", ignore_errors=True)),
-        Case("export airflow --out", [nbgate, "export", "airflow", "--out", str(out / "airflow")],
+        Case("export airflow --out", [nbgate, "export", "airflow", "--allow-defaults", "--out", str(out / "airflow")],
              setup=lambda: shutil.rmtree(out / "airflow", ignore_errors=True)),
-        Case("export airflow --out (unchanged)", [nbgate, "export", "airflow", "--out", str(out / "airflow")]),
+        Case("export airflow --out (unchanged)", [nbgate, "export", "airflow", "--allow-defaults", "--out", str(out / "airflow")]),
     ]
     export_timings = interleaved(export_cases, runs=runs, cwd=exports)
     print_table(f"nbgate export, {count:,} active schedules, whole process", export_timings,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from nbgate import jsonsafe
 from nbgate.diff import DiffOptions, view
 from nbgate.notebook import Notebook
 
@@ -66,10 +67,8 @@ def _nodes(value: Any) -> Any:
 
 def _anchored_cells(differ: ModuleType, cells_a: list[Any], cells_b: list[Any], *, nodes: bool) -> list[Any]:
     """nbdime's ``/cells`` diff, computed only between identical cells (see ``nbdime_diff``)."""
-    import orjson
-
-    keys_a = [orjson.dumps(cell, option=orjson.OPT_SORT_KEYS) for cell in cells_a]
-    keys_b = [orjson.dumps(cell, option=orjson.OPT_SORT_KEYS) for cell in cells_b]
+    keys_a = [jsonsafe.dumps_bytes(cell, sort_keys=True) for cell in cells_a]
+    keys_b = [jsonsafe.dumps_bytes(cell, sort_keys=True) for cell in cells_b]
     where_b = {key: j for j, key in enumerate(keys_b)}
     if len(set(keys_a)) != len(keys_a) or len(where_b) != len(keys_b):
         # repeated cells (notebooks without ids): which copy pairs with which is nbdime's call

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from nbgate import github
 from nbgate.diff import (
     ADDED,
     DELETED,
@@ -214,10 +215,8 @@ def _fence(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    """Inline code that survives backticks in ``text``."""
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    """A file name or side label as inert monospace markdown (it is user-controlled)."""
+    return github.md_code(text)
 
 
 def markdown_table(files: Sequence[FileDiff]) -> str:
@@ -239,7 +238,7 @@ def markdown(files: Sequence[FileDiff], sides: Sides, *, level: int = 3) -> str:
         out.extend(markdown_file(file, level))
     hidden = _hidden(files)
     if hidden:
-        out.append(f"_{hidden}_")
+        out.append(f"_{github.md_text(hidden, 5_000)}_")
     if not files:
         out.append(f"No notebook changes from {_code(sides.old)} to {_code(sides.new)}.")
     return "\n".join(out).rstrip("\n")
@@ -255,12 +254,12 @@ def markdown_file(file: FileDiff, level: int = 3) -> list[str]:
         summary = counts(file)
         if summary:
             facts.append(f"{summary} ({file.diff.old_cells} → {file.diff.new_cells} cells)")
-        facts.extend(f"notebook {line}" for line in file.diff.metadata)
+        facts.extend(f"notebook {github.md_text(line)}" for line in file.diff.metadata)
         outputs = output_summary(file.diff)
         if outputs:
-            facts.append(outputs)
+            facts.append(github.md_text(outputs))
     if file.note:
-        facts.append(file.note)
+        facts.append(github.md_text(file.note))
     if facts:
         out += [" · ".join(facts), ""]
     if file.diff is None or not file.diff.cells:
@@ -277,7 +276,7 @@ def markdown_file(file: FileDiff, level: int = 3) -> list[str]:
 
 def _markdown_cell(cell: CellDiff) -> list[str]:
     title = f"**{cell_title(cell)}** · {cell.cell_type} · {cell.status}"
-    details = "".join(f" · {detail}" for detail in cell.details)
+    details = "".join(f" · {github.md_text(detail)}" for detail in cell.details)
     out = [title + details]
     lines = []
     hunks, header = _hunks(cell)

@@ -37,7 +37,11 @@ class Stage(NamedTuple):
         """Run the stage's function over ``paths`` (empty: the project's covered notebooks)."""
         module, _, function = self.target.partition(":")
         check: Callable[[Config, Sequence[str]], StageResult] = getattr(importlib.import_module(module), function)
-        return check(config, paths)
+        try:
+            return check(config, paths)
+        except OSError as exc:  # a read-only project or state folder: the stage fails, naming the path
+            where = f"{exc.filename}: " if exc.filename else ""
+            return StageResult(self.name, FAIL, f"cannot write or read {where}{exc.strerror or exc}")
 
 
 STAGES: list[Stage] = [

@@ -96,6 +96,18 @@ def show(repo: Path, ref: str, path: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def blob_id(repo: Path, ref: str, path: str) -> str | None:
+    """The blob id of ``path`` (relative to the repo root) at ``ref``; None if absent there."""
+    done = _git(["rev-parse", "--verify", "-q", f"{ref}:{path}"], repo, check=False)
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def is_shallow(repo: Path) -> bool:
+    """Whether the clone is shallow (history cut off, as ``actions/checkout`` does by default)."""
+    done = _git(["rev-parse", "--is-shallow-repository"], repo, check=False)
+    return done.stdout.decode().strip() == "true"
+
+
 def changed_between(repo: Path, base: str, target: str | None = None) -> list[tuple[str, str, str | None]]:
     """``(status, path, old_path)`` for files changed from ``base`` to ``target``.
 
@@ -183,3 +195,15 @@ def untracked(repo: Path) -> list[str]:
     """Files git does not track and does not ignore (paths relative to the root, ``/``-separated)."""
     done = _git(["ls-files", "--others", "--exclude-standard", "-z"], repo)
     return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def git_path(repo: Path, name: str) -> Path:
+    """Where ``name`` lives inside the repository's git folder (per work tree), as ``git rev-parse --git-path``."""
+    done = _git(["rev-parse", "--git-path", name], repo)
+    return (repo / done.stdout.decode().strip()).resolve()
+
+
+def deleted_in_index(repo: Path) -> list[Path]:
+    """Files the index deletes compared with HEAD (a rename counts as a deletion of the old path)."""
+    done = _git(["diff", "--cached", "--name-only", "--no-renames", "--diff-filter=D", "-z"], repo)
+    return [repo / name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]

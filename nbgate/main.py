@@ -22,7 +22,7 @@ from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, Nbgat
 #: Subcommand modules under ``nbgate.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "gate", "strip", "sync", "lint", "diff", "ci", "init",
-    "promote", "registry", "run", "runs", "export", "config",
+    "promote", "registry", "run", "runs", "export", "config", "serve",
 )
 
 
@@ -57,21 +57,45 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """
     parser = _Parser(prog="nbgate", description="A quality gate for notebooks that run in production.")
     parser.add_argument("--version", action="version", version=f"nbgate {__version__}")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
-    parser.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
-        help="override any config option (highest precedence), e.g. --set smoke.timeout=60",
-    )
+    _global_options(parser, "")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in (only,) if only else COMMANDS:
         importlib.import_module(f"nbgate.commands.{name}").register(subparsers)
+    for sub in set(subparsers.choices.values()):
+        _global_options(sub.add_argument_group("global options (also accepted before the command)"), _LATE)
     return parser
 
 
+_LATE = "late_"  # dest prefix of the global options given after the command
+
+
+def _global_options(target: Any, prefix: str) -> None:
+    """``--color``, ``-q``, ``--config``, ``--set``; after the command they are kept apart and merged."""
+    late = bool(prefix)
+    target.add_argument("--color", choices=("auto", "always", "never"), dest=f"{prefix}color",
+                        default=argparse.SUPPRESS if late else "auto", help="colour output")
+    target.add_argument("-q", "--quiet", action="store_true", dest=f"{prefix}quiet",
+                        default=argparse.SUPPRESS if late else False, help="print only results and errors")
+    target.add_argument("--config", metavar="PYPROJECT", dest=f"{prefix}config",
+                        default=argparse.SUPPRESS if late else None,
+                        help="use this pyproject.toml instead of searching")
+    target.add_argument("--set", action="append", metavar="KEY=VALUE", dest=f"{prefix}settings",
+                        default=argparse.SUPPRESS if late else [],
+                        help="override any config option (highest precedence), e.g. --set smoke.timeout=60")
+
+
+def _merge_late(ns: argparse.Namespace) -> None:
+    """Options given after the command win over the same ones before it (``--set`` adds up)."""
+    for name in ("color", "quiet", "config"):
+        if hasattr(ns, _LATE + name):
+            setattr(ns, name, getattr(ns, _LATE + name))
+    if hasattr(ns, _LATE + "settings"):
+        ns.settings = [*ns.settings, *getattr(ns, _LATE + "settings")]
+
+
 def _dispatch(ns: argparse.Namespace) -> int:
+    _merge_late(ns)
     output.configure(color=ns.color, quiet=ns.quiet)
     overrides: dict[str, Any] = {}
     if hasattr(ns, "overrides"):
@@ -104,8 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NbgateError as exc:
         output.error(str(exc))
         return exc.exit_code
-    except KeyboardInterrupt:
-        output.error("interrupted")
+    except KeyboardInterrupt as exc:
+        output.error(f"interrupted ({exc})" if str(exc) else "interrupted")  # "(SIGTERM)" from nbgate run
         return INTERRUPTED
     except BrokenPipeError:
         return OK

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate import jsonsafe
 from nbgate.atomic import atomic_write
 from nbgate.errors import NotebookError
 
@@ -125,6 +126,10 @@ def _parse(raw: bytes, path: object) -> Any:
     except orjson.JSONDecodeError:
         pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
     else:
+        try:
+            jsonsafe.check_shape(value, raw)  # first: deep values would overflow _any_float's recursion
+        except jsonsafe.ShapeError as exc:
+            raise NotebookError(path, str(exc)) from None
         if not _any_float(value, _beyond_int64):  # else the stdlib keeps such integers exact
             return value
     if not raw.strip():
@@ -136,7 +141,11 @@ def _parse(raw: bytes, path: object) -> Any:
     except UnicodeDecodeError as exc:
         raise NotebookError(path, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
     try:
-        return json.loads(text)
+        value = jsonsafe.loads_strict(text)
+        jsonsafe.check_shape(value, None)
+        return value
+    except jsonsafe.ShapeError as exc:
+        raise NotebookError(path, str(exc)) from None
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
             what = "invalid JSON: file ends early (truncated?)"
@@ -196,7 +205,7 @@ def _check_and_rejoin(nb: Any, path: object) -> Notebook:
         if not isinstance(cell, dict):
             raise NotebookError(path, "cell is not an object", where)
         cell_type = cell.get("cell_type")
-        if cell_type not in CELL_TYPES:
+        if not isinstance(cell_type, str) or cell_type not in CELL_TYPES:
             raise NotebookError(path, f"unknown cell_type {cell_type!r}", where)
         source = cell.get("source")
         if isinstance(source, list):
@@ -247,7 +256,9 @@ def loads(raw: bytes, path: object = "<notebook>") -> Notebook:
 
 def _read_bytes(p: Path) -> bytes:
     try:
-        return p.read_bytes()
+        return jsonsafe.read_regular(p)
+    except jsonsafe.ShapeError as exc:
+        raise NotebookError(p, str(exc)) from None
     except IsADirectoryError:
         raise NotebookError(p, "is a directory, not a notebook") from None
     except FileNotFoundError:
@@ -338,7 +349,7 @@ def dumps(nb: Notebook, crlf: bool = False) -> bytes:
             data = _halve_indent(data)
     if data is None:
         text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
-        data = text.encode("utf-8", "surrogatepass")
+        data = jsonsafe.escape_surrogates(text).encode("utf-8")  # a lone surrogate as json.dumps escapes it
     data += b"\n"
     if crlf:
         data = data.replace(b"\n", b"\r\n")
@@ -353,16 +364,25 @@ def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = Non
     """
     target = Path(path)
     try:
-        old: bytes | None = target.read_bytes()
-    except FileNotFoundError:
+        old: bytes | None = _read_bytes(target)
+    except NotebookError:
+        if target.exists():  # a folder, FIFO or unreadable file; a dangling symlink is written through
+            raise
         old = None
     if crlf is None:
         crlf = old is not None and b"\r\n" in old[: old.find(b"\n") + 1]
     data = dumps(nb, crlf=crlf)
     if data == old:
         return False
-    atomic_write(target, data)
+    _replace(target, data)
     return True
+
+
+def _replace(target: Path, data: bytes) -> None:
+    try:
+        atomic_write(target, data)
+    except OSError as exc:  # a read-only file or folder: one line naming the file, never a traceback
+        raise NotebookError(target, f"cannot write: {exc.strerror or exc}") from None
 
 
 def save(loaded: Loaded, nb: Notebook) -> bool:
@@ -370,7 +390,7 @@ def save(loaded: Loaded, nb: Notebook) -> bool:
     data = dumps(nb, crlf=loaded.crlf)
     if data == loaded.raw:
         return False
-    atomic_write(loaded.path, data)
+    _replace(loaded.path, data)
     return True
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 COLORS = {
@@ -23,6 +24,7 @@ COLORS = {
     "dim": "2",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _State:
@@ -39,6 +41,26 @@ def configure(color: str = "auto", quiet: bool = False) -> None:
         raise ValueError(f"colour must be auto, always or never, not {color!r}")
     _state.color = color
     _state.quiet = quiet
+
+
+def is_quiet() -> bool:
+    """Whether ``--quiet`` is on."""
+    return _state.quiet
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as the user should see it: relative to the current folder (``../`` allowed, like git).
+
+    Absolute only when the two share nothing but the filesystem root (or a drive on Windows).
+    """
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    try:
+        if os.path.dirname(os.path.commonpath([absolute, here])) == os.path.commonpath([absolute, here]):
+            return absolute  # only "/" in common
+        return Path(os.path.relpath(absolute, here)).as_posix()
+    except ValueError:  # different drives
+        return absolute
 
 
 def use_color(stream: TextIO | None = None) -> bool:
@@ -66,26 +88,31 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate (from a notebook's ``"\\ud83d"``) shown as its escape: UTF-8 cannot hold it."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def echo(text: str = "", *, always: bool = False) -> None:
     """Print a line to stdout (suppressed by ``--quiet`` unless ``always``)."""
     if _state.quiet and not always:
         return
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def result(text: str) -> None:
     """Print a result line (findings, reports): shown even with ``--quiet``."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def warn(text: str) -> None:
     """Print a warning to stderr."""
-    sys.stderr.write(style("warning:", "yellow", stream=sys.stderr) + " " + text + "\n")
+    sys.stderr.write(style("warning:", "yellow", stream=sys.stderr) + " " + printable(text) + "\n")
 
 
 def error(text: str) -> None:
     """Print an error to stderr (never suppressed)."""
-    sys.stderr.write(style("error:", "red", "bold", stream=sys.stderr) + " " + text + "\n")
+    sys.stderr.write(style("error:", "red", "bold", stream=sys.stderr) + " " + printable(text) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import os
 import re
 from pathlib import Path
@@ -73,7 +74,10 @@ def _node(nb: Notebook) -> Any:
 
 
 def _plain(node: Any) -> Notebook:
-    result: Notebook = orjson.loads(orjson.dumps(node))
+    try:
+        result: Notebook = orjson.loads(orjson.dumps(node))
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate: orjson refuses it, json does not
+        result = json.loads(json.dumps(node))
     return result
 
 
@@ -187,9 +191,59 @@ _QUICK_FORMATS = frozenset(("py:percent",))
 
 
 def quick_text_sha256(text: str, spec: str) -> str | None:
-    """``source_sha256`` of a twin without jupytext (``py:percent`` only), or None if unsure."""
-    if parse_format(spec).spec not in _QUICK_FORMATS:
+    """``source_sha256`` of a twin without jupytext (``py:percent`` only), or None if unsure.
+
+    ``NBGATE_NO_FAST_PATHS=1`` turns the fast reader off: every twin goes to jupytext.
+    """
+    if parse_format(spec).spec not in _QUICK_FORMATS or os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
         return None
     from nbgate.percent import percent_sha256
 
     return percent_sha256(text)
+
+
+# ------------------------------------------------------------- jupytext's own pairing
+
+
+def _format_items(formats: Any) -> list[str] | None:
+    if isinstance(formats, str):
+        return [item.strip() for item in formats.split(",") if item.strip()]
+    if isinstance(formats, list) and all(isinstance(item, str) for item in formats):
+        return [item.strip() for item in formats]
+    return None
+
+
+def _names_twin(item: str, fmt: TwinFormat, folder: str) -> bool:
+    """Whether one entry of ``jupytext.formats`` (``py:percent``, ``scripts//py:percent``) is nbgate's twin."""
+    prefix, _, short = item.rpartition("/")
+    ext, _, name = short.partition(":")
+    if "." in ext.lstrip(".") or ext.lstrip(".") != fmt.extension.lstrip(".") or name != fmt.name:
+        return False  # another format, or a suffix such as '.pct.py' that nbgate does not write
+    if prefix and (not prefix.endswith("/") or prefix.endswith("//") or prefix.startswith("/")):
+        return False  # a file-name prefix ('x/py'), or a root-relative pairing ('scripts///py'): jupytext's own
+    return os.path.normpath(prefix[:-1] or ".") == os.path.normpath(folder or ".")
+
+
+def pairing_conflict(nb: Notebook, spec: str, folder: str = "") -> str | None:
+    """The notebook's ``jupytext.formats`` when it pairs the notebook otherwise than nbgate (None if it agrees).
+
+    jupytext carries that metadata into every twin it writes; a ``.py`` twin
+    whose header says ``formats: ipynb,md`` is then rejected by jupytext
+    itself, so nbgate refuses such a pair instead of writing it.
+    """
+    jupytext = nb.get("metadata", {}).get("jupytext")
+    if not isinstance(jupytext, dict) or "formats" not in jupytext:
+        return None
+    formats = jupytext["formats"]
+    items = _format_items(formats)
+    fmt = parse_format(spec)
+    if items is not None and any(_names_twin(item, fmt, folder) for item in items):
+        return None
+    return formats if isinstance(formats, str) else ",".join(map(str, formats)) if isinstance(formats, list) \
+        else repr(formats)
+
+
+def switch_formats(spec: str, folder: str = "") -> str:
+    """The ``jupytext --set-formats`` value that pairs a notebook the way nbgate does."""
+    twin = f"{folder.rstrip('/')}//{parse_format(spec).spec}" if folder else parse_format(spec).spec
+    return f"ipynb,{twin}"

@@ -1,53 +1,44 @@
 """A fast reader for the common subset of jupytext's ``py:percent`` format.
 
 ``percent_sha256`` computes a twin's ``source_sha256`` without importing
-jupytext (and nbformat with it, about 1.4 s). It mirrors jupytext's reader
-line by line and gives up (returns None) on anything that reader could treat
-in a special way: magics and anything like them, escaped or odd cell
-markers, strings spanning cell markers, fenced blocks crossing cells, cell
-options the reader acts on or nbformat's schema constrains, unusual
-headers. So it can only agree with jupytext; tests/pairing_test.py fuzzes
-that promise against jupytext itself.
+jupytext (and nbformat with it, about 1.4 s). It follows jupytext's reader
+line by line (``nbgate.sync.percent_rules`` copies the rules it needs:
+magics commented or not, escaped cell starts, cell options such as
+``language="html"``, ``.class``, ``run_control={"frozen": true}`` or a
+slideshow key, a root-level YAML header) and gives up (returns None) on
+what it does not copy: ``active`` cells, JSON-style options, strings open
+across a cell marker, fenced blocks crossing cells, unusual headers or
+jupytext options. So it can only agree with jupytext; tests/pairing_test.py
+fuzzes that promise against jupytext itself. ``NBGATE_NO_FAST_PATHS=1``
+turns it off (``nbgate.pairing``).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any
 
 import orjson
 
 from nbgate.identity import source_sha256
+from nbgate.sync import percent_rules as rules
 
-# What jupytext's py:percent reader does to a line, over-approximated: any
-# match sends the twin to jupytext itself. Sources: jupytext.magics (_MAGIC_RE,
-# _PYTHON_HELP_OR_BASH_CMD, _PYTHON_MAGIC_ASSIGN, _PYTHON_MAGIC_CMD,
-# _IPYTHON_MAGIC_HELP, _ESCAPED_CODE_START) and the cell marker patterns.
-_MAGIC_LIKE = re.compile(
-    r"^(?:#|[^\S\n])*(?:[%!?]|[A-Za-z_][\w$]*[^\S\n]*=[^\S\n]*[%!]"
-    r"|(?:cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|ren)(?:\s|$)|\S*\?[^\S\n]*$)",
-    re.MULTILINE,
-)
-_ESCAPED_START = re.compile(r"^(?:#|[^\S\n])*#(?:#|[^\S\n])*\+", re.MULTILINE)
 _NOT_COMMENT = re.compile(r"^[^#\n]", re.MULTILINE)
-_MARKER_LIKE = re.compile(r"\s*#\s*(?:%%|<codecell>|In\[)")
-_MARKER = re.compile(r"# %%(?: \[(markdown|raw)\])?((?: .*)?)")
-_OPTION_KEY = re.compile(r" ([A-Za-z_][A-Za-z0-9_.-]*)=")
-#: Cell options jupytext's reader acts on (cell type, language, active cells) and those
-#: options nbformat's schema constrains: left to jupytext too, which validates them.
-_READER_OPTIONS = frozenset(("language", "cell_type", "active", "run_control", "magic_args", "title", "cell_depth",
-                             "region_name", "jupyter", "execution", "collapsed", "scrolled", "name", "format",
-                             "deletable", "editable"))
-_JSON = json.JSONDecoder()
+# DoublePercentScriptCellReader.start_code_re and alternative_start_code_re: the lines that start a cell
+_START = re.compile(r"\s*#\s*%%(%*)\s(.*)")
+_ALTERNATIVE_START = re.compile(r"\s*#\s*(%%|<codecell>|In\[[0-9 ]*\]:?)\s*")
+_MARKER = re.compile(r"# %%( .*)?")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _SEPARATORS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff]")
 _HEADER_END = re.compile(r"---\s*")
 _JUPYTER = re.compile(r"jupyter\s*:\s*")
+_LEFTSPACE = re.compile(r"\s")
 _JUPYTEXT_KEYS = frozenset(("formats", "text_representation", "notebook_metadata_filter", "cell_metadata_filter"))
 _REARRANGED = frozenset(("nbrmd_formats", "nbrmd_format_version", "jupytext_formats", "jupytext_format_version",
                          "main_language", "encoding", "executable"))
+_CELL_TYPES = frozenset(("code", "markdown", "raw"))
+_DOCSTRINGS = tuple(prefix + quote for prefix in ("", "r", "R") for quote in ('"""', "'''"))
 
 
 def percent_sha256(text: str) -> str | None:
@@ -61,44 +52,57 @@ def percent_sha256(text: str) -> str | None:
     header = _header(lines)
     if header is None:
         return None
-    metadata, start = header
+    metadata, start, header_cell = header
     cells = _cells(lines[start:])
     if cells is None:
         return None
-    return source_sha256({"metadata": metadata, "cells": cells})
+    return source_sha256({"metadata": metadata, "cells": ([header_cell] if header_cell else []) + cells})
 
 
 def _uncomment(line: str) -> str:
     return line[2:] if line.startswith("# ") else line.removeprefix("#")
 
 
-def _header(lines: list[str]) -> tuple[dict[str, Any], int] | None:
-    """The YAML header's metadata and the first body line, as jupytext's header reader finds them."""
+def _header(lines: list[str]) -> tuple[dict[str, Any], int, dict[str, Any] | None] | None:
+    """``header.header_to_metadata_and_cell``: metadata, first body line, the root-level YAML's raw cell."""
     if lines and (lines[0].startswith("#!") or any("coding" in line for line in lines[:2])):
         return None
-    if not lines or not lines[0].startswith("#") or not _HEADER_END.fullmatch(_uncomment(lines[0])):
-        if lines and lines[0].startswith("#") and not _uncomment(lines[0]).strip():
-            return None  # jupytext skips such lines while looking for a header
-        return {}, 0
-    if len(lines) < 2 or not _JUPYTER.fullmatch(_uncomment(lines[1])):
-        return None  # root-level YAML would become a raw cell
-    end = 2
-    while True:
-        if end >= len(lines) or not lines[end].startswith("#"):
-            return None
-        line = _uncomment(lines[end])
-        if _HEADER_END.fullmatch(line):
+    header: list[str] = []
+    jupyter: list[str] = []
+    in_jupyter = started = ended = False
+    end = -1
+    for end, line in enumerate(lines):
+        if not line.startswith("#"):
             break
-        if line and not line[0].isspace():
+        line = _uncomment(line)
+        if _HEADER_END.fullmatch(line):
+            if not started:
+                started = True
+                continue
+            ended = True
+            break
+        if not started and line.strip():
+            break
+        if _JUPYTER.fullmatch(line):
+            in_jupyter = True
+        elif line and not _LEFTSPACE.match(line):
+            in_jupyter = False
+        (jupyter if in_jupyter else header).append(line)
+    if not ended:
+        return {}, 0, None
+    metadata: dict[str, Any] = {}
+    if jupyter:
+        loaded = _yaml_metadata("\n".join(jupyter))
+        if loaded is None:
             return None
-        end += 1
-    metadata = _yaml_metadata("\n".join(_uncomment(line) for line in lines[1:end]))
-    if metadata is None:
-        return None
+        metadata = loaded
     start = end + 1
     if start < len(lines) and not _uncomment(lines[start]).strip():
         start += 1
-    return metadata, start
+    cell: dict[str, Any] | None = None
+    if header:
+        cell = {"cell_type": "raw", "metadata": {}, "source": "\n".join(["---", *header, "---"])}
+    return metadata, start, cell
 
 
 @functools.lru_cache(maxsize=64)
@@ -139,62 +143,65 @@ def _yaml_metadata(block: str) -> dict[str, Any] | None:
 
 def _cells(body: list[str]) -> list[dict[str, Any]] | None:
     """The cells of a py:percent body, or None when jupytext might read it differently."""
-    starts = [i for i, line in enumerate(body) if "#" in line and _MARKER_LIKE.match(line)]
+    starts = [i for i, line in enumerate(body)
+              if "#" in line and (_START.fullmatch(line) or _ALTERNATIVE_START.fullmatch(line))]
     if body and (not starts or starts[0] != 0):
         return None
     cells = []
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(body)
         marker = _MARKER.fullmatch(body[start])
-        options = None if marker is None else _options(marker.group(2))
-        if marker is None or options is None:
+        if marker is None:
             return None
-        cell_type = marker.group(1) or "code"
-        content = body[start + 1:end]
-        source = "\n".join(content)
-        if _MAGIC_LIKE.search(source):
+        try:
+            metadata = rules.options_to_metadata(marker.group(1) or "")
+        except rules.NotPlain:
             return None
-        if cell_type == "code":
-            if _ESCAPED_START.search(source):
-                return None
-            if end < len(body) and ('"""' in source or "'''" in source) and _quoted_after(content):
-                return None  # jupytext would not see the next marker
-        else:
-            if _NOT_COMMENT.search(source):
-                return None
-            if ("```" in source or "~~~" in source) and _fence_crosses(content, body[end:]):
-                return None
-            source = "\n".join(_uncomment(line) for line in content)
-        cells.append({"cell_type": cell_type, "metadata": options, "source": source})
+        cell = _cell(metadata, body[start], body[start + 1:end], body[end:])
+        if cell is None:
+            return None
+        cells.append(cell)
     return cells
 
 
-def _options(text: str) -> dict[str, Any] | None:
-    """Cell options ``key=<json> key=<json>`` after a marker, as jupytext parses them.
-
-    jupytext splits the options from the right at ``=`` signs, so values
-    holding an ``=`` could split differently: those go to jupytext.
-    """
-    options: dict[str, Any] = {}
-    position = 0
-    while position < len(text):
-        key = _OPTION_KEY.match(text, position)
-        if key is None:
-            return None
-        try:
-            value, position = _JSON.raw_decode(text, key.end())
-        except ValueError:
-            return None
-        if "=" in text[key.end():position]:
-            return None
-        options[key.group(1)] = value
-    if _READER_OPTIONS.intersection(options):
+def _cell(metadata: dict[str, Any], marker: str, content: list[str], rest: list[str]) -> dict[str, Any] | None:
+    """One cell as ``DoublePercentScriptCellReader.read`` and ``set_main_and_cell_language`` make it."""
+    cell_tags = metadata.get("tags", [])
+    if "active" in metadata or not rules.schema_safe(metadata) or any(t.startswith("active-") for t in cell_tags):
+        return None  # active cells are not copied; the schema check happens in jupytext's reader too
+    language = metadata.pop("language", None) or None
+    cell_type = metadata.pop("cell_type", "code")
+    run_control = metadata.get("run_control", {})
+    if not isinstance(run_control, dict) or cell_type not in _CELL_TYPES or not isinstance(language, (str, type(None))):
         return None
-    cell_tags = options.get("tags", [])
-    if not isinstance(cell_tags, list) or len(set(map(str, cell_tags))) != len(cell_tags) or not all(
-            isinstance(t, str) and t and "," not in t and not t.startswith("active-") for t in cell_tags):
-        return None  # jupytext's reader validates the notebook: bad tags fail there
-    return options
+    frozen = run_control.get("frozen") is True
+    if language == "python":
+        language = None
+    if language is not None and (language not in rules.CELL_LANGUAGES or cell_type != "code" or frozen):
+        return None
+    comment = rules.CELL_LANGUAGES[language] if language else "#"
+    if rest and _quoted_after([marker, *content], comment, language != "R"):
+        return None  # jupytext would not see the next marker
+    source = "\n".join(content)
+    if cell_type != "code" or frozen:
+        if cell_type != "code" and _NOT_COMMENT.search(source):
+            return None
+        if frozen and source.strip().startswith(_DOCSTRINGS):
+            return None  # an inactive cell holding only a string becomes its content (cell_marker)
+        if cell_type != "code" and ("```" in source or "~~~" in source) and _fence_crosses(content, rest):
+            return None
+        if frozen:
+            lines = rules.uncomment(content)
+        else:
+            lines = rules.uncomment(rules.uncomment_magic(content))
+    elif language is not None:
+        magic_args = metadata.get("magic_args")
+        if magic_args is not None and not isinstance(magic_args, str):
+            return None
+        lines = [f"%%{language}" + (f" {magic_args}" if "magic_args" in metadata else ""), *rules.uncomment(content)]
+    else:
+        lines = rules.unescape_code_start(rules.uncomment_magic(content))
+    return {"cell_type": cell_type, "metadata": metadata, "source": "\n".join(lines)}
 
 
 def _schema_safe_notebook(metadata: dict[str, Any]) -> bool:
@@ -211,45 +218,12 @@ def _schema_safe_notebook(metadata: dict[str, Any]) -> bool:
             and "orig_nbformat" not in metadata)
 
 
-def _quoted_after(lines: list[str]) -> bool:
-    """Whether jupytext's ``StringParser`` (Python) is inside a string after ``lines``.
-
-    A line-by-line copy of jupytext.stringparser.StringParser.read_line, so
-    the fast path sees cell markers exactly where jupytext does.
-    """
-    single: str | None = None
-    triple: str | None = None
+def _quoted_after(lines: list[str], comment: str | None = "#", python: bool = True) -> bool:
+    """Whether jupytext's ``StringParser`` is inside a string after ``lines``."""
+    parser = rules.Strings(comment, python)
     for line in lines:
-        if single is None and triple is None and line.lstrip().startswith("#"):
-            continue
-        triple_start = -1
-        for i, char in enumerate(line):
-            if single is None and triple is None and char == "#":
-                break
-            if char not in ('"', "'"):
-                continue
-            if line[i - 1:i] == "\\":
-                continue
-            if single == char:
-                single = None
-                continue
-            if single is not None:
-                continue
-            if line[i - 2:i + 1] == 3 * char and i >= triple_start + 3:
-                if triple == char:
-                    triple = None
-                    triple_start = i
-                    continue
-                if triple is not None:
-                    continue
-                triple = char
-                triple_start = i
-                continue
-            if triple is not None:
-                continue
-            single = char
-        single = None
-    return triple is not None
+        parser.read_line(line)
+    return parser.is_quoted()
 
 
 def _opening_fence(text: str) -> tuple[str, int] | None:

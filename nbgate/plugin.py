@@ -74,11 +74,12 @@ class _Nbgate:
 
     def __init__(self, config: pytest.Config) -> None:
         from nbgate.errors import NbgateError
-        from nbgate.smoke.params import parse_assignments
+        from nbgate.parameters import split_assignments
 
         self.config = config
         try:
-            self.cli_parameters = parse_assignments(config.getoption("nbgate_params"))
+            self.cli_parameters: dict[str, Any] = split_assignments(config.getoption("nbgate_params"),
+                                                                   "--nbgate-param")
         except NbgateError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.shard = parse_shard(config.getoption("nbgate_shard"))
@@ -153,10 +154,11 @@ class _Nbgate:
         if self.shard is None:
             return
         index, count = self.shard
-        notebooks = sorted(item.nodeid for item in items if isinstance(item, NotebookItem))
+        ours = (NotebookItem, UnreadableItem)
+        notebooks = sorted(item.nodeid for item in items if isinstance(item, ours))
         mine = {nodeid for position, nodeid in enumerate(notebooks) if position % count == index - 1}
-        keep = [item for item in items if not isinstance(item, NotebookItem) or item.nodeid in mine]
-        dropped = [item for item in items if isinstance(item, NotebookItem) and item.nodeid not in mine]
+        keep = [item for item in items if not isinstance(item, ours) or item.nodeid in mine]
+        dropped = [item for item in items if isinstance(item, ours) and item.nodeid not in mine]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
@@ -178,11 +180,22 @@ class _Nbgate:
             self._expect([item] + ([nextitem] if nextitem is not None else []))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Kill unused kernels before pytest reports."""
+        """Kill unused kernels before pytest reports; an xdist worker sends its counts to the controller."""
         self.close()
+        if self.worker:
+            self.config.workeroutput["nbgate_kernels"] = list(self.kernels)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """The controller adds up the kernels its xdist workers started."""
+        counts = getattr(node, "workeroutput", {}).get("nbgate_kernels")
+        if isinstance(counts, list) and len(counts) == 2:
+            self.kernels = (self.kernels[0] + int(counts[0]), self.kernels[1] + int(counts[1]))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """How the kernels were started (an xdist worker's own count is not shown)."""
+        """How the kernels were started (under xdist: all workers' kernels, added up by the controller)."""
+        if self.worker:
+            return
         launched, forked = self.kernels
         if launched and self.config.get_verbosity() >= 0:
             terminalreporter.write_line(f"nbgate: {launched} fresh kernel(s), {forked} of them forked from a "
@@ -210,7 +223,7 @@ class _Nbgate:
         notebook = file_path.with_suffix(".ipynb")
         if notebook.exists() or not self.nbgate_config["sync.enabled"]:
             return False
-        if not self._wanted(file_path, notebook):
+        if not self._wanted(file_path, notebook) or not file_path.is_file():  # a FIFO would block open()
             return False
         try:
             with file_path.open("r", encoding="utf-8") as handle:
@@ -256,8 +269,11 @@ class NotebookFile(pytest.File):
             if self.path.suffix == ".py":
                 nb = _convert_twin(self.path, state.nbgate_config["sync.format"])
             prepared = _prepare(state, self.path, nb)
-        except NbgateError as exc:
-            raise self.CollectError(str(exc)) from None
+        except NbgateError as exc:  # one failing item; the other notebooks still run (nbmake's way)
+            broken = UnreadableItem.from_parent(self, name="smoke", problem=str(exc))
+            broken.add_marker(MARKER)
+            yield broken
+            return
         item = NotebookItem.from_parent(self, name="smoke", prepared=prepared)
         item.add_marker(MARKER)
         if prepared.skip:
@@ -300,6 +316,7 @@ class NotebookItem(pytest.Item):
     def runtest(self) -> None:
         """Run the notebook; raise ``NotebookFailed`` unless it passed."""
         state = self.config.stash[_STASH]
+        self.user_properties.append(("nbgate_notebook", self.prepared.relpath))
         self.result = state.session.run(self.prepared)
         self.user_properties.append(("nbgate_outcome", self.result.outcome))
         if self.result.output_path:
@@ -310,12 +327,43 @@ class NotebookItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """The smoke report (cell, source excerpt, traceback) instead of a Python traceback."""
         if isinstance(excinfo.value, NotebookFailed):
-            return excinfo.value.result.report
+            # the node id names the notebook already: the first line (pytest's short summary) leads with the cell
+            report = excinfo.value.result.report
+            for prefix in (f"{self.prepared.relpath}, ", f"{self.prepared.relpath}: "):
+                if report.startswith(prefix):
+                    return report[len(prefix):]
+            return report
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the item comes from: the file, line 0 (skip reports need a number), a headline."""
         return self.path, 0, f"notebook {self.prepared.relpath}"
+
+
+class UnreadableItem(pytest.Item):
+    """``path.ipynb::smoke`` for a notebook that cannot be read: fails with the file's error."""
+
+    def __init__(self, *, problem: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problem = problem
+
+    def runtest(self) -> None:
+        """Fail with the read error (collection went on, so every other notebook runs)."""
+        raise NotebookUnreadable(self.problem)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """The one-line read error, no Python traceback."""
+        if isinstance(excinfo.value, NotebookUnreadable):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """The file, line 0, a headline."""
+        return self.path, 0, f"notebook {self.path.name} (unreadable)"
+
+
+class NotebookUnreadable(Exception):
+    """The notebook file could not be read or converted."""
 
 
 # ---------------------------------------------------------------------- fixture

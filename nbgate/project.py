@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nbgate.config import Config
+from nbgate.errors import NotebookError
 
 #: Folders never searched for notebooks (hidden folders are skipped too).
 PRUNED = frozenset(("node_modules", "venv", "__pycache__", "site-packages", "registry-cache"))
@@ -47,6 +48,14 @@ def _pruned(name: str) -> bool:
     return name.startswith(".") or name in PRUNED
 
 
+def resolve(path: Path) -> Path:
+    """``path.resolve()``, a symlink loop being a ``NotebookError`` naming the file (not a crash)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError before Python 3.13, OSError (ELOOP) after
+        raise NotebookError(path, "is a symlink loop (too many levels of symbolic links)") from exc
+
+
 def is_covered(path: Path, config: Config) -> bool:
     """Whether config's include/exclude cover ``path`` (a file under the root)."""
     try:
@@ -62,9 +71,14 @@ def _walk(folder: Path, config: Config) -> list[Path]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not _pruned(d))
-        for name in sorted(filenames):
+        # a folder named x.ipynb is reported (reading it fails, naming it), never silently skipped;
+        # FIFOs, sockets and symlink loops are in filenames and fail the same way when read
+        named = [d for d in dirnames if d.endswith(".ipynb")]
+        dirnames[:] = [d for d in dirnames if not d.endswith(".ipynb")]
+        for name in sorted((*filenames, *named)):
             if name.endswith(".ipynb"):
                 path = Path(dirpath, name)
+                resolve(path)  # a symlink loop stops the command here, naming it, rather than deep inside
                 if is_covered(path, config):
                     found.append(path)
     return found
@@ -84,8 +98,10 @@ def find_notebooks(config: Config, paths: Iterable[str | os.PathLike[str]] | Non
     seen: set[Path] = set()
     for name in names:
         path = Path(name)
-        found = _walk(path, config) if path.is_dir() else [path]
+        # a folder is searched, but one named like a notebook is taken as given (and fails to read)
+        found = _walk(path, config) if path.is_dir() and path.suffix != ".ipynb" else [path]
         for item in found:
+            resolve(item)
             if item not in seen:
                 seen.add(item)
                 result.append(item)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from nbgate.jsonsafe import dumps_bytes
 from nbgate.notebook import Notebook, tags
+
+#: nbstripout's spelling of the keep tag and metadata key, and the init_cell extension's key.
+NBSTRIPOUT_KEEP = "keep_output"
+INIT_CELL = "init_cell"
 
 
 class StripOptions(NamedTuple):
@@ -29,6 +34,11 @@ class StripOptions(NamedTuple):
     keep_output_tag: str = "keep-output"
     keep_outputs: bool = False
     keep_execution_counts: bool = False
+    nbstripout_markers: bool = True
+    init_cells: bool = False
+    drop_empty_cells: bool = False
+    drop_tagged_cells: tuple[str, ...] = ()
+    max_output_size: int = 0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> StripOptions:
@@ -39,7 +49,72 @@ class StripOptions(NamedTuple):
             keep_output_tag=section["keep_output_tag"],
             keep_outputs=section["keep_outputs"],
             keep_execution_counts=section["keep_execution_counts"],
+            # the nbstripout options are optional here: older callers pass only the five above
+            nbstripout_markers=section.get("nbstripout_markers", True),
+            init_cells=section.get("init_cells", False),
+            drop_empty_cells=section.get("drop_empty_cells", False),
+            drop_tagged_cells=tuple(section.get("drop_tagged_cells", ())),
+            max_output_size=section.get("max_output_size", 0),
         )
+
+
+class StripError(ValueError):
+    """The notebook contradicts itself about what to keep; ``number`` is the cell's (1-based)."""
+
+    def __init__(self, number: int, what: str) -> None:
+        super().__init__(what)
+        self.number = number
+        self.what = what
+
+
+def notebook_keeps_outputs(nb: Notebook, options: StripOptions) -> bool:
+    """Whether every cell keeps its outputs: ``strip.keep_outputs``, or nbstripout's notebook metadata."""
+    if options.keep_outputs:
+        return True
+    metadata = nb.get("metadata")
+    return options.nbstripout_markers and isinstance(metadata, dict) and metadata.get(NBSTRIPOUT_KEEP) is True
+
+
+def cell_keeps_outputs(cell: Mapping[str, Any], number: int, options: StripOptions) -> bool:
+    """Whether this cell's own markers keep its outputs and counts (nbstripout's rules).
+
+    The keep tag (``strip.keep_output_tag``, and nbstripout's ``keep_output``),
+    cell metadata ``keep_output: true``, and ``init_cell: true`` (unless
+    ``strip.init_cells``). Metadata ``keep_output: false`` beside a keep tag
+    is a ``StripError``, as in nbstripout.
+    """
+    cell_tags = tags(dict(cell))
+    tagged = options.keep_output_tag in cell_tags
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, dict):
+        return tagged
+    if metadata.get(INIT_CELL) is True and not options.init_cells:
+        return True
+    if not options.nbstripout_markers:
+        return tagged
+    tagged = tagged or NBSTRIPOUT_KEEP in cell_tags
+    if NBSTRIPOUT_KEEP in metadata:
+        flag = metadata[NBSTRIPOUT_KEEP]
+        if tagged and not flag:
+            raise StripError(number, f"cell metadata says keep_output: {orjson_text(flag)} but the cell is tagged "
+                                     "to keep its outputs; remove one of them")
+        return tagged or bool(flag)
+    return tagged
+
+
+def orjson_text(value: Any) -> str:
+    """A JSON value as nbstripout users wrote it (``false``, ``0``, ``null``)."""
+    return dumps_bytes(value).decode("utf-8")
+
+
+def _small(output: Any, limit: int) -> bool:
+    return len(dumps_bytes(output)) < limit
+
+
+def stripped_outputs(outputs: list[Any], options: StripOptions) -> list[Any]:
+    """Which of a stripped cell's outputs go (all but those under ``strip.max_output_size``)."""
+    limit = options.max_output_size
+    return [o for o in outputs if not _small(o, limit)] if limit > 0 else list(outputs)
 
 
 class StripResult(NamedTuple):
@@ -96,14 +171,27 @@ def strip_notebook(nb: Notebook, options: StripOptions = StripOptions()) -> Stri
     """Return ``nb`` stripped, and the reasons it was not clean."""
     cell_tree = _keep_tree(options.keep_cell_metadata)
     cell_tree.pop("trusted", None)
+    cell_tree[INIT_CELL] = True  # the markers strip honours are never stripped themselves
     nb_tree = _keep_tree(options.keep_notebook_metadata)
     nb_tree.pop("signature", None)
+    if options.nbstripout_markers:
+        cell_tree[NBSTRIPOUT_KEEP] = nb_tree[NBSTRIPOUT_KEEP] = True
+    keep_all = notebook_keeps_outputs(nb, options)
+    drop_tags = set(options.drop_tagged_cells)
 
     with_outputs: list[int] = []
     with_counts: list[int] = []
     dropped_cell_keys: set[str] = set()
+    dropped_empty: list[int] = []
+    dropped_tagged: list[int] = []
     cells = []
     for number, cell in enumerate(nb.get("cells", []), 1):
+        if drop_tags and drop_tags.intersection(tags(cell)):
+            dropped_tagged.append(number)
+            continue
+        if options.drop_empty_cells and not str(cell.get("source", "")).strip():
+            dropped_empty.append(number)
+            continue
         new = dict(cell)
         metadata = cell.get("metadata", {})
         if metadata:
@@ -113,10 +201,12 @@ def strip_notebook(nb: Notebook, options: StripOptions = StripOptions()) -> Stri
         else:
             new["metadata"] = {}
         if cell.get("cell_type") == "code":
-            tagged = options.keep_output_tag in tags(cell)
-            if not (tagged or options.keep_outputs) and cell.get("outputs"):
-                new["outputs"] = []
-                with_outputs.append(number)
+            tagged = cell_keeps_outputs(cell, number, options)
+            if not (tagged or keep_all) and cell.get("outputs"):
+                limit = options.max_output_size
+                new["outputs"] = [o for o in cell["outputs"] if _small(o, limit)] if limit > 0 else []
+                if len(new["outputs"]) != len(cell["outputs"]):
+                    with_outputs.append(number)
             # a keep-output cell keeps its counts too; keep_outputs alone does not (like nbstripout)
             if not options.keep_execution_counts and not tagged:
                 outputs = new.get("outputs", ())
@@ -133,6 +223,10 @@ def strip_notebook(nb: Notebook, options: StripOptions = StripOptions()) -> Stri
     metadata = _filter(nb.get("metadata", {}), nb_tree, "", dropped_nb)
 
     reasons = []
+    if dropped_tagged:
+        reasons.append(f"{_cells(dropped_tagged)} tagged {', '.join(sorted(drop_tags))} (strip.drop_tagged_cells)")
+    if dropped_empty:
+        reasons.append(f"empty {_cells(dropped_empty)} (strip.drop_empty_cells)")
     if with_outputs:
         reasons.append(f"outputs in {_cells(with_outputs)}")
     if with_counts:

@@ -43,6 +43,18 @@ def _no_outputs() -> bytes:
     return json.dumps(nb, indent=1).encode()
 
 
+def _duplicate_cells() -> bytes:
+    """The cells, then an empty ``cells``: a JSON reader keeping the last key sees no cells at all."""
+    good = _good()
+    return good[:-2] + b',\n "cells": []\n}\n'
+
+
+def _deep(depth: int) -> bytes:
+    """A notebook whose cell metadata nests ``depth`` arrays."""
+    return _good().replace(b'"metadata": {},\n   "outputs"',
+                           b'"metadata": {"deep": ' + b"[" * depth + b"]" * depth + b'},\n   "outputs"', 1)
+
+
 _DIRTY = _dirty()
 _OUTPUT_AT = _DIRTY.index(b'"text": [') + len(b'"text": [')
 
@@ -64,4 +76,20 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("json-object-not-notebook", b'{"name": "x", "version": 1}\n', "not a notebook"),
     BadInput("nbformat-3", _v3(), "nbformat 3 is not supported"),
     BadInput("code-cell-without-outputs", _no_outputs(), "cell 2: code cell has no 'outputs' list"),
+    BadInput("duplicate-cells-key", _duplicate_cells(), "duplicate JSON key 'cells'"),
+    BadInput("duplicate-key-in-cell-metadata", _good().replace(b'"metadata": {},\n   "outputs"',
+                                                              b'"metadata": {"a": 1, "a": 2},\n   "outputs"', 1),
+             "duplicate JSON key 'a'"),
+    BadInput("duplicate-key-spaced", b'{"nbformat" : 4, "nbformat_minor" : 5, "metadata" : {}, "cells" : [],'
+                                     b' "metadata" : {}}', "duplicate JSON key 'metadata'"),
+    BadInput("duplicate-key-stdlib-path", b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"x": NaN}, '
+                                          b'"cells": [], "cells": []}', "duplicate JSON key 'cells'"),
+    BadInput("nested-500-deep", _deep(500), "nested more than 100 levels deep"),
+    BadInput("nested-990-deep", _deep(990), "nested more than 100 levels deep"),
+    BadInput("nested-990-deep-stdlib-path", _deep(990).replace(b'"nbformat": 4', b'"x": NaN, "nbformat": 4'),
+             "nested"),
+    BadInput("cell-type-list", _good().replace(b'"cell_type": "code"', b'"cell_type": ["code"]'),
+             "cell 2: unknown cell_type ['code']"),
+    BadInput("cell-type-dict", _good().replace(b'"cell_type": "code"', b'"cell_type": {"a": 1}'),
+             "cell 2: unknown cell_type {'a': 1}"),
 )

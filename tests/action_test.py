@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-INPUTS = {"python-version", "paths", "base-ref", "smoke", "pytest-args", "fail-on"}
+INPUTS = {"python-version", "install", "paths", "base-ref", "smoke", "pytest-args", "fail-on"}
 
 
 @pytest.fixture
@@ -45,8 +45,23 @@ def test_every_input_reaches_the_steps_through_env_or_with(action: dict[str, Any
                               "NBGATE_INPUT_PYTEST_ARGS", "NBGATE_INPUT_FAIL_ON"}
 
 
-def test_installs_nbgate_from_the_action_path_through_env(action: dict[str, Any]) -> None:
+def test_installs_nbgate_with_the_ci_extra_from_the_action_path_through_env(action: dict[str, Any]) -> None:
     install = next(step for step in action["runs"]["steps"] if "pip install" in step.get("run", ""))
     assert install["env"] == {"NBGATE_ACTION_PATH": "${{ github.action_path }}"}
-    assert '"$NBGATE_ACTION_PATH"' in install["run"]
+    assert '"$NBGATE_ACTION_PATH[ci]"' in install["run"]  # pytest and pytest-xdist: smoke needs them
     assert all(step.get("shell") == "bash" for step in action["runs"]["steps"] if "run" in step)
+
+
+def test_the_projects_install_command_runs_before_nbgate_through_env(action: dict[str, Any]) -> None:
+    names = [step.get("name") for step in action["runs"]["steps"]]
+    project = next(step for step in action["runs"]["steps"] if "NBGATE_INPUT_INSTALL" in (step.get("env") or {}))
+    assert project["env"] == {"NBGATE_INPUT_INSTALL": "${{ inputs.install }}"}
+    assert names.index(project["name"]) < names.index("Install nbgate")
+    assert '"$NBGATE_INPUT_INSTALL"' in project["run"]
+
+
+def test_the_ci_extra_holds_what_smoke_needs(repo_root: Path) -> None:
+    import tomllib
+
+    extras = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert {re.split(r"[<>=\[]", req)[0] for req in extras["ci"]} == {"pytest", "pytest-xdist"}

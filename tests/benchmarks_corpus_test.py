@@ -62,3 +62,23 @@ def test_pair_writes_twins_in_sync(tmp_path: Path) -> None:
         back = notebook.loads(jupytext.writes(jupytext.read(twin), fmt="ipynb").encode())
         assert source_sha256(back) == source_sha256(notebook.read(path).nb)
         assert notebook.read(path).nb["metadata"]["jupytext"] == {"formats": "ipynb,py:percent"}
+
+
+def test_magics_corpus_has_typical_magics_and_options_and_the_fast_path_reads_it(tmp_path: Path) -> None:
+    from nbgate import pairing
+
+    plain = generate(tmp_path / "plain", 3, dirty=False)
+    paths = generate(tmp_path / "magics", 8, dirty=False, pair=True, magics=True)
+    # the same notebooks, with magics and options added
+    assert [notebook.read(p).nb["cells"][0]["source"] for p in plain] == \
+        [notebook.read(p).nb["cells"][0]["source"] for p in paths[:3]]
+    for path in paths:
+        nb = notebook.read(path).nb
+        text = "\n".join("".join(c["source"]) for c in nb["cells"])
+        for magic in ("%matplotlib inline", "!pip install", "%%time", "%load_ext autoreload"):
+            assert magic in text
+        twin = path.with_suffix(".py").read_text()
+        assert "# %matplotlib inline" in twin and "slideshow=" in twin
+        # the fast path reads every twin, and agrees with jupytext
+        assert pairing.quick_text_sha256(twin, "py:percent") == source_sha256(nb)
+        assert source_sha256(jupytext.read(path.with_suffix(".py"))) == source_sha256(nb)

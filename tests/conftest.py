@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from testing.postgres import Server
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,3 +34,22 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def repo_root() -> Path:
     """This checkout (for the hook manifest, fixtures and the action)."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """A real PostgreSQL server for this test session (testing/postgres.py)."""
+    server = Server()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty run index URL on each backend: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'index' / 'runs.db'}"
+    server: Server = request.getfixturevalue("pg_server")
+    return server.create_database(f"t_{uuid.uuid4().hex[:16]}")

@@ -68,10 +68,48 @@ def test_failed_papermill_output_with_error_cells_has_the_source_identity(
 
 
 def test_stripped_copy_has_the_same_identity(executed: dict[str, dict[str, Any]]) -> None:
+    # the source notebook with the executed outputs, as a user would save it after running it in Jupyter
+    out = executed["ok.out"]
+    with_outputs = copy.deepcopy(executed["ok"])
+    ran = [cell for cell in out["cells"] if "injected-parameters" not in notebook.tags(cell)]
+    for cell, fresh in zip(with_outputs["cells"], ran):
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = fresh["outputs"], fresh["execution_count"]
+    assert any(cell.get("outputs") for cell in with_outputs["cells"])
+    stripped = strip_notebook(with_outputs).nb
+    assert not any(cell.get("outputs") for cell in stripped["cells"])
+    assert source_sha256(stripped) == source_sha256(with_outputs) == source_sha256(executed["ok"])
+
+
+def test_stripping_an_output_notebook_makes_its_injected_cell_count(executed: dict[str, dict[str, Any]]) -> None:
+    # strip drops metadata.papermill: the file is no longer an output notebook, its injected cell is content
     out = executed["ok.out"]
     stripped = strip_notebook(out).nb
-    assert not any(cell.get("outputs") for cell in stripped["cells"])
-    assert source_sha256(stripped) == source_sha256(out)
+    assert "papermill" not in stripped["metadata"]
+    assert source_sha256(stripped) != source_sha256(out)
+
+
+def test_a_tagged_cell_in_a_source_notebook_is_content() -> None:
+    nb = _source_notebook()
+    tagged = copy.deepcopy(nb)
+    tagged["cells"].append(nbs.code("import os; os.remove('/data')", tags=["injected-parameters"]))
+    assert source_sha256(tagged) != source_sha256(nb)
+    errored = copy.deepcopy(nb)
+    errored["cells"].insert(0, nbs.code("print('x')", tags=["papermill-error-cell-tag"]))
+    assert source_sha256(errored) != source_sha256(nb)
+    # with papermill's metadata the same cells are papermill's additions
+    tagged["metadata"]["papermill"] = {"parameters": {}}
+    assert source_sha256(tagged) == source_sha256(nb)
+
+
+def test_the_kernelspec_name_is_part_of_the_identity() -> None:
+    nb = _source_notebook()
+    other = copy.deepcopy(nb)
+    other["metadata"]["kernelspec"]["name"] = "python3-gpu"
+    assert source_sha256(other) != source_sha256(nb)
+    shown = copy.deepcopy(nb)
+    shown["metadata"]["kernelspec"]["display_name"] = "Another label"
+    assert source_sha256(shown) == source_sha256(nb)
 
 
 def test_jupytext_py_percent_twin_has_the_same_identity(tmp_path: Path) -> None:
@@ -141,7 +179,8 @@ KEEPS_IDENTITY = {
     "cell-id": _set(2, "id", "other-id"),
     "cell-metadata": lambda nb: nb["cells"][2]["metadata"].update({"collapsed": True, "ExecuteTime": {}}),
     "notebook-metadata": _set_metadata("widgets", {"state": {}}),
-    "injected-parameters-cell": lambda nb: nb["cells"].insert(2, nbs.code("x = 5", tags=["injected-parameters"])),
+    "papermill-output-cell": lambda nb: (nb["cells"].insert(2, nbs.code("x = 5", tags=["injected-parameters"])),
+                                         nb["metadata"].update({"papermill": {"parameters": {"x": 5}}})),
 }
 
 
@@ -178,7 +217,7 @@ def test_identity_is_64_hex_digits_and_stable() -> None:
     assert len(digest) == 64 and int(digest, 16) >= 0
     # The canonical encoding is versioned; changing it invalidates all evidence, so pin it.
     assert canonical(nbs.make([nbs.code("x = 1 ", tags=["b", "a", "b"])])) == (
-        b'["nbgate-source-v1","python",[["code","x = 1",["a","b"]]]]'
+        b'["nbgate-source-v2","python","python3",[["code","x = 1",["a","b"]]]]'
     )
 
 

@@ -160,3 +160,28 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for name in COMMANDS:
         assert f"    {name} " in text
+
+
+def test_global_options_work_after_the_command_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
+    other = tmp_path / "other.toml"
+    other.write_text("[tool.nbgate.strip]\nkeep_outputs = true\n")
+    cells = [nbs.code("print(1)", outputs=[nbs.stream("1\n")], execution_count=1)]
+    nbs.write(tmp_path / "sub" / "a.ipynb", nbs.make(cells))
+    (tmp_path / "sub" / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "sub" / "here")
+
+    assert main(["strip", "--check"]) == 1
+    assert capsys.readouterr().out == "../a.ipynb: needs stripping: outputs in cell 1; execution counts in cell 1\n"
+    for argv in (["strip", "--check", "--set", "strip.keep_outputs=true"],
+                 ["--set", "strip.keep_execution_counts=true", "strip", "--check", "--set", "strip.keep_outputs=true"],
+                 ["strip", "--check", "--config", str(other), "--set", "strip.keep_execution_counts=true"]):
+        code = main(argv)
+        out = capsys.readouterr().out
+        expected = "" if "strip.keep_execution_counts=true" in argv else "execution counts in cell 1\n"
+        assert (code, out.partition(": needs stripping: ")[2]) == (1 if expected else 0, expected), argv
+    assert main(["strip", "-q", "--color", "never"]) == 0
+    assert capsys.readouterr().out == "../a.ipynb: stripped: outputs in cell 1; execution counts in cell 1\n"
+    assert main(["strip", "--color", "sometimes"]) == 2

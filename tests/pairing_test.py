@@ -91,8 +91,9 @@ def test_round_trip_keeps_identity(name: str) -> None:
     assert quick is None or quick == source_sha256(nb)
 
 
-@pytest.mark.parametrize("name", ["plain", "trailing newlines", "strings", "empty cells",
-                                  "papermill metadata", "injected", "unicode", "no cells"])
+@pytest.mark.parametrize("name", ["plain", "trailing newlines", "strings", "empty cells", "magics",
+                                  "commented magics", "raw", "markdown tricky", "papermill metadata", "injected",
+                                  "unicode", "no cells"])
 def test_fast_path_reads_common_twins(name: str) -> None:
     text = pairing.to_text(make(NOTEBOOKS[name]), "py:percent")
     assert pairing.quick_text_sha256(text, "py:percent") == jupytext_sha(text)
@@ -135,19 +136,41 @@ def test_other_formats_go_through_jupytext() -> None:
     ("#\n# %%\nx\n", False),
     ("#!/usr/bin/env python\n# %%\nx\n", False),
     ("# -*- coding: utf-8 -*-\n# %%\nx\n", False),
-    ("# ---\n# title: x\n# ---\n# %%\nx\n", False),
+    ("# ---\n# title: x\n# ---\n# %%\nx\n", True),
     ("# ---\n# jupyter:\n#   kernelspec:\n#     language: R\n# ---\n# %%\nx\n", False),
     ("# ---\n# jupyter:\n#   jupytext:\n#     cell_markers: '\"\"\"'\n# ---\n# %%\nx\n", False),
     ("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:light\n# ---\n# %%\nx\n", False),
-    ("# %% title\nx\n", False),
+    ("# %% title\nx\n", True),
     ("# %% active=\"ipynb\"\nx\n", False),
     ("# %% {\"tags\": [\"a\"]}\nx\n", False),
-    ("# %% key=\"a=b\"\nx\n", False),
-    ("# %% tags=[\"a\"] \nx\n", False),
+    ("# %% key=\"a=b\"\nx\n", True),
+    ("# %% tags=[\"a\"] \nx\n", True),
     ("# %%\nx = \"\"\"\n# %%\n\"\"\"\n", False),
     ("# %% [markdown]\n# ```\n# %%\n# ```\n", False),
     ("# %% [markdown]\nnot commented\n", False),
-    ("# %%\n# # +\n", False),
+    # magics as jupytext comments them, and the cell options it writes (issue 13.10)
+    ("# %%\n# %matplotlib inline\nimport x\n", True),
+    ("# %%\n# !pip install pandas\n", True),
+    ("# %%\n# %%time\nx = 1\n", True),
+    ("# %%\n# %load_ext autoreload\n# %autoreload 2\n", True),
+    ("# %%\n# x = !ls\n# len?\n", True),
+    ("# %%\ncat = 1\n# cat\n", True),
+    ("# %%\n  # !echo a \\\n#   b\n", True),
+    ("# %% language=\"html\"\n# <b>x</b>\n", True),
+    ("# %% magic_args=\"-i df\" language=\"R\"\n# plot(df)\n", True),
+    ("# %% run_control={\"frozen\": true}\n# y = 1\n", True),
+    ("# %% [markdown] .class slideshow={\"slide_type\": \"slide\"}\n# # T\n", True),
+    ("# %% jupyter={\"source_hidden\": true} tags=[\"a\"]\nq\n", True),
+    ("# %% [markdown]\n# # %time\n# why?\n", True),
+    ("# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n# %%\nx\n",
+     True),
+    ("# %% language=\"html\"\n# <b>\"\"\"</b>\n# %%\nx\n", False),
+    ("# %% language=\"fortran\"\n# x\n", False),
+    ("# %% run_control={\"frozen\": true}\n\"\"\"doc\"\"\"\n", False),
+    ("# %% scrolled=1\nx\n", False),
+    ("# %% name=\"\"\nx\n", False),
+    ("# %% x=(1, 2)\nx\n", False),
+    ("# %%\n# # +\n", True),
 ])
 def test_fast_path_scope(text: str, fast: bool) -> None:
     quick = pairing.quick_text_sha256(text, "py:percent")
@@ -165,6 +188,10 @@ _HEADERS = [
     "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n#   title: 3\n# ---\n",
     "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P}\n#   authors: [{name: a}]\n# ---\n",
     "# ---\n# jupyter:\n# ---\n", "#\n", "# ---\n#\n# jupyter:\n# ---\n",
+    "# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n\n",
+    "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P}\n# author: me\n# ---\n",
+    "# ---\n# title: x\n# ---\n", "# ---\n# a: [1\n# ---\n", "#\n# ---\n# title: t\n# ---\n",
+    "# ---\n# jupyter:\n#   jupytext:\n#     comment_magics: false\n# ---\n",
 ]
 _MARKERS = [
     "# %%", "# %%", "# %%", "# %% [markdown]", "# %% [markdown]", "# %% [raw]", '# %% tags=["a"]',
@@ -173,6 +200,13 @@ _MARKERS = [
     '# %% {"tags": ["j"]}', '# %% k="a=b"', "# %% [md]", "# %% ", "# %% tags=[1]", '# %% language="R"',
     '# %% tags=["a", "a"]', '# %% tags=["a,b"]', '# %% scrolled=true', '# %% name=""', '# %% x=1 tags=["q"]',
     '# %% [raw] format="text/plain"', '# %% tags=["a"] tags=["b"]', "# %% x=NaN",
+    '# %% language="html"', '# %% language="bash"', '# %% magic_args="-i df" language="R"', '# %% language="js"',
+    '# %% language="python"', '# %% language="fortran"', '# %% language=""', '# %% [markdown] language="html"',
+    '# %% run_control={"frozen": true}', '# %% [markdown] run_control={"frozen": true}', "# %% run_control=1",
+    '# %% slideshow={"slide_type": "slide"}', "# %% .class", "# %% Title .cls", '# %% Title key="v" .x',
+    "# %% %% sub", "# %% [md]", '# %% jupyter={"source_hidden": true}', "# %% collapsed=true", '# %% scrolled="auto"',
+    "# %% x=(1, 2)", "# %% x={1, 2}", "# %% x=b'a'", "# %% --x=1", '# %% execution={"a": 1}', "# %% name=\"a\"",
+    '# %% [raw] tags=["active-py"]', '# %% magic_args=3 language="sh"', "# %% x=1e999", "# %% [markdown] x y=",
 ]
 _LINES = [
     "x = 1", "", "", "   ", "# comment", "# text", "#", 'y = "s"', "# %time x", "%matplotlib inline", "!ls", "# !ls", "ls",
@@ -180,6 +214,11 @@ _LINES = [
     "# + ", "# # +", "+x", "```", "~~~", "# ```", "# ~~~~", "# ```python", "# # %%", "\tx", "x = 1  # %% no",
     "cd = 3", "# - item", "# + item", "    return x", "def f():", "x = 'it''s'", "é ✓", "y = !pwd", "# y = %time",
     "# In[2]:", "#   indented md", "# %%bash", "echo hi", "r'''", "x = '''a'''", "'\\''", '"""doc"""',
+    "# %matplotlib inline", "# !pip install pandas", "# %%time", "# %load_ext autoreload", "# %autoreload 2",
+    "# x = !ls", "# len?", "cat = 1", "# cat", "cat", "# # %time", "%time x", "# %time x  # escape",
+    "# %time x  # noescape", "  # !echo a \\", "#   more", "# ls -l", "# cd ..", "# echo = 1", "# rm, x", "x?",
+    "# ?x", "# !", "  # %%capture", "# y = %who_ls", "# %%writefile a.py", "<b>x</b>", "# <b>x</b>", "# - x",
+    "# # + x", "# ## +", "#+", "#   # %pip install x", '# "string"', "# x = '''", "'''", "r\"\"\"",
 ]
 
 
@@ -215,6 +254,63 @@ def test_fast_path_never_disagrees_with_jupytext() -> None:
             expected = None
         assert quick == expected, text
     assert fast > 500  # the fuzz reaches the fast path often enough to mean something
+
+
+_SOURCES = [
+    "%matplotlib inline\nimport numpy as np", "!pip install pandas", "%%time\ntotal = sum(range(10))",
+    "%load_ext autoreload\n%autoreload 2", "x = !ls\nlen?", "files = %sx ls", "%%html\n<b>bold</b>",
+    "%%bash\nls -l\ncat x", "%%R -i df\nplot(df)", "%%javascript\nconsole.log('a')", "%%capture out\nprint(1)",
+    "cat = 1\nprint(cat)", "cat", "ls", "df.head()\ndf?", "%pip install -q x", "%time f(x)", "%%writefile a.py\nx = 1",
+    "# a comment\n# %time commented", "!echo a \\\n  b", "def f():\n    return 1", "s = '''\n%time\n'''",
+    "# + not a marker", "x = 1  # %% not a marker", "print('é ✓')", "", "%%sql\nSELECT 1",
+]
+_CELL_METADATA: list[dict[str, Any]] = [
+    {}, {}, {"tags": ["parameters"]}, {"slideshow": {"slide_type": "slide"}}, {"run_control": {"frozen": True}},
+    {"jupyter": {"source_hidden": True}}, {"tags": ["a", "b"], "slideshow": {"slide_type": "-"}},
+    {"papermill": {"duration": 1.5}}, {"ExecuteTime": {"end_time": "2024"}}, {"hide_input": True},
+]
+
+
+def _random_notebook(rng: random.Random) -> dict[str, Any]:
+    cells = []
+    for _ in range(rng.randrange(1, 7)):
+        kind = rng.random()
+        metadata = copy.deepcopy(rng.choice(_CELL_METADATA))
+        if kind < 0.7:
+            cell = code(rng.choice(_SOURCES))
+        elif kind < 0.9:
+            cell = markdown(rng.choice(["# Title", "Some *text*\n\n- item", "why?", "%matplotlib in prose", ""]))
+            metadata.pop("run_control", None)
+        else:
+            cell = raw(rng.choice(["---\ntitle: x\n---", "raw text"]))
+            metadata.pop("run_control", None)
+        cell["metadata"] = {**cell.get("metadata", {}), **metadata}
+        cells.append(cell)
+    return make(cells)
+
+
+def test_fast_path_reads_jupytext_twins_with_magics_and_options() -> None:
+    """Twins as jupytext writes them for notebooks full of magics and cell options: fast, and right."""
+    rng = random.Random(13)
+    fast = total = 0
+    for _ in range(400):
+        nb = _random_notebook(rng)
+        text = pairing.to_text(nb, "py:percent")
+        expected = jupytext_sha(text)
+        quick = pairing.quick_text_sha256(text, "py:percent")
+        total += 1
+        if quick is not None:
+            fast += 1
+            assert quick == expected, text
+    assert fast >= 0.9 * total, (fast, total)
+
+
+def test_no_fast_paths_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = pairing.to_text(make(NOTEBOOKS["magics"]), "py:percent")
+    assert pairing.quick_text_sha256(text, "py:percent") == jupytext_sha(text)
+    monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "1")
+    assert pairing.quick_text_sha256(text, "py:percent") is None
+    assert pairing.text_sha256(text, "py:percent") == jupytext_sha(text)
 
 
 _QUOTE_CHARS = ['"', '"', "'", "'", "\\", "#", "a", " ", '"""', "'''"]
@@ -297,3 +393,55 @@ def test_inputs_diff_and_first_difference() -> None:
     assert pairing.first_difference(a, make([markdown("Title")])) == "2 vs 1 cells"
     tagged = make([markdown("Title"), code("x = 1")])
     assert pairing.first_difference(a, tagged) == "cell 2: tags differ"
+
+
+# ------------------------------------------------------------- jupytext's own pairing
+
+
+@pytest.mark.parametrize(("formats", "spec", "folder", "conflict"), [
+    (None, "py:percent", "", False),
+    ("ipynb,py:percent", "py:percent", "", False),
+    ("ipynb,md,py:percent", "py:percent", "", False),
+    (["ipynb", "py:percent"], "py:percent", "", False),
+    ("ipynb,.py:percent", "py:percent", "", False),
+    ("ipynb,scripts//py:percent", "py:percent", "scripts", False),
+    ("ipynb,md", "py:percent", "", True),
+    ("ipynb,py:light", "py:percent", "", True),
+    ("ipynb,py", "py:percent", "", True),
+    ("ipynb,.pct.py:percent", "py:percent", "", True),
+    ("ipynb,scripts//py:percent", "py:percent", "", True),
+    ("ipynb,py:percent", "py:percent", "scripts", True),
+    ("notebooks///ipynb,scripts///py:percent", "py:percent", "scripts", True),
+    ("ipynb,md", "md", "", False),
+    (3, "py:percent", "", True),
+])
+def test_pairing_conflict(formats: Any, spec: str, folder: str, conflict: bool) -> None:
+    nb = make([code("x")], metadata={} if formats is None else {"jupytext": {"formats": formats}})
+    assert (pairing.pairing_conflict(nb, spec, folder) is not None) == conflict
+
+
+def test_switch_formats() -> None:
+    assert pairing.switch_formats("py:percent") == "ipynb,py:percent"
+    assert pairing.switch_formats("md", "../docs/") == "ipynb,../docs//md"
+
+
+def test_copied_rules_match_jupytext() -> None:
+    """The tables nbgate.sync.percent_rules copies are jupytext's own (a jupytext upgrade that changes
+    them fails here, not silently in the fast path)."""
+    from jupytext import magics
+    from jupytext.languages import _COMMENT, _JUPYTER_LANGUAGES, usual_language_name
+
+    from nbgate.sync import percent_rules as rules
+
+    for language, comment in rules.CELL_LANGUAGES.items():
+        assert language in _JUPYTER_LANGUAGES and usual_language_name(language) != "python"
+        assert _COMMENT.get(language) == comment, language
+    for name in ("_MAGIC_RE", "_MAGIC_FORCE_ESC_RE", "_MAGIC_NOT_ESC_RE"):
+        assert getattr(rules, name).pattern == getattr(magics, name)["python"].pattern.replace("\\#", "#"), name
+    for name in ("_PYTHON_HELP_OR_BASH_CMD", "_PYTHON_MAGIC_CMD", "_IPYTHON_MAGIC_HELP", "_PYTHON_MAGIC_ASSIGN",
+                 "_LINE_CONTINUATION_RE"):
+        assert getattr(rules, name).pattern == getattr(magics, name).pattern, name
+    assert rules._ESCAPED_CODE_START.pattern == magics._ESCAPED_CODE_START[".py"].pattern.replace("\\#", "#")
+    lines = ["%time x", "# %time x", "x = 1", "# cat", "cat = 2", "  # !ls \\", "# more", "# # +", "# y?"]
+    assert rules.uncomment_magic(lines) == magics.uncomment_magic(list(lines), "python")
+    assert rules.unescape_code_start(lines) == magics.unescape_code_start(list(lines), ".py", "python")

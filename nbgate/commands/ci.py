@@ -10,8 +10,9 @@ What it does, in order:
    notebook) and runs every stage of ``nbgate.gate.STAGES`` on them, so
    stages added later are picked up; the ``registry`` stage runs last,
    after the smoke tests have written fresh evidence;
-3. runs ``python -m pytest --nbgate <changed notebooks>`` (the smoke tests)
-   and copies the executed notebooks into the report folder;
+3. runs ``python -m pytest --nbgate <changed notebooks>`` (the smoke tests,
+   ``nbgate.ci.smoke``: results read from its JUnit XML; asked for and unable
+   to run is a failure) and copies the executed notebooks into the report folder;
 4. writes a markdown report (results table, then each notebook's diff) to
    ``$GITHUB_STEP_SUMMARY``, ``::error``/``::warning`` annotations to stdout
    (lint's own ``--format github`` lines when lint is installed), outputs
@@ -32,20 +33,23 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, notebook, output
+from nbgate import git, github, notebook, output, progress
+from nbgate.ci import smoke
+from nbgate.commands.ci_schedules import registry_stage, retest_stage, smoke_tested
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, NbgateError, UsageError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
+from nbgate.registry.retest import Row
+from nbgate.smoke.ledger import provenance
 
 FAIL_ON = ("error", "warning")
-SUMMARY_LIMIT = 900_000  # GitHub rejects a step summary over 1 MiB
+SUMMARY_LIMIT = github.SUMMARY_LIMIT  # bytes: GitHub rejects a step summary over 1 MiB
+TABLE_ROWS = 300  # notebooks listed in the summary's table; all are in diff.html
 _MARK = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip"}
 _FILE = re.compile(r"^(?P<file>[^:\n]+?\.(?:ipynb|py|ya?ml|md|R|jl))(?::(?P<where>[^:\s][^:\n]*))?: (?P<message>.*)$",
                    re.DOTALL)
@@ -116,49 +120,6 @@ def _stage(name: str, run: Any, config: Config, paths: Sequence[str]) -> Outcome
     return Outcome(result, time.perf_counter() - started)
 
 
-def _plugin_args() -> list[str] | None:
-    """How to load the nbgate pytest plugin, or None when pytest or the plugin is missing."""
-    if importlib.util.find_spec("pytest") is None or importlib.util.find_spec("nbgate.plugin") is None:
-        return None
-    from importlib.metadata import entry_points
-
-    registered = any(ep.value.startswith("nbgate.plugin") for ep in entry_points(group="pytest11"))
-    return [] if registered else ["-p", "nbgate.plugin"]
-
-
-def smoke(config: Config, notebooks: Sequence[str], pytest_args: Sequence[str], report_dir: Path) -> StageResult:
-    """Smoke-test ``notebooks`` with ``python -m pytest --nbgate`` (a fresh process: kernels, xdist)."""
-    plugin = _plugin_args()
-    if plugin is None:
-        return StageResult("smoke", SKIP, "pytest or the nbgate pytest plugin is not installed")
-    command = [sys.executable, "-m", "pytest", *plugin, "--nbgate", "-p", "no:cacheprovider", "-rfE",
-               f"--junitxml={report_dir / 'smoke.xml'}", *notebooks, *pytest_args]
-    # a wide "terminal" so pytest does not cut the short summary lines the report quotes
-    done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, check=False,
-                          env={**os.environ, "COLUMNS": "400"})
-    log = done.stdout + done.stderr
-    (report_dir / "smoke.log").write_text(log, encoding="utf-8")
-    last = [line.strip("= ") for line in done.stdout.splitlines() if line.startswith("=")]
-    summary = last[-1] if last else f"pytest exit {done.returncode}"
-    if done.returncode == 5:
-        return StageResult("smoke", SKIP, "no notebook was collected")
-    failures = tuple(line[len("FAILED "):] for line in done.stdout.splitlines() if line.startswith("FAILED "))
-    errors = tuple(line[len("ERROR "):] for line in done.stdout.splitlines() if line.startswith("ERROR "))
-    if done.returncode == 0:
-        return StageResult("smoke", PASS, summary)
-    details = failures + errors or tuple(log.strip().splitlines()[-5:])
-    return StageResult("smoke", FAIL, summary, tuple(_failure(d) for d in details))
-
-
-def _failure(line: str) -> str:
-    """``nb.ipynb::smoke - nb.ipynb, cell 4: Error`` as ``nb.ipynb: cell 4: Error``."""
-    item, sep, message = line.partition(" - ")
-    path = item.split("::", 1)[0]
-    if not sep:
-        return line
-    return f"{path}: {message.removeprefix(path + ', ')}"
-
-
 def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> list[Path]:
     """Copy the executed copy of each notebook (found through its evidence) into ``folder``."""
     from nbgate.identity import source_sha256
@@ -183,78 +144,98 @@ def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> 
 # ---------------------------------------------------------------- GitHub's formats
 
 
-def _escape(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+def mask_text(text: str) -> str:
+    """``text`` with secrets masked as lint masks them (imported late: the CLI starts without lint)."""
+    from nbgate.lint.secrets import mask_text as mask
+
+    return mask(text)
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` (a file name, a message a pull request controls) inert in a markdown table cell."""
+    return github.md_text(text)
 
 
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
     """A ``::error``/``::warning`` line; ``detail`` of the form ``path: message`` becomes a file annotation."""
+    detail = mask_text(detail)
     match = _FILE.match(detail)
-    props = [f"title={_escape(title, prop=True)}"]
-    message = detail
-    if match:
-        name = match["file"]
-        try:
-            name = Path(os.path.abspath(name)).relative_to(root).as_posix()
-        except ValueError:
-            pass
-        props.insert(0, f"file={_escape(name, prop=True)}")
-        message = f"{match['message']} ({match['where']})" if match["where"] else match["message"]
-    return f"::{level} {','.join(props)}::{_escape(message)}"
+    if not match:
+        return github.annotation(level, detail, title=title)
+    name = match["file"]
+    try:
+        name = Path(os.path.abspath(name)).relative_to(root).as_posix()
+    except ValueError:
+        pass
+    message = f"{match['message']} ({match['where']})" if match["where"] else match["message"]
+    return github.annotation(level, message, file=name, title=title)
 
 
-def write_outputs(path: Path, values: Mapping[str, str]) -> None:
-    """Append ``values`` to a ``$GITHUB_OUTPUT`` file (heredoc syntax for multi-line values)."""
-    lines = []
-    for name, value in values.items():
-        if "\n" in value:
-            lines.append(f"{name}<<NBGATE_EOF\n{value}\nNBGATE_EOF")
-        else:
-            lines.append(f"{name}={value}")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+write_outputs = github.write_outputs
 
 
 # ---------------------------------------------------------------- the report
 
 
+def schedules_table(rows: Sequence[Row]) -> list[str]:
+    """The "schedules in this change" section: one line per revision file the change adds."""
+    if not rows:
+        return []
+    here = provenance()
+    where = here.get("run_url") or f"{here['user']}@{here['host']}"
+    lines = ["### Schedules in this change", "",
+             (f"Tested here ({markdown_cell(where)}, {here['time']}), at the exact content each revision names; "
+              "the evidence a revision was promoted on is shown, not trusted."), "",
+             "| schedule | action | notebook | identity | tested here | time | executed notebook | promoted on evidence from |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    marks = {"passed": "✅ passed", "failed": "❌ failed", "not needed": "not needed"}
+    for row in rows[:500]:
+        lines.append(" | ".join(["", markdown_cell(row.name or row.file), markdown_cell(row.action),
+                                 markdown_cell(row.notebook), f"`{row.sha[:12]}`" if row.sha else "",
+                                 marks.get(row.result, markdown_cell(row.result)),
+                                 f"{row.seconds:.1f}s" if row.seconds else "", markdown_cell(row.artifact),
+                                 markdown_cell(row.evidence_from), ""]).strip())
+    if len(rows) > 500:
+        lines.append(f"\n_... and {len(rows) - 500} more revision file(s)_")
+    return [*lines, ""]
+
+
 def report(outcomes: Sequence[Outcome], files: Sequence[Any], base_label: str, notebooks: Sequence[str],
-           *, failed: bool, limit: int = SUMMARY_LIMIT) -> str:
-    """The markdown report: verdict, results table, stage details, then the notebooks' diffs."""
+           *, failed: bool, limit: int = SUMMARY_LIMIT, schedules: Sequence[Row] = ()) -> str:
+    """The markdown report: verdict, results table, stage details, then the notebooks' diffs.
+
+    Every user-controlled string is escaped (``github.md_text``); lists, texts
+    and the whole report are bounded in bytes (``github.bound``).
+    """
     from nbgate.diffrender import markdown_file, markdown_table
 
     verdict = "❌ failed" if failed else "✅ passed"
-    lines = ["## nbgate ci", "", f"{verdict} · compared with `{base_label}` · {len(notebooks)} changed notebook(s)",
-             "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
+    heading = f"{verdict} · compared with {github.md_code(base_label)} · {len(notebooks)} changed notebook(s)"
+    lines = ["## nbgate ci", "", heading, "", "| stage | result | summary | time |", "| --- | --- | --- | --- |"]
     for outcome in outcomes:
         result = outcome.result
-        summary = result.summary.replace("|", "\\|")
-        lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {summary} | "
+        lines.append(f"| {result.name} | {_MARK.get(result.status, result.status)} | {github.md_text(result.summary)} | "
                      f"{outcome.seconds:.1f}s |")
     lines.append("")
+    sections = ["\n".join(lines) + "\n"]
     for outcome in outcomes:
         if outcome.result.details:
             result = outcome.result
             opening = "<details open>" if result.status == FAIL else "<details>"
-            lines += [f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", ""]
-            lines += [f"- {detail.splitlines()[0] if detail else detail}" for detail in result.details[:200]]
-            if len(result.details) > 200:
-                lines.append(f"- ... and {len(result.details) - 200} more")
-            lines += ["", "</details>", ""]
+            items = [github.md_text(mask_text(detail.splitlines()[0] if detail else detail)) for detail in result.details]
+            sections.append("\n".join([f"{opening}<summary>{result.name}: {len(result.details)} item(s)</summary>", "",
+                                       *github.md_list(items, more="see report.md in the report folder"),
+                                       "", "</details>", ""]) + "\n")
+    if schedules:
+        sections.append("\n".join(schedules_table(schedules)) + "\n")
     shown = [f for f in files if f.shown]
     if shown:
-        lines += ["### Notebook changes", "", markdown_table(shown), ""]
-    text = "\n".join(lines) + "\n"
-    omitted = 0
-    for file in shown:
-        section = "\n".join(markdown_file(file, level=4)) + "\n"
-        if len(text) + len(section) > limit:
-            omitted += 1
-            continue
-        text += section
-    if omitted:
-        text += f"\n_{omitted} notebook diff(s) left out to keep this summary small: see diff.html in the report._\n"
+        table = markdown_table(shown[:TABLE_ROWS])
+        more = f"\n\n_… and {len(shown) - TABLE_ROWS} more notebook(s): see diff.html in the report folder._" \
+            if len(shown) > TABLE_ROWS else ""
+        sections.append("\n".join(["### Notebook changes", "", table + more, ""]) + "\n")
+    sections += ["\n".join(markdown_file(file, level=4)) + "\n" for file in shown]
+    text = github.bound(sections, limit=limit, pointer="see diff.html and report.md in the report folder")
     return text.rstrip("\n") + "\n"
 
 
@@ -287,72 +268,97 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
     folder = Path(report_dir) if report_dir else config.state_dir / "ci"
     folder.mkdir(parents=True, exist_ok=True)
 
-    outcomes = _checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
-                       pytest_args=pytest_args, folder=folder)
+    outcomes, schedules = _checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
+                                  pytest_args=pytest_args, folder=folder, base=merge)
     annotations, warnings = _annotations(config, repo, outcomes, notebooks)
     failed = any(o.result.status == FAIL for o in outcomes) or (fail_on == "warning" and warnings > 0)
     files = file_diffs(repo, config, found, old, new, SOURCES)
-    text = report(outcomes, files, base_label, notebooks, failed=failed)
+    text = report(outcomes, files, base_label, notebooks, failed=failed, schedules=schedules)
     (folder / "report.md").write_text(text, encoding="utf-8")
     (folder / "diff.html").write_text(to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8")
+
+    changed_paths = [c.path for c in found if c.status != DELETED]
+    (folder / "changed.json").write_text(json.dumps(changed_paths, indent=1) + "\n", encoding="utf-8")
 
     in_github = env.get("GITHUB_ACTIONS") == "true"
     if in_github:
         for line in annotations:
             output.result(line)
         output.result(output.table(["stage", "result", "summary"],
-                                   [[o.result.name, o.result.status, o.result.summary] for o in outcomes]))
+                                   [[o.result.name, o.result.status, github.log_text(mask_text(o.result.summary))]
+                                    for o in outcomes]))
     else:
         output.result(text.rstrip("\n"))
     if env.get("GITHUB_STEP_SUMMARY"):
-        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            handle.write(text)
+        github.append_summary(Path(env["GITHUB_STEP_SUMMARY"]), text)
     if env.get("GITHUB_OUTPUT"):
+        changed, _ = github.json_list(changed_paths)  # all of them are in changed.json
         write_outputs(Path(env["GITHUB_OUTPUT"]), {
-            "changed": json.dumps([c.path for c in found if c.status != DELETED]),
+            "changed": changed,
             "changed-count": str(len(notebooks)),
             "failed": "true" if failed else "false",
             "report": str(folder / "report.md"),
             "report-dir": str(folder),
         })
-    output.echo(f"report written to {folder / 'report.md'}")
+    output.echo(f"report written to {github.log_text(output.shown_path(folder / 'report.md'))}")
     return FAILED if failed else OK
 
 
 def _checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool, run_smoke: bool,
-            pytest_args: Sequence[str], folder: Path) -> list[Outcome]:
-    """Run the gate's stages on ``notebooks``, the smoke tests, then the registry stage."""
+            pytest_args: Sequence[str], folder: Path, base: str) -> tuple[list[Outcome], tuple[Row, ...]]:
+    """Run the gate's stages on ``notebooks``, the smoke tests, then the registry checks against ``base``.
+
+    The registry is verified against the merge base (so no committed revision
+    is edited or deleted), and every schedule the change makes runnable is
+    re-tested at its exact content (``nbgate.registry.retest``), reusing the
+    smoke step's runs of the same identity.
+    """
     from nbgate.gate import STAGES
 
     outcomes: list[Outcome] = []
     late = []
+    shown = progress.Progress("nbgate ci", len(STAGES) + int(registry_changed))
     for stage in STAGES:
         if stage.name == "smoke":
             continue  # run below through pytest, with the Action's pytest arguments
         if stage.name == "registry":
             late.append(stage)  # after the smoke tests: it verifies against fresh evidence
         elif notebooks:
+            shown.step(f"{stage.name} ({len(notebooks)} notebook(s))")
             outcomes.append(_stage(stage.name, stage.run, config, notebooks))
         else:
             outcomes.append(Outcome(StageResult(stage.name, SKIP, "no changed notebooks"), 0.0))
     started = time.perf_counter()
+    smoked = False
     if not run_smoke:
         smoke_result = StageResult("smoke", SKIP, "smoke tests turned off")
     elif not notebooks:
         smoke_result = StageResult("smoke", SKIP, "no changed notebooks")
     else:
-        smoke_result = smoke(config, notebooks, pytest_args, folder)
+        shown.step(f"smoke ({len(notebooks)} notebook(s))")
+        smoke_result = smoke.run(config, notebooks, pytest_args, folder)
         executed = folder / "executed"
         if executed.is_dir():
             shutil.rmtree(executed)
         collect_executed(config, notebooks, executed)
+        smoked = smoke_result.status != SKIP
     outcomes.append(Outcome(smoke_result, time.perf_counter() - started))
-    for stage in late:
+    schedules: tuple[Row, ...] = ()
+    for _ in late:
         if notebooks or registry_changed:
-            outcomes.append(_stage(stage.name, stage.run, config, notebooks))
+            shown.step("registry")
+            started = time.perf_counter()
+            outcomes.append(Outcome(registry_stage(config, base), time.perf_counter() - started))
         else:
-            outcomes.append(Outcome(StageResult(stage.name, SKIP, "no registry or notebook changes"), 0.0))
-    return outcomes
+            outcomes.append(Outcome(StageResult("registry", SKIP, "no registry or notebook changes"), 0.0))
+        if registry_changed:
+            shown.step("schedules (re-test)")
+            started = time.perf_counter()
+            tested = smoke_tested(config, notebooks, folder) if smoked else {}
+            result, schedules = retest_stage(config, base, folder=folder, tested=tested, pytest_args=pytest_args)
+            outcomes.append(Outcome(result, time.perf_counter() - started))
+    shown.close()
+    return outcomes, schedules
 
 
 def _annotations(config: Config, repo: Path, outcomes: Sequence[Outcome],

@@ -6,9 +6,14 @@ import argparse
 import json
 
 from nbgate import output
-from nbgate.config import Config
+from nbgate.config import SECRET_URLS, Config, mask_url
 from nbgate.errors import OK
 from nbgate.reference import config_markdown
+
+
+def _shown(name: str, value: object) -> object:
+    """``value`` as printed: URLs that may hold a password are masked."""
+    return mask_url(value) if name in SECRET_URLS and isinstance(value, str) else value
 
 
 def show_config(*, config: Config, fmt: str = "table", reference: bool = False) -> int:
@@ -20,14 +25,14 @@ def show_config(*, config: Config, fmt: str = "table", reference: bool = False) 
         payload = {
             "root": str(config.root),
             "pyproject": str(config.pyproject) if config.pyproject else None,
-            "options": {name: {"value": value, "source": config.sources.get(name, "default")}
+            "options": {name: {"value": _shown(name, value), "source": config.sources.get(name, "default")}
                         for name, value in config.values.items()},
         }
         output.result(json.dumps(payload, indent=2, sort_keys=True))
         return OK
     output.echo(f"root: {config.root}")
     output.echo(f"pyproject: {config.pyproject or '(none found)'}")
-    rows = [[name, json.dumps(value), config.sources.get(name, "default")] for name, value in config.values.items()]
+    rows = [[name, json.dumps(_shown(name, value)), config.sources.get(name, "default")] for name, value in config.values.items()]
     output.result(output.table(["option", "value", "source"], rows))
     return OK
 

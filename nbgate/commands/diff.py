@@ -26,7 +26,7 @@ from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.diff import ADDED, DELETED, MODIFIED, RENAMED, SOURCES, TWIN, DiffOptions, FileDiff
 from nbgate.errors import FAILED, OK, NotebookError, UsageError
-from nbgate.project import is_covered
+from nbgate.project import is_covered, resolve
 
 FORMATS = ("terminal", "markdown", "json", "html")
 WORKTREE_LABEL = "working tree"
@@ -86,18 +86,20 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
     """
     if entries is None:
         entries = changed_entries(repo, old, new, direct=direct)
-    limits = [Path(p).resolve() for p in paths]
+    limits = [resolve(Path(p)) for p in paths]
 
     def wanted(name: str | None) -> bool:
         if name is None:
             return False
-        full = (repo / name).resolve()
+        full = resolve(repo / name)
         if limits and not any(full == limit or limit in full.parents for limit in limits):
             return False
         return is_covered(full, config)
 
     found: dict[str, Change] = {}
     texts: list[str] = []
+    # every notebook path git itself reports (either side of a rename): a twin never speaks for those
+    listed = {n for _, name, old_name in entries for n in (name, old_name) if n and n.endswith(".ipynb")}
     for letter, name, old_name in entries:
         if name.endswith(".ipynb") or (old_name or "").endswith(".ipynb"):
             status = {"A": ADDED, "C": ADDED, "D": DELETED, "R": RENAMED}.get(letter, MODIFIED)
@@ -110,7 +112,7 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
             texts += [name, old_name] if old_name else [name]
     for text in texts:
         owner = _twin_owner(config, repo, text)
-        if owner is None or owner in found or not wanted(owner):
+        if owner is None or owner in found or owner in listed or not wanted(owner):
             continue
         if new.read(repo, owner) is None and old.read(repo, owner) is None:
             continue  # a text file that happens to look like a twin of no notebook

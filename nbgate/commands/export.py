@@ -11,23 +11,50 @@ schedules no longer active are removed, other files are left alone.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from nbgate import output
 from nbgate.config import Config
-from nbgate.errors import FAILED, OK, UsageError
+from nbgate.errors import FAILED, OK, ConfigError, UsageError
 
 KINDS = ("airflow", "k8s", "cron")
 
 
-def export(*, config: Config, kind: str, out: str | None = None, check: bool = False) -> int:
+#: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
+_NAMES = {
+    "export.index_secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"), "a Kubernetes Secret name"),
+    "export.index_secret_key": (re.compile(r"[-._A-Za-z0-9]{1,253}\Z"), "a Secret key"),
+    "export.index_variable": (re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"),
+                              "an Airflow Variable name (letters, digits, _)"),
+}
+
+
+def _index_names(config: Config) -> dict[str, str]:
+    """Where exported jobs find the run index URL; refuses names the engines cannot take safely."""
+    values = {}
+    for option, (pattern, what) in _NAMES.items():
+        value = str(config[option])
+        if value and not pattern.match(value):
+            raise ConfigError(f"{option} = {value[:80]!r}: not {what}")
+        values[option.split(".", 1)[1]] = value
+    return values
+
+
+def export(*, config: Config, kind: str, out: str | None = None, check: bool = False,
+           allow_defaults: bool = False) -> int:
     """Render the active schedules as ``kind``; write them to ``out`` or stdout."""
     from nbgate.production.adapt import export_jobs
-    from nbgate.registry.exporters import ExportOptions, render, sync
+    from nbgate.registry.exporters import ExportOptions, deployment, render, sync
+
+    missing = deployment.unset(kind, config.sources)
+    if missing and not allow_defaults:
+        raise UsageError(deployment.refusal(kind, missing))
 
     workdir = str(config["export.workdir"]) or ("" if kind == "k8s" else str(config.root))
     options = ExportOptions(command=str(config["export.command"]), workdir=workdir,
-                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks")
+                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks",
+                            **_index_names(config))
     jobs = export_jobs(config)
     files = render(kind, jobs, options)
     if out is None:
@@ -56,4 +83,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("kind", choices=KINDS, help="output format")
     parser.add_argument("--out", metavar="DIR", help="write files to DIR (default: stdout for k8s and cron)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if DIR is out of date")
-    parser.set_defaults(run=lambda ns, config: export(config=config, kind=ns.kind, out=ns.out, check=ns.check))
+    parser.add_argument("--allow-defaults", action="store_true",
+                        help="render even though export.command/workdir (cron, airflow) or export.image (k8s) "
+                             "are at their defaults")
+    parser.set_defaults(run=lambda ns, config: export(config=config, kind=ns.kind, out=ns.out, check=ns.check,
+                                                      allow_defaults=ns.allow_defaults))

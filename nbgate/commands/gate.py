@@ -6,7 +6,7 @@ import argparse
 import time
 from collections.abc import Sequence
 
-from nbgate import output
+from nbgate import output, progress
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK
 from nbgate.gate import FAIL, PASS, STAGES, StageResult
@@ -18,17 +18,23 @@ def gate(*, config: Config, paths: Sequence[str] = (), only: Sequence[str] = (),
     """Run the stages (all, or ``only``, minus ``skip``); print details and a table."""
     rows = []
     failed = False
-    for stage in STAGES:
-        if (only and stage.name not in only) or stage.name in skip:
-            continue
+    chosen = [stage for stage in STAGES if not ((only and stage.name not in only) or stage.name in skip)]
+    shown = progress.Progress("nbgate gate", len(chosen))
+    for stage in chosen:
+        shown.step(stage.name)
         started = time.perf_counter()
-        result: StageResult = stage.run(config, paths)
+        try:
+            result: StageResult = stage.run(config, paths)
+        except BaseException:
+            shown.close()
+            raise
         seconds = time.perf_counter() - started
         failed = failed or result.status == FAIL
         for detail in result.details:
             output.result(f"[{result.name}] {detail}")
         word, colour = _MARK.get(result.status, (result.status, "dim"))
         rows.append([result.name, output.style(word, colour), result.summary, f"{seconds:.2f}s"])
+    shown.close()
     output.result("")
     output.result(output.table(["stage", "result", "summary", "time"], rows))
     return FAILED if failed else OK

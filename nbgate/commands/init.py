@@ -8,8 +8,11 @@ Writes, each only when missing:
   whose hooks run the nbgate installed in the project's environment
   (``language: system``), the same environment that runs the notebooks;
   appended to an existing ``repos:`` list when that can be done as text;
-* ``.github/workflows/nbgate.yml``, a pull-request workflow using the nbgate
-  Action and uploading its report folder;
+* ``.github/workflows/nbgate.yml``, the team flow: a ``review`` job on pull
+  requests (the nbgate Action: checks, re-tests of promoted schedules, report
+  upload) and an ``export`` job after the merge;
+* with ``--codeowners OWNER...``, a ``.github/CODEOWNERS`` line for the
+  registry folder (pair it with branch protection);
 * the registry folder (``registry.path``) with a short README;
 * ``.nbgate/`` (``state_dir``) in ``.gitignore``.
 
@@ -20,16 +23,23 @@ run changes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import __version__, output
+from nbgate import __version__, output, stripmigrate
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
+from nbgate.registry.exporters import deployment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 #: Where the Action is published; ``--action`` points the workflow elsewhere (a fork, a pinned sha).
 ACTION = f"nbgate/nbgate@v{__version__}"
@@ -53,11 +63,11 @@ class Step(NamedTuple):
 #: The hooks of this project's ``.pre-commit-hooks.yaml``, run from the project's environment.
 HOOKS: tuple[dict[str, Any], ...] = (
     {"id": "nbgate-strip", "name": "nbgate strip", "entry": "nbgate strip", "types": ["jupyter"]},
-    {"id": "nbgate-sync", "name": "nbgate sync", "entry": "nbgate sync", "types_or": ["jupyter", "python"],
+    {"id": "nbgate-sync", "name": "nbgate sync", "entry": "nbgate sync --hook", "types_or": ["jupyter", "python"],
      "require_serial": True},
     {"id": "nbgate-lint", "name": "nbgate lint", "entry": "nbgate lint", "types": ["jupyter"]},
-    {"id": "nbgate-registry", "name": "nbgate registry verify", "entry": "nbgate registry verify",
-     "files": "^registry/", "pass_filenames": False},
+    {"id": "nbgate-registry", "name": "nbgate registry verify", "entry": "nbgate registry verify --hook",
+     "always_run": True, "require_serial": True},
 )
 
 
@@ -74,8 +84,6 @@ def hooks_yaml(indent: str, registry: str) -> str:
     lines = [f"{indent}- repo: local", f"{indent}  hooks:"]
     for hook in HOOKS:
         hook = dict(hook, language="system")
-        if hook["id"] == "nbgate-registry":
-            hook["files"] = f"^{re.escape(registry.strip('/'))}/"
         keys = ["id", "name", "entry", "language"] + [k for k in hook if k not in ("id", "name", "entry", "language")]
         for n, key in enumerate(keys):
             lead = "- " if n == 0 else "  "
@@ -90,12 +98,42 @@ def precommit_text(registry: str) -> str:
             "repos:\n" + hooks_yaml("  ", registry))
 
 
-def workflow_text(action: str, state_dir: str) -> str:
-    """``.github/workflows/nbgate.yml``: the Action on pull requests, its report uploaded."""
-    return f"""# {MARK}. On each pull request the nbgate Action checks the changed
-# notebooks (strip, sync, lint, smoke tests, registry) and writes a review
-# summary with their diffs. Install the project's own requirements in a step
-# before it (same python-version) if the notebooks need them.
+def install_command(root: Path) -> str:
+    """The command that installs a project's own dependencies, guessed from its files ("" for none)."""
+    if (root / "requirements.txt").is_file():
+        return "pip install -r requirements.txt"
+    try:
+        if "project" in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")):
+            return "pip install ."
+    except (OSError, ValueError):  # TOMLDecodeError is a ValueError
+        pass
+    return ""
+
+
+def workflow_text(action: str, state_dir: str, registry: str = "registry", install: str = "") -> str:
+    """``.github/workflows/nbgate.yml``: the team flow, from pull request to the scheduling engine.
+
+    Promotion happens in a pull request (``nbgate promote`` writes a revision
+    file, the branch is pushed); the ``review`` job runs the Action, which
+    re-tests every schedule the change makes runnable at its exact content
+    and verifies the registry against the base; after the merge the
+    ``export`` job hands the schedules to the engine (here: checks that the
+    committed cron export is current; swap in ``nbgate export airflow --out
+    dags/`` or ``k8s`` and a deploy step).
+    """
+    folder = registry.strip("/") or "registry"
+    value = json.dumps(install)  # a YAML double-quoted scalar
+    hint = "" if install else "  # e.g. pip install -r requirements.txt"
+    return f"""# {MARK}. The team flow: promote in a pull request, CI re-tests,
+# the merge hands the schedule to the engine.
+#  - review (pull requests): the nbgate Action checks the changed notebooks
+#    (strip, sync, lint, smoke tests), re-tests every schedule the change makes
+#    runnable at its exact promoted content, and verifies {folder}/ against the
+#    base branch; the result is authoritative, the local evidence ledger is not.
+#  - export (after the merge): hands the active schedules to the engine.
+# `install` installs the project's own dependencies (the notebooks' imports)
+# before nbgate, with the same Python. Protect the branch: require the
+# "review" check.
 name: nbgate
 
 on:
@@ -107,15 +145,17 @@ permissions:
   contents: read
 
 jobs:
-  nbgate:
+  review:
+    if: github.event_name == 'pull_request'
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # nbgate compares with the base branch
+          fetch-depth: 0  # nbgate compares with the base branch and reads promoted notebooks from history
       - uses: {action}
         with:
           python-version: "3.11"
+          install: {value}{hint}
           smoke: "true"
           fail-on: error
       - uses: actions/upload-artifact@v4
@@ -124,7 +164,49 @@ jobs:
           name: nbgate-report
           path: {state_dir.strip('/')}/ci
           include-hidden-files: true  # the report folder sits under {state_dir.strip('/')}/
+
+  export:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: python -m pip install nbgate
+      - run: nbgate registry verify
+      # hand the schedules to the engine: keep an exported folder current
+      # (nbgate export airflow --out dags --check), or render and deploy:
+      # (`nbgate init --workdir DIR --command CMD --image IMAGE` sets where the jobs run)
+      - run: nbgate export cron
 """
+
+
+def check_owners(owners: Sequence[str]) -> None:
+    """``UsageError`` unless every owner is ``@user``, ``@org/team`` or an email (one CODEOWNERS token each)."""
+    for owner in owners:
+        if not re.fullmatch(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s#]+@[^@\s#]+", owner):
+            from nbgate.errors import UsageError
+
+            raise UsageError(f"--codeowners {owner!r}: expected @user, @org/team or an email address")
+
+
+def codeowners_step(root: Path, registry: str, owners: Sequence[str], force: bool) -> Step:
+    """``.github/CODEOWNERS``: the registry folder needs a review from ``owners``."""
+    check_owners(owners)
+    line = f"/{registry.strip('/')}/ {' '.join(owners)}"
+    path = root / ".github" / "CODEOWNERS"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, f"# {MARK}: promotions need a review from these owners\n{line}\n".encode())
+        return Step(path, CREATED)
+    old = path.read_text(encoding="utf-8")
+    if line in old.splitlines():
+        return Step(path, UNCHANGED)
+    _append(path, old, line + "\n", blank_line=False)
+    return Step(path, UPDATED, f"added {line}")
 
 
 def pyproject_table(registry: str) -> str:
@@ -206,6 +288,24 @@ def pyproject_step(root: Path, registry: str) -> Step:
     return Step(path, UPDATED, "added [tool.nbgate]")
 
 
+def deploy_step(root: Path, values: Mapping[str, str]) -> Step:
+    """Add ``[tool.nbgate.export]`` (where exported jobs run) to pyproject.toml, unless it has one."""
+    import tomllib
+
+    path = root / "pyproject.toml"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    tool = tomllib.loads(old).get("tool", {})
+    if isinstance(tool, dict) and isinstance(tool.get("nbgate"), dict) and "export" in tool["nbgate"]:
+        return Step(path, KEPT, "already has [tool.nbgate.export]; edit it by hand")
+    addition = deployment.table(values)
+    try:
+        tomllib.loads(old + _glue(old, blank_line=True) + addition)
+    except tomllib.TOMLDecodeError:
+        return Step(path, KEPT, "cannot add [tool.nbgate.export] to it as text; add the table by hand")
+    _append(path, old, addition, blank_line=True)
+    return Step(path, UPDATED, "added [tool.nbgate.export]")
+
+
 def precommit_step(root: Path, registry: str, force: bool) -> Step:
     """Add the nbgate hooks to .pre-commit-config.yaml, creating it when missing."""
     import yaml
@@ -280,18 +380,25 @@ def registry_step(root: Path, registry: str) -> Step:
     return Step(folder, CREATED)
 
 
-def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION) -> int:
+def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION,
+         codeowners: Sequence[str] = (), deploy: Mapping[str, str] | None = None) -> int:
     """Set the project at ``path`` (default: the working directory) up; print what changed."""
+    check_owners(codeowners)  # before anything is written
     root = Path(path or ".").resolve()
     registry = str(config["registry.path"]).strip("/") or "registry"
     state_dir = str(config["state_dir"])
     steps: Sequence[Step] = [
         pyproject_step(root, registry),
         precommit_step(root, registry, force),
-        _write_new(root / ".github" / "workflows" / "nbgate.yml", workflow_text(action, state_dir), force),
+        _write_new(root / ".github" / "workflows" / "nbgate.yml",
+                   workflow_text(action, state_dir, registry, install_command(root)), force),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
+        *([deploy_step(root, deploy)] if deploy else []),
     ]
+    steps = [*steps[:1], *nbstripout_step(root), *steps[1:]]
+    if codeowners:
+        steps = [*steps, codeowners_step(root, registry, codeowners, force)]
     colours = {CREATED: "green", UPDATED: "green", REPLACED: "yellow", KEPT: "yellow", UNCHANGED: "dim"}
     rows = []
     for step in steps:
@@ -307,6 +414,43 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
     return 0
 
 
+def nbstripout_step(root: Path) -> list[Step]:
+    """Translate an nbstripout setup into ``[tool.nbgate.strip]`` (appended to pyproject.toml); say what it did."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    found = stripmigrate.find_nbstripout(root)
+    if found is None:
+        return []
+    translation = stripmigrate.translate(found.args)
+    path = root / "pyproject.toml"
+    for line in translation.translated:
+        output.echo(f"nbstripout ({found.where}): {line}")
+    for line in translation.untranslated:
+        output.warn(f"nbstripout ({found.where}): cannot translate {line}; set it by hand if you need it")
+    output.echo("nbgate strip replaces nbstripout: remove its hook or filter, then expect one-time churn "
+                "(see the README's migration section)")
+    try:
+        old = path.read_text(encoding="utf-8")
+        tool = tomllib.loads(old).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return [Step(path, KEPT, "cannot read it to add the translated nbstripout settings")]
+    nbgate = tool.get("nbgate", {}) if isinstance(tool, dict) else {}
+    if isinstance(nbgate, dict) and "strip" in nbgate:
+        return [Step(path, KEPT, "already has [tool.nbgate.strip]; nbstripout's settings not added")]
+    if not translation.settings:
+        return [Step(path, UNCHANGED, "nbstripout's settings are nbgate's defaults")]
+    table = stripmigrate.toml_table(found, translation)
+    try:
+        tomllib.loads(old + _glue(old, blank_line=True) + table)
+    except tomllib.TOMLDecodeError:
+        return [Step(path, KEPT, "cannot add the translated [tool.nbgate.strip] as text; add it by hand")]
+    _append(path, old, table, blank_line=True)
+    return [Step(path, UPDATED, "added [tool.nbgate.strip] translated from nbstripout")]
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare ``nbgate init``."""
     parser = subparsers.add_parser("init", help="set a repository up: config, pre-commit hooks, CI workflow, "
@@ -315,5 +459,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--force", action="store_true", help="replace files that exist with other content")
     parser.add_argument("--action", default=ACTION, metavar="OWNER/REPO@REF",
                         help=f"the nbgate Action the workflow uses (default: {ACTION})")
+    parser.add_argument("--codeowners", nargs="+", metavar="OWNER", default=(),
+                        help="write a .github/CODEOWNERS line so registry changes need these owners' review "
+                             "(@org/team, @user or an email)")
+    parser.add_argument("--workdir", dest="deploy_workdir", metavar="DIR",
+                        help="export.workdir: the project folder on the machine that runs exported jobs")
+    parser.add_argument("--command", dest="deploy_command", metavar="CMD",
+                        help="export.command: how that machine runs nbgate (e.g. /opt/venv/bin/nbgate)")
+    parser.add_argument("--image", dest="deploy_image", metavar="IMAGE",
+                        help="export.image: the container image of Kubernetes jobs")
     parser.set_defaults(project_dir=lambda ns: ns.path,
-                        run=lambda ns, config: init(config=config, path=ns.path, force=ns.force, action=ns.action))
+                        run=lambda ns, config: init(config=config, path=ns.path, force=ns.force, action=ns.action,
+                                                    codeowners=ns.codeowners,
+                                                    deploy=deployment.ask(ns.deploy_workdir, ns.deploy_command,
+                                                                          ns.deploy_image)))

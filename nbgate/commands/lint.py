@@ -29,11 +29,8 @@ _COLOURS = {"error": "red", "warning": "yellow"}
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it lies under it."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    """``path`` relative to the working directory (``output.shown_path``)."""
+    return output.shown_path(path)
 
 
 def _uri(path: Path, root: Path) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from nbgate import output
 from nbgate.config import Config
 from nbgate.errors import OK, UsageError
+from nbgate.parameters import split_assignments
 
 
 def confirm(question: str, yes: bool) -> bool:
@@ -67,12 +68,12 @@ def promote(
     yes: bool = False,
 ) -> int:
     """Promote ``notebook`` as schedule ``name``; settings not given are kept from the latest revision."""
-    from nbgate.registry import params as params_module
     from nbgate.registry import promotion, review
+    from nbgate.smoke.ledger import describe_provenance
 
     request = promotion.Request(
         notebook=Path(notebook), name=name, schedule=schedule, timezone=timezone,
-        parameters=params_module.parse_items(params) if params else None,
+        parameters=split_assignments(params) if params else None,
         owners=tuple(owners) if owners else None, timeout=timeout, cell_timeout=cell_timeout,
         retries=retries, retry_delay=retry_delay, concurrency=concurrency, output=output_template,
         no_timeout=no_timeout,
@@ -103,6 +104,9 @@ def promote(
     where = stored.path.relative_to(config.root) if stored.path.is_relative_to(config.root) else stored.path
     output.result(f"promoted {revision.notebook} as {name!r}: revision {revision.rev} ({where})")
     output.echo(f"commit it: git add {where} && git commit -m 'promote {name} rev {revision.rev}'")
+    output.echo(f"accepted on local evidence ({describe_provenance(revision.evidence)}); the local ledger is a "
+                "cache: the authoritative check is `nbgate ci` on the pull request, which re-tests this exact "
+                "content (locally: `nbgate registry verify --retest`)")
     return OK
 
 

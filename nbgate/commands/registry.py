@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbgate import output
+from nbgate import github, output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK
 
@@ -55,14 +55,17 @@ def list_schedules(*, config: Config) -> int:
 
 
 def show(*, config: Config, name: str, rev: int | None = None) -> int:
-    """Print a revision file (the latest by default) as stored."""
+    """Print a revision file (the latest by default) as stored, and where its evidence came from."""
     from nbgate.registry import store
+    from nbgate.smoke.ledger import describe_provenance
 
     schedule = store.load_schedule(config, name)
     stored = schedule.get(rev) if rev is not None else schedule.files[-1]
     output.echo(output.style(f"# {_where(config, stored)}  (state after it: {stored.revision.state}; "
                              f"sha256 {stored.sha256[:12]})", "dim"))
     output.result(stored.path.read_text(encoding="utf-8").rstrip("\n"))
+    output.echo(output.style(f"# evidence: {stored.revision.evidence.get('outcome')!r}, made by "
+                             f"{describe_provenance(stored.revision.evidence)}", "dim"))
     return OK
 
 
@@ -104,13 +107,48 @@ def rollback(*, config: Config, name: str, to: int) -> int:
     return OK
 
 
-def verify(*, config: Config, base: str | None = None, fmt: str = "text") -> int:
-    """Check the registry; exit 1 on any finding."""
+def _retest_findings(config: Config, base: str | None) -> list[tuple[str, str]]:
+    """``--retest``: smoke-test, from git, every runnable revision added since ``base`` (default HEAD)."""
+    from nbgate import git
+    from nbgate.errors import UsageError
+    from nbgate.registry import retest as retester
+
+    repo = git.root(config.root)
+    try:
+        since = git.resolve(repo, base or "HEAD")
+    except git.GitError:
+        raise UsageError(f"--base {base!r}: not a commit in this repository") from None
+    since = git.merge_base(repo, since) or since
+    found = retester.retest(config, since, folder=config.state_dir / "retest")
+    for row in found.rows:
+        if row.action in retester.RUNNABLE:
+            output.echo(f"{row.file}: {row.name} {row.action} {row.notebook} ({row.sha[:12]}): {row.result}"
+                        + (f" in {row.seconds:.1f}s" if row.seconds else ""))
+    return [(str(config.root / file), problem) for file, problem in found.findings()]
+
+
+def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest: bool = False, hook: bool = False,
+           paths: Sequence[str] = ()) -> int:
+    """Check the registry (and with ``retest``, re-test added revisions at their content); exit 1 on any finding.
+
+    With ``hook`` (the pre-commit hook, given the staged ``paths``), verify
+    only when the commit touches the registry or a promoted notebook or twin.
+    """
     import json
 
     from nbgate.registry import verify as verifier
 
+    if hook:
+        from nbgate.registry.hook import relevant
+
+        if not relevant(config, paths):
+            output.echo("no registry file and no promoted notebook in this commit: nothing to verify")
+            return OK
+
     report = verifier.verify(config, base)
+    if retest:
+        extra = tuple(verifier.Finding(path, message) for path, message in _retest_findings(config, base))
+        report = report._replace(findings=report.findings + extra)
     where = verifier.relative(report.registry, config.root)
     if fmt == "json":
         output.result(json.dumps(verifier.as_dict(report, config.root), indent=2))
@@ -120,8 +158,7 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text") -> int
     for finding in report.findings:
         path = verifier.relative(Path(finding.path), config.root) if finding.path else where
         if fmt == "github":
-            message = finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            output.result(f"::error file={path},title=nbgate registry::{message}")
+            output.result(github.annotation("error", finding.message, file=str(path), title="nbgate registry"))
         else:
             output.result(f"{output.style(path, 'bold')}: {finding.message}")
     if not report.exists:
@@ -202,4 +239,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--base", metavar="REF", help="no revision file may have changed since REF's merge base with "
                                                    "HEAD (default: HEAD)")
     sub.add_argument("--format", choices=FORMATS, default="text", dest="fmt", help="report format")
-    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt))
+    sub.add_argument("--retest", action="store_true", help="also smoke-test, from git, every promote/resume/rollback "
+                                                           "revision added since --base (what `nbgate ci` does)")
+    sub.add_argument("--hook", action="store_true", help="pre-commit mode: verify only when PATHS (the staged "
+                     "files) or a staged deletion touch the registry, a promoted notebook or its twin")
+    sub.add_argument("paths", nargs="*", metavar="PATHS", help="with --hook: the files being committed")
+    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt, retest=ns.retest,
+                                                   hook=ns.hook, paths=ns.paths))

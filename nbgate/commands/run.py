@@ -15,8 +15,16 @@ from contextlib import contextmanager
 from types import FrameType
 
 from nbgate import output
+from nbgate.parameters import split_assignments
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK
+
+
+def _shown(where: str | None) -> str:
+    """A local output path relative to the current folder; a URI (``s3://...``) as it is."""
+    if not where or "://" in where:
+        return str(where)
+    return output.shown_path(where)
 
 
 def _seconds(value: float) -> str:
@@ -50,9 +58,9 @@ def run(*, config: Config, name: str, date: str | None = None, params: Sequence[
     """Run schedule ``name`` (active revision, or ``rev``) for logical ``date``; return the exit code."""
     from nbgate.production import runner
     from nbgate.production.adapt import load_run_spec
-    from nbgate.production.spec import logical_date, parse_params
+    from nbgate.production.spec import logical_date
 
-    overrides = parse_params(params)
+    overrides = split_assignments(params)
     spec = load_run_spec(config, name, rev)
     day = logical_date(date, spec.timezone)
     with _sigterm_interrupts():
@@ -61,11 +69,14 @@ def run(*, config: Config, name: str, date: str | None = None, params: Sequence[
     tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     if result.ok:
         output.result(f"{name} rev {spec.rev} for {day}: {output.style('succeeded', 'green')}{tries} in "
-                      f"{_seconds(result.duration)}: {result.output}")
+                      f"{_seconds(result.duration)}: {_shown(result.output)}")
         return OK
     output.result(f"{name} rev {spec.rev} for {day}: {output.style('failed', 'red', 'bold')}{tries}: "
                   f"{result.error}")
-    output.result(f"  output notebook (shows the failing cell): {result.output}")
+    if result.output:
+        output.result(f"  output notebook (shows the failing cell): {_shown(result.output)}")
+    else:
+        output.result("  no output notebook was kept (it could not be written)")
     return FAILED
 
 
@@ -76,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--date", metavar="YYYY-MM-DD",
                         help="logical date: a date, today or yesterday, in the schedule's timezone (default today)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a production parameter (value parsed as JSON, else text); repeatable")
+                        help="override a production parameter (typed by its default in the parameters cell); repeatable")
     parser.add_argument("--rev", type=int, metavar="N", help="run revision N instead of the active one")
     parser.add_argument("--run-id", metavar="ID", help="run id (default: UTC time plus random digits)")
     parser.add_argument("--retries", type=int, metavar="N",

@@ -16,7 +16,7 @@ from nbgate.gate import FAIL as FAIL_STAGE
 from nbgate.gate import PASS, StageResult
 from nbgate.parallel import map_shares
 from nbgate.project import find_notebooks
-from nbgate.strip import StripOptions, strip_notebook
+from nbgate.strip import StripError, StripOptions, strip_notebook
 
 _LAYOUT = "not in nbformat's layout (whitespace, key order, transient keys)"
 
@@ -35,7 +35,10 @@ def _stripped(path: Path, options: StripOptions) -> tuple[FileStatus, bytes | No
         loaded = notebook.read(path)
     except NotebookError as exc:
         return FileStatus(path, (), str(exc)), None
-    result = strip_notebook(loaded.nb, options)
+    try:
+        result = strip_notebook(loaded.nb, options)
+    except StripError as exc:  # nbstripout's rule: a contradiction is an error, the file stays as it is
+        return FileStatus(path, (), str(NotebookError(path, exc.what, f"cell {exc.number}"))), None
     data = notebook.dumps(result.nb, crlf=loaded.crlf)
     if data == loaded.raw:
         return FileStatus(path, ()), None
@@ -81,7 +84,7 @@ def stage(config: Config, paths: Sequence[str]) -> StageResult:
     """The gate's strip stage: every covered notebook is strip-clean."""
     statuses = scan(config, paths, write=False)
     errors = [s.error for s in statuses if s.error]
-    dirty = [f"{s.path}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
+    dirty = [f"{output.shown_path(s.path)}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
     if errors or dirty:
         summary = f"{len(dirty)} of {len(statuses)} need stripping" + (f", {len(errors)} unreadable" if errors else "")
         return StageResult("strip", FAIL_STAGE, summary, tuple(e for e in errors if e) + tuple(dirty))
@@ -98,7 +101,7 @@ def strip(*, config: Config, paths: Sequence[str] = (), check: bool = False) -> 
             failed = True
         elif status.reasons:
             verb = "needs stripping" if check else "stripped"
-            output.result(f"{status.path}: {verb}: {'; '.join(status.reasons)}")
+            output.result(f"{output.shown_path(status.path)}: {verb}: {'; '.join(status.reasons)}")
             failed = failed or check
     if not check:
         changed = sum(1 for s in statuses if s.reasons and not s.error)

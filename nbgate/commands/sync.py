@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import argparse
 import functools
+import shlex
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from nbgate import git, notebook, output, pairing
+from nbgate import git, jsonsafe, notebook, output, pairing
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, REFUSED, NotebookError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 from nbgate.identity import source_sha256
 from nbgate.project import find_notebooks, is_covered
+from nbgate.sync import state
 
 IN_SYNC = "in sync"
 CREATED = "created"
@@ -121,9 +123,11 @@ def _converting(path: Path, spec: str, call: Callable[[], _T]) -> _T:
 
 def _read_text(path: Path) -> tuple[str, bool] | None:
     try:
-        raw = path.read_bytes()
+        raw = jsonsafe.read_regular(path)  # a FIFO twin would block a plain read forever
     except FileNotFoundError:
         return None
+    except jsonsafe.ShapeError as exc:
+        raise NotebookError(path, str(exc)) from None
     except OSError as exc:
         raise NotebookError(path, f"cannot read: {exc.strerror}") from None
     try:
@@ -133,15 +137,45 @@ def _read_text(path: Path) -> tuple[str, bool] | None:
     return text, b"\r\n" in raw[: raw.find(b"\n") + 1]
 
 
-def _write_text(path: Path, text: str, crlf: bool) -> None:
-    data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.read_bytes() == data:
+class _Recorder:
+    """Remembers each write in the repository's sync state (see ``nbgate.sync.state``)."""
+
+    def __init__(self) -> None:
+        self._repos: dict[Path, tuple[Path, str | None] | None] = {}
+
+    def __call__(self, path: Path, sha: str) -> None:
+        folder = path.resolve().parent
+        if folder not in self._repos:
+            try:
+                repo = git.root(folder)
+                self._repos[folder] = (repo, git.head(repo))
+            except git.NotInRepo:
+                self._repos[folder] = None
+        found = self._repos[folder]
+        if found is None or not path.resolve().is_relative_to(found[0]):
             return
-    except FileNotFoundError:
-        pass
-    atomic_write(path, data)
+        try:
+            state.remember(found[0], found[1], path, sha)
+        except (OSError, git.GitError):
+            pass  # the record only spares a false conflict later; the sync itself succeeded
+
+
+def _write_text(path: Path, text: str, crlf: bool) -> None:
+    try:
+        data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotebookError(path, f"cannot be written as UTF-8 text: the notebook holds a lone surrogate "
+                                  f"(\\u{ord(text[exc.start]):04x}), which only JSON can escape") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if jsonsafe.read_regular(path) == data:
+                return
+        except (FileNotFoundError, jsonsafe.ShapeError):
+            pass  # a FIFO in the way: atomic_write replaces it
+        atomic_write(path, data)
+    except OSError as exc:  # a read-only folder: one line naming the file, not a traceback
+        raise NotebookError(path, f"cannot write: {exc.strerror or exc}") from None
 
 
 def _twin_text(nb: notebook.Loaded, nb_sha: str, twin: Path, spec: str) -> str:
@@ -197,17 +231,21 @@ def _winners(loaded: list[_Loaded], spec: str) -> dict[Path, str]:
         head = git.head(repo)
         changed = git.changed_since_head(repo, [p for item in items for p in item.pair])
         for item in items:
-            nb_changed = _side_changed(repo, head, changed, item.pair.notebook, item.nb_sha, False, spec)
-            text_changed = _side_changed(repo, head, changed, item.pair.twin, item.text_sha, True, spec)
+            # a side holding exactly what nbgate last wrote there (HEAD unchanged) was not edited by the user
+            nb_changed = _side_changed(repo, head, changed, item.pair.notebook, item.nb_sha, False, spec) and \
+                not state.written_by_nbgate(repo, head, item.pair.notebook, item.nb_sha)
+            text_changed = _side_changed(repo, head, changed, item.pair.twin, item.text_sha, True, spec) and \
+                not state.written_by_nbgate(repo, head, item.pair.twin, item.text_sha)
             verdicts[item.pair.notebook] = (CONFLICT if nb_changed and text_changed else "ipynb" if nb_changed
                                             else "text" if text_changed else UNDECIDED)
     return verdicts
 
 
-def _apply(item: _Loaded, winner: str, spec: str) -> Report:
+def _apply(item: _Loaded, winner: str, spec: str, record: _Recorder) -> Report:
     pair = item.pair
     if winner == "ipynb":
         _write_text(pair.twin, _twin_text(item.nb, item.nb_sha, pair.twin, spec), item.crlf)
+        record(pair.twin, item.nb_sha)
         return Report(pair, UPDATED_TWIN, f"{_show(pair.twin)}: updated from {_show(pair.notebook)}")
     text_nb = _converting(pair.twin, spec, lambda: pairing.from_text(item.text, spec))
     if winner == "text":
@@ -216,6 +254,7 @@ def _apply(item: _Loaded, winner: str, spec: str) -> Report:
             raise NotebookError(pair.notebook, f"merging {pair.twin} would not carry its inputs exactly "
                                 f"({pairing.first_difference(text_nb, merged)}); nothing written")
         notebook.save(item.nb, merged)
+        record(pair.notebook, source_sha256(merged))
         return Report(pair, UPDATED_NOTEBOOK, f"{_show(pair.notebook)}: updated from {_show(pair.twin)} "
                       "(outputs and cell ids kept)")
     diff = pairing.inputs_diff(item.nb.nb, text_nb, str(_show(pair.notebook)), str(_show(pair.twin)))
@@ -236,14 +275,19 @@ def _apply(item: _Loaded, winner: str, spec: str) -> Report:
 
 def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str | None = None) -> list[Report]:
     """Compare (``check``) or sync each pair; return one report per pair."""
-    spec = str(config["sync.format"])
+    spec, folder = str(config["sync.format"]), str(config["sync.folder"])
     reports: dict[Path, Report] = {}
     pending: list[_Loaded] = []
     order: list[Path] = []
+    record = _Recorder()
     for pair in pairs:
         order.append(pair.notebook)
         try:
             nb = notebook.read(pair.notebook)
+            formats = pairing.pairing_conflict(nb.nb, spec, folder)
+            if formats is not None:
+                reports[pair.notebook] = Report(pair, ERROR, _pairing_message(pair, formats, spec, folder))
+                continue
             nb_sha = source_sha256(nb.nb)
             found = _read_text(pair.twin)
             if found is None:
@@ -252,6 +296,7 @@ def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str
                                                     f"{_show(pair.twin)} is missing")
                 else:
                     _write_text(pair.twin, _twin_text(nb, nb_sha, pair.twin, spec), False)
+                    record(pair.twin, nb_sha)
                     reports[pair.notebook] = Report(pair, CREATED, f"{_show(pair.twin)}: created from "
                                                     f"{_show(pair.notebook)}")
                 continue
@@ -271,10 +316,18 @@ def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str
         winners = {item.pair.notebook: prefer for item in pending} if prefer else _winners(pending, spec)
         for item in pending:
             try:
-                reports[item.pair.notebook] = _apply(item, winners[item.pair.notebook], spec)
+                reports[item.pair.notebook] = _apply(item, winners[item.pair.notebook], spec, record)
             except NotebookError as exc:
                 reports[item.pair.notebook] = Report(item.pair, ERROR, str(exc))
     return [reports[path] for path in order]
+
+
+def _pairing_message(pair: Pair, formats: str, spec: str, folder: str) -> str:
+    switch = shlex.quote(pairing.switch_formats(spec, folder))
+    return (f"{_show(pair.notebook)}: jupytext pairs it as {formats!r} (its metadata jupytext.formats), not with "
+            f"{_show(pair.twin)} (sync.format = {spec!r}); nothing written; to switch it to nbgate's pairing run: "
+            f"jupytext --set-formats {switch} {shlex.quote(str(_show(pair.notebook)))} (or set sync.format "
+            "to the pairing you use)")
 
 
 def _out_of_sync(item: _Loaded, spec: str) -> Report:
@@ -295,8 +348,13 @@ def _show(path: Path) -> Path:
         return path
 
 
-def sync(*, config: Config, paths: Sequence[str] = (), check: bool = False, prefer: str | None = None) -> int:
-    """Sync notebooks with their twins, or with ``check`` list pairs out of sync. Returns the exit code."""
+def sync(*, config: Config, paths: Sequence[str] = (), check: bool = False, prefer: str | None = None,
+         hook: bool = False) -> int:
+    """Sync notebooks with their twins, or with ``check`` list pairs out of sync. Returns the exit code.
+
+    With ``hook`` (the pre-commit hook), writing any file fails: the commit
+    must not land without the file nbgate just created or updated.
+    """
     if not config["sync.enabled"]:
         output.echo("sync is disabled (sync.enabled = false)")
         return OK
@@ -315,6 +373,12 @@ def sync(*, config: Config, paths: Sequence[str] = (), check: bool = False, pref
                 + (f"{failed} need syncing" if check else f"{changed} synced, {failed} failed"))
     if counts.get(REFUSED_PAIR):
         return REFUSED
+    if hook and changed:
+        written = [r.pair.notebook if r.status == UPDATED_NOTEBOOK else r.pair.twin for r in reports
+                   if r.status in (CREATED, UPDATED_TWIN, UPDATED_NOTEBOOK)]
+        output.error(f"nbgate sync wrote {len(written)} file(s); stage them and commit again: git add "
+                     + " ".join(shlex.quote(str(_show(path))) for path in written))
+        return FAILED
     return FAILED if failed else OK
 
 
@@ -344,5 +408,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 listing pairs out of sync")
     mode.add_argument("--prefer", choices=("ipynb", "text"),
                       help="this side wins for every pair out of sync (git is not asked; works outside git)")
+    parser.add_argument("--hook", action="store_true",
+                        help="pre-commit mode: exit 1 when a file was created or changed, naming what to git add")
     parser.set_defaults(run=lambda ns, config: sync(config=config, paths=ns.paths, check=ns.check,
-                                                    prefer=ns.prefer))
+                                                    prefer=ns.prefer, hook=ns.hook))

@@ -15,6 +15,7 @@ from typing import Any
 
 from nbgate.lint.options import LintOptions
 from nbgate.notebook import Notebook, language, tags
+from nbgate.strip import StripError, cell_keeps_outputs, notebook_keeps_outputs
 
 # IPython syntax that is not Python: line magics, shell escapes, help queries.
 _MAGIC_LINE = re.compile(r"^([ \t]*)(?:[%!]|\?\??\w|\w[\w.]*\?\??\s*$)")
@@ -122,4 +123,8 @@ class Context:
 
     def keeps_outputs(self, view: CellView) -> bool:
         """Whether strip policy keeps this code cell's outputs (and counts)."""
-        return self.options.keep_outputs or self.options.keep_output_tag in view.tags
+        options = self.options.strip_options
+        try:
+            return notebook_keeps_outputs(self.nb, options) or cell_keeps_outputs(view.cell, view.number, options)
+        except StripError:
+            return True  # a contradiction is `nbgate strip`'s error to report; lint does not guess

@@ -21,6 +21,7 @@ import re
 from nbgate.lint.context import CellView, Context
 from nbgate.lint.options import LintOptions
 from nbgate.lint.registry import Finding, checkers
+from nbgate.lint.secrets import mask_text
 from nbgate.notebook import Notebook
 
 _COMMENT = re.compile(r"(?:#|<!--)[ \t]*nbgate:[ \t]*ignore(?:\[([^\]\n]*)\])?", re.IGNORECASE)
@@ -76,5 +77,9 @@ def lint_notebook(nb: Notebook, size: int, options: LintOptions) -> list[Finding
         if check.codes & options.enabled:
             findings.extend(f for f in check.run(ctx) if f.code in options.enabled)
     findings = _apply_suppressions(ctx, findings)
+    # a path, a %run name or a cell id can hold a token: every message leaves masked (the 3xx rules mask their own)
+    findings = [f if f.code.startswith("NBG3") else
+                f._replace(message=mask_text(f.message, options.secret_names, options.secret_min_entropy))
+                for f in findings]
     findings.sort(key=lambda f: (f.cell or 0, f.line or 0, f.code))
     return findings

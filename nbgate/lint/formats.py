@@ -8,11 +8,13 @@ cell and source line in the message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate import github
 from nbgate.lint.registry import ERROR, Finding, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -67,15 +69,10 @@ def to_json(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
 
 
 def _dumps(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate in a message: escape it as json does
+        return json.dumps(data, indent=2)
 
 
 def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
@@ -88,10 +85,7 @@ def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
         title = f"{finding.code} {rule.name}" if rule else finding.code
         location = where(finding)
         message = f"{finding.message} ({location})" if location else finding.message
-        lines.append(
-            f"::{command} file={_escape_property(item.path)},line={item.file_line},"
-            f"title={_escape_property(title)}::{_escape_data(message)}"
-        )
+        lines.append(github.annotation(command, message, file=item.path, line=item.file_line, title=title))
     return "\n".join(lines)
 
 

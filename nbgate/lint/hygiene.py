@@ -7,7 +7,9 @@ from collections.abc import Iterator
 import orjson
 
 from nbgate.lint.context import Context
+from nbgate.lint.engine import suppressions
 from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.strip import stripped_outputs
 
 OUTPUTS = rule(
     "NBG101", "outputs-committed", ERROR,
@@ -41,18 +43,44 @@ EMPTY = rule(
 
 @checker(OUTPUTS, COUNTS)
 def strip_policy(ctx: Context) -> Iterator[Finding]:
-    """NBG101 and NBG102, mirroring ``nbgate.strip.strip_notebook``'s decisions."""
+    """NBG101 and NBG102, mirroring ``nbgate.strip.strip_notebook``'s decisions.
+
+    One finding per notebook and rule, at its first cell, listing every cell
+    (what ``nbgate strip --check`` says in one line); cells that suppress the
+    rule are left out of the list.
+    """
+    outputs: list[int] = []
+    counted: list[int] = []
+    total = 0
     for view in ctx.code_cells():
         if ctx.keeps_outputs(view):
             continue
-        outputs = view.outputs
-        if outputs:
-            yield finding("NBG101", f"{len(outputs)} output(s) committed; strip policy removes them "
-                                    "(run `nbgate strip`)", view.number)
-        if not ctx.options.keep_execution_counts:
-            count = view.cell.get("execution_count")
-            if count is not None:
-                yield finding("NBG102", f"execution count {count} committed; strip policy clears it", view.number)
+        hidden, everything = suppressions(view)
+        stripped = stripped_outputs(view.outputs, ctx.options.strip_options)
+        if stripped and not (everything or any("NBG101".startswith(p) for p in hidden)):
+            outputs.append(view.number)
+            total += len(stripped)
+        if (not ctx.options.keep_execution_counts and view.cell.get("execution_count") is not None
+                and not (everything or any("NBG102".startswith(p) for p in hidden))):
+            counted.append(view.number)
+    if outputs:
+        yield finding("NBG101", f"{total} output(s) committed in {_cells(outputs)}; strip policy removes them "
+                                "(run `nbgate strip`)", outputs[0])
+    if counted:
+        yield finding("NBG102", f"execution counts committed in {_cells(counted)}; strip policy clears them "
+                                "(run `nbgate strip`)", counted[0])
+
+
+def _cells(numbers: list[int]) -> str:
+    """``cell 3`` / ``cells 2, 4-9, 12``."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    return f"cell {text}" if len(numbers) == 1 else f"cells {text}"
 
 
 @checker(ORDER)

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from nbgate.errors import ConfigError
 from nbgate.lint.registry import rules
 from nbgate.project import matches
+from nbgate.strip import StripOptions
 
 
 class LintOptions(NamedTuple):
@@ -33,6 +34,15 @@ class LintOptions(NamedTuple):
     keep_output_tag: str = "keep-output"
     keep_outputs: bool = False
     keep_execution_counts: bool = False
+    strip: StripOptions | None = None  # all of strip's options (None: from the three above)
+
+    @property
+    def strip_options(self) -> StripOptions:
+        """The strip options NBG101-103 mirror."""
+        if self.strip is not None:
+            return self.strip
+        return StripOptions(keep_output_tag=self.keep_output_tag, keep_outputs=self.keep_outputs,
+                            keep_execution_counts=self.keep_execution_counts)
 
     @classmethod
     def default(cls) -> LintOptions:
@@ -112,6 +122,7 @@ class Settings(NamedTuple):
             keep_output_tag=values["strip.keep_output_tag"],
             keep_outputs=values["strip.keep_outputs"],
             keep_execution_counts=values["strip.keep_execution_counts"],
+            strip=StripOptions.from_config({k[6:]: v for k, v in values.items() if k.startswith("strip.")}),
         )
         return cls(root, base, ignore, select, _per_path(values["lint.per_path_ignores"]))
 

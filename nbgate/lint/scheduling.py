@@ -88,6 +88,10 @@ def _literal_assignments(view: CellView) -> Iterator[Finding]:
     except SyntaxError as exc:
         yield finding("NBG202", f"parameters cell is not plain Python ({exc.msg})", view.number, exc.lineno)
         return
+    except ValueError:  # a lone surrogate or NUL character, which no Python source can hold
+        yield finding("NBG202", "parameters cell is not plain Python (it holds a lone surrogate or NUL character)",
+                      view.number)
+        return
     lines = view.lines
     for stmt in module.body:
         target_ok = (

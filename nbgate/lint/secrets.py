@@ -2,9 +2,11 @@
 
 Every message shows at most the first four characters of a secret followed
 by ``****`` (fewer for short secrets), so no output format ever carries one
-in full. Secrets are looked for in every cell's source, in code cells'
-text-like outputs (streams, ``text/*``, JSON, errors; not images) and in the
-notebook's metadata (papermill records run parameters there).
+in full; ``mask_text`` applies the same masking to every other rule's
+messages. Secrets are looked for in every cell's source, in code cells'
+text-like outputs (streams, ``text/*``, JSON, errors; not images), in cell
+metadata and in the notebook's metadata (papermill records run parameters
+there).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ AWS = rule(
 )
 TOKEN = rule(
     "NBG302", "service-token", ERROR,
-    "A GitHub (`ghp_`, `github_pat_`...), GitLab (`glpat-`) or Slack (`xoxb-`..., webhook URL) token.",
+    "A service token recognised by its own shape: GitHub (`ghp_`, `github_pat_`...), GitLab (`glpat-`), "
+    "Slack (`xoxb-`..., webhook URL), a JWT (`eyJ...`), an Azure storage `AccountKey=`, Stripe "
+    "(`sk_live_`, `rk_live_`), SendGrid (`SG.`), npm (`npm_`), Google (`AIza`, `GOCSPX-`), OpenAI "
+    "(`sk-proj-`), Anthropic (`sk-ant-`) or Hugging Face (`hf_`).",
     "`print(\"ghp_\" + 36 characters)` left in an output",
 )
 PRIVATE_KEY = rule(
@@ -57,6 +62,8 @@ class _Pattern(NamedTuple):
     # substrings (of the lower-cased text) one of which must occur for the regex to match:
     # ``in`` runs at memory speed, so large outputs skip the regexes entirely
     hints: tuple[str, ...]
+    # tokens made of letters and digits only: the match must mix lower case, upper case and digits
+    mixed: bool = False
 
 
 _AWS_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "AGPA")
@@ -74,16 +81,34 @@ _PATTERNS = (
     _Pattern("NBG302", "Slack token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})"), 1, ("xox",)),
     _Pattern("NBG302", "Slack webhook", re.compile(
         r"hooks\.slack\.com/services/(T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+)"), 1, ("hooks.slack.com",)),
+    _Pattern("NBG302", "JWT", re.compile(
+        r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})"), 1, ("eyj",)),
+    _Pattern("NBG302", "Azure storage account key", re.compile(
+        r"(?i:accountkey)=([A-Za-z0-9+/]{40,}={0,2})"), 1, ("accountkey=",)),
+    _Pattern("NBG302", "Stripe key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"), 1, ("_live_",)),
+    _Pattern("NBG302", "SendGrid key", re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"), 1, ("sg.",)),
+    _Pattern("NBG302", "npm token", re.compile(r"\b(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"), 1, ("npm_",), True),
+    _Pattern("NBG302", "Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"), 1, ("aiza",)),
+    _Pattern("NBG302", "Google OAuth client secret", re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})"), 1, ("gocspx-",)),
+    _Pattern("NBG302", "OpenAI key", re.compile(
+        r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"), 1,
+        ("sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj")),
+    _Pattern("NBG302", "Anthropic key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})"), 1, ("sk-ant-",)),
+    _Pattern("NBG302", "Hugging Face token", re.compile(r"\b(hf_[A-Za-z0-9]{34,40})(?![A-Za-z0-9])"), 1,
+             ("hf_",), True),
     _Pattern("NBG303", "private key block", re.compile(
         r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"), 1,
         ("-----begin",)),
     _Pattern("NBG304", "password in URL", re.compile(
-        r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s/:@'\"]+:)([^\s/@'\"]+)@(?=[^\s/'\"@])"), 2, ("://",)),
+        r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s/:@'\"]+:)([^\s@'\"]+)@(?=[^\s/'\"@])"), 2, ("://",)),
 )
-# URL passwords that are templates, not secrets: ``{password}``, ``${PW}``, ``****``, ``password``
+# URL passwords that are templates, not secrets: ``{password}``, ``${PW}``, ``$PW``, ``%(pw)s``, ``<pw>``,
+# ``****``, ``password``; and ``host:8888/path/@x`` (a port and a path, not a password)
 _PLACEHOLDER = re.compile(
-    r"^(?:[*xX.#_-]+|[{$<%\[].*|(?:pass(?:word|wd)?|pwd|secret|token|changeme))$", re.IGNORECASE
+    r"^(?:[*xX.#_-]+|\{\{?[^{}]*\}\}?|\$\{[^}]*\}|(?-i:\$[A-Z_][A-Z0-9_]*)|%\([^)]*\)s|%s|<[^<>]*>|\[[^\]]*\]"
+    r"|(?:pass(?:word|wd)?|pwd|secret|token|changeme)|[0-9]{1,5}/.*)$", re.IGNORECASE
 )
+_MIXED = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
 _TEXT_OUTPUT = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 
@@ -145,6 +170,8 @@ def _scan(text: str, ctx: Context, *, output: bool = False) -> Iterator[_Hit]:
         for match in pattern.regex.finditer(text):
             secret = match.group(pattern.group)
             start, end = match.span(pattern.group)
+            if pattern.mixed and not all(kind.search(secret) for kind in _MIXED):
+                continue
             if pattern.code == "NBG304":
                 if _PLACEHOLDER.match(secret):
                     continue
@@ -156,12 +183,47 @@ def _scan(text: str, ctx: Context, *, output: bool = False) -> Iterator[_Hit]:
             taken.append((start, end))
             yield _Hit(pattern.code, f"{pattern.kind} {shown}", start)
     if "NBG305" in enabled:
-        yield from _assigned(text, lowered, ctx, taken, output)
+        yield from _assigned(text, lowered, ctx.options.secret_names, ctx.options.secret_min_entropy, taken, output)
 
 
-def _assigned(text: str, lowered: str, ctx: Context, taken: list[tuple[int, int]], output: bool) -> Iterator[_Hit]:
-    names = _name_regex(ctx.options.secret_names)
-    if not any(name in lowered for name in ctx.options.secret_names):
+def mask_text(text: str, names: tuple[str, ...] = (), min_entropy: float = 3.0) -> str:
+    """``text`` with every secret the 3xx rules would find replaced by its ``mask``.
+
+    For other rules' messages (a path, a ``%run`` name, a cell id can hold a
+    token): whichever rules are enabled, nothing leaves nbgate unmasked.
+    """
+    lowered = text.lower()
+    if not _any_hint(names).search(lowered):
+        return text
+    spans: list[tuple[int, int]] = []
+    for pattern in _PATTERNS:
+        if pattern.code == "NBG303" or not any(hint in lowered for hint in pattern.hints):
+            continue  # a private key's header is no secret; its body never reaches a message
+        for match in pattern.regex.finditer(text):
+            secret = match.group(pattern.group)
+            if pattern.mixed and not all(kind.search(secret) for kind in _MIXED):
+                continue
+            if pattern.code == "NBG304" and _PLACEHOLDER.match(secret):
+                continue
+            spans.append(match.span(pattern.group))
+    spans += [(hit.offset, hit.offset + len(value)) for hit, value in
+              _assigned_values(text, lowered, names, min_entropy, list(spans), True)]
+    for start, end in sorted(spans, reverse=True):
+        if end <= len(text) and "****" not in text[start:end]:
+            text = text[:start] + mask(text[start:end]) + text[end:]
+    return text
+
+
+def _assigned(text: str, lowered: str, names: tuple[str, ...], min_entropy: float, taken: list[tuple[int, int]],
+              output: bool) -> Iterator[_Hit]:
+    for hit, _ in _assigned_values(text, lowered, names, min_entropy, taken, output):
+        yield hit
+
+
+def _assigned_values(text: str, lowered: str, secret_names: tuple[str, ...], min_entropy: float,
+                     taken: list[tuple[int, int]], output: bool) -> Iterator[tuple[_Hit, str]]:
+    names = _name_regex(secret_names)
+    if not any(name in lowered for name in secret_names):
         return
     matches = list(_QUOTED.finditer(text))
     if output:
@@ -178,11 +240,11 @@ def _assigned(text: str, lowered: str, ctx: Context, taken: list[tuple[int, int]
         if value.startswith(("/", "./", "../", "${", "{", "<")) or "://" in value:
             continue
         bits = entropy(value)
-        if bits < ctx.options.secret_min_entropy:
+        if bits < min_entropy:
             continue
         taken.append((start, end))
         yield _Hit("NBG305", f"high-entropy value {mask(value)!r} assigned to {name!r} ({bits:.1f} bits/char)",
-                   start)
+                   start), value
 
 
 def _output_texts(output: Any) -> Iterator[str]:
@@ -228,6 +290,10 @@ def secrets(ctx: Context) -> Iterator[Finding]:
             for text in _output_texts(output):
                 for hit in _scan(text, ctx, output=True):
                     yield finding(hit.code, f"{hit.message} in output {index} ({label})", view.number)
+        metadata = view.cell.get("metadata")
+        if metadata:
+            for hit in _scan(_dump(metadata), ctx, output=True):
+                yield finding(hit.code, f"{hit.message} in the cell's metadata", view.number)
     metadata = _dump(ctx.nb.get("metadata", {}))
     for hit in _scan(metadata, ctx, output=True):
         yield finding(hit.code, f"{hit.message} in notebook metadata")

@@ -35,7 +35,11 @@ MISSING_ID = rule(
 def schema_invalid(ctx: Context) -> Iterator[Finding]:
     """NBG001: validate against nbformat's schema (fastjsonschema, cached)."""
     for problem in schema.validate(ctx.nb):
-        yield finding("NBG001", f"schema: {problem.message}", problem.cell)
+        message = f"schema: {problem.message}"
+        if "{'id'}" in problem.message and problem.cell is not None:
+            message += (": cell ids need nbformat 4.5; set \"nbformat_minor\": 5 (Jupyter does this when it "
+                        "saves), or remove the ids")
+        yield finding("NBG001", message, problem.cell)
 
 
 @checker(DUPLICATE_ID, MISSING_ID)

@@ -21,7 +21,7 @@ def run_spec(revision: Revision, state: str) -> RunSpec:
         source_sha256=revision.source_sha256, commit=revision.commit or None,
         parameters=dict(revision.parameters), kernel=None, timezone=revision.timezone,
         timeout=execution.timeout, cell_timeout=execution.cell_timeout, retries=execution.retries,
-        retry_delay=execution.retry_delay, output=revision.output,
+        retry_delay=execution.retry_delay, output=revision.output, blob=revision.blob,
     )
 
 

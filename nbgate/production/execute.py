@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbgate.errors import ExecutionError
+from nbgate.execution.attribution import first_error
 
 #: Cell tag papermill gives the cell holding the injected parameters.
 INJECTED = "injected-parameters"
@@ -50,21 +51,6 @@ def load(raw: bytes, label: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types for bad input
         raise ExecutionError(f"{label}: cannot load the notebook: {exc}") from None
     return load_notebook_node(node)
-
-
-def declared_parameters(nb: Any, kernel: str | None = None) -> list[str] | None:
-    """Names the ``parameters`` cell defines (papermill's translator), None without that cell."""
-    from papermill.translators import papermill_translators
-    from papermill.utils import find_first_tagged_cell_index, nb_kernel_name, nb_language
-
-    index = find_first_tagged_cell_index(nb, "parameters")
-    if index < 0:
-        return None
-    translator = papermill_translators.find_translator(nb_kernel_name(nb, kernel), nb_language(nb))
-    try:
-        return [parameter.name for parameter in translator.inspect(nb.cells[index])]
-    except NotImplementedError:  # languages without introspection: trust the caller
-        return None
 
 
 def prepare(nb: Any, parameters: Mapping[str, Any], *, kernel: str | None, input_label: str, output_uri: str) -> Any:
@@ -131,6 +117,74 @@ def _kernel_transport() -> Iterator[dict[str, Any]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def _kernels_killed_on_interrupt() -> Iterator[type]:
+    """A kernel manager class that remembers its kernels; on Ctrl-C or SIGTERM they are SIGKILLed.
+
+    An interruption reaches nbclient wherever it is, possibly while the
+    kernel still boots: nothing would stop that kernel, which then either
+    outlives the run or, once the private socket folder is gone, prints a
+    ``ZMQError`` traceback on the terminal. Killing the kernels first (before
+    the folder goes) and retrieving the exceptions of nbclient's abandoned
+    tasks (``DeadKernelError``, "Task exception was never retrieved") leaves
+    the one-line message of ``nbgate.main``.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    processes: list[Any] = []
+
+    class Manager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            processes.append(getattr(self.provisioner, "process", None))
+
+    try:
+        yield Manager
+    except BaseException:
+        for process in processes:
+            _kill_group(process)
+        _forget_tasks()
+        raise
+
+
+def _kill_group(process: Any) -> None:
+    import signal
+
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # jupyter_client starts a kernel in its own session
+    except (OSError, AttributeError):
+        try:
+            process.kill()
+        except OSError:
+            pass
+    try:
+        process.wait(timeout=10)
+    except Exception:  # noqa: BLE001, S110 - it was SIGKILLed: the wait is a courtesy
+        pass
+
+
+def _forget_tasks() -> None:
+    """Cancel nbclient's pending tasks on this thread's loop and retrieve their exceptions."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        try:
+            loop.run_until_complete(asyncio.wait(pending, timeout=2))
+        except BaseException:  # noqa: BLE001, S110 - a second signal: leave the rest to the exit
+            pass
+    for task in pending:
+        if task.done() and not task.cancelled():
+            task.exception()  # marks it retrieved: no "Task exception was never retrieved" at exit
+
+
 def _mark_failed_cell(nb: Any, ename: str, evalue: str) -> None:
     """Record a timeout or dead kernel on the cell that was running, as an error output."""
     import nbformat
@@ -155,6 +209,26 @@ def _first_line(text: str) -> str:
     return (line[0] if line else "")[:300]
 
 
+def _quiet_shutdown(kernel_name: str) -> list[str]:
+    """Kernel arguments that keep an ipykernel quiet about the interrupt jupyter_client sends at shutdown.
+
+    ``KernelManager.shutdown_kernel`` interrupts the kernel before asking it to
+    stop; an idle ipykernel then logs ``[IPKernelApp] ERROR | KeyboardInterrupt
+    caught in kernel.`` to the run's stderr after a successful run. Errors of
+    the notebook itself travel as outputs, not through this log. Other kernels
+    get no arguments (they would not know the option).
+    """
+    from jupyter_client.kernelspec import NoSuchKernel, get_kernel_spec
+
+    try:
+        argv = get_kernel_spec(kernel_name).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return []
+    if any("ipykernel" in part for part in argv):
+        return ["--IPKernelApp.log_level=CRITICAL"]
+    return []
+
+
 def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | None, timeout: float | None,
             startup_timeout: float = 60.0, stream: bool = False) -> Execution:
     """Run the prepared notebook ``nb`` in ``cwd``; never raises for a notebook failure."""
@@ -167,12 +241,13 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
     budget = _Budget(cell_timeout, timeout)
     problem: str | None = None
     try:
-        with _chdir(cwd), _kernel_transport() as transport:
+        with _chdir(cwd), _kernel_transport() as transport, _kernels_killed_on_interrupt() as manager_class:
             papermill_engines.execute_notebook_with_engine(
                 None, nb, kernel_name=kernel_name, input_path=nb.metadata.papermill.get("input_path"),
                 output_path=None, progress_bar=False, log_output=False, start_timeout=startup_timeout,
                 stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,
-                execution_timeout=budget.cell_timeout, timeout_func=budget, **transport,
+                execution_timeout=budget.cell_timeout, timeout_func=budget, kernel_manager_class=manager_class,
+                extra_arguments=_quiet_shutdown(kernel_name), **transport,
             )
     except (CellTimeoutError, TimeoutError) as exc:
         # the engine runs the notebook object in place, so `nb` holds every output so far
@@ -188,6 +263,13 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
         nb.metadata.setdefault("papermill", {})["exception"] = True
         problem = f"kernel {kernel_name!r} could not run the notebook: {type(exc).__name__}: {_first_line(str(exc))}"
     positions = _positions(nb)  # before papermill inserts its marker cells
+    found = first_error(nb.cells) if problem is None else None  # raises-exception cells may raise
+    stopped = bool(nb.metadata.get("papermill", {}).get("exception"))  # papermill's loop stopped at an error
+    if problem is None and found is None and not stopped:
+        return Execution(True, dumps(nb), None)
+    if found is not None:
+        count = nb.cells[found.position].get("execution_count")
+        problem = _summary(count, positions.get(found.position, found.position + 1), found.ename, found.evalue)
     try:
         # adds papermill's "An Exception was encountered" markers, also for a cell
         # marked above after a timeout or a dead kernel

@@ -22,6 +22,7 @@ from typing import Any
 from nbgate.atomic import atomic_write
 from nbgate.errors import ConfigError, ExecutionError
 from nbgate.production.index import OutputTaken
+from nbgate.registry import safety
 
 #: Placeholders an output template may use.
 PLACEHOLDERS = ("name", "date", "rev", "run_id")
@@ -31,16 +32,16 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def render(template: str, *, name: str, date: str, rev: int, run_id: str) -> str:
     """Fill ``{name}``, ``{date}``, ``{rev}`` and ``{run_id}`` into ``template``."""
     values: dict[str, Any] = {"name": name, "date": date, "rev": rev, "run_id": run_id}
+    shown = template if len(template) <= 80 else template[:80] + "…"
     try:
-        for _, field, _, _ in string.Formatter().parse(template):
-            if field is not None and field.split(".")[0].split("[")[0] not in values:
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                raise ConfigError(f"output template {template!r}: unknown placeholder {{{field}}} (known: {known})")
+        for _, field, spec, conversion in string.Formatter().parse(template):
+            if field is not None and not safety.placeholder_ok(field, spec, conversion):
+                raise ConfigError(f"output template {shown!r}: {safety.placeholder_problem(field)}")
         rendered = template.format_map(values)
     except (ValueError, IndexError, KeyError, AttributeError) as exc:
-        raise ConfigError(f"output template {template!r}: {exc}") from None
+        raise ConfigError(f"output template {shown!r}: {exc}") from None
     if not rendered.strip():
-        raise ConfigError(f"output template {template!r} renders to nothing")
+        raise ConfigError(f"output template {shown!r} renders to nothing")
     return rendered
 
 
@@ -77,20 +78,38 @@ class Output:
 
     @staticmethod
     def _reserve_local(path: Path, text: str) -> None:
+        # written next to the final name, then linked in: the final name either
+        # does not exist or holds the whole placeholder, never a 0-byte file
+        data = _encoded(path, text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.nbgate-tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(tmp, path)
         except FileExistsError:
             raise OutputTaken(f"{path}: already exists; outputs are never overwritten (use another --run-id)") from None
         except OSError as exc:
-            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror}") from None
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def write(self, text: str) -> None:
-        """Write the notebook text over this run's own (reserved) output."""
+        """Replace this run's own (reserved) output with ``text``, atomically; ``ExecutionError`` on failure."""
         if self.path is not None:
-            atomic_write(self.path, text.encode("utf-8"))
+            try:
+                atomic_write(self.path, _encoded(self.path, text))
+            except OSError as exc:
+                raise ExecutionError(f"{self.path}: cannot write the output notebook: {exc.strerror or exc}") from None
             return
         from papermill.iorw import papermill_io
 
@@ -98,6 +117,27 @@ class Output:
             papermill_io.write(text, self.uri)
         except Exception as exc:
             raise ExecutionError(f"{self.uri}: cannot write the output notebook: {exc}") from exc
+
+    def discard(self) -> bool:
+        """Remove this run's local placeholder after a failed write; whether the name is free again."""
+        if self.path is None:
+            return False
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return True
+
+
+def _encoded(path: Path | str, text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start:exc.end].encode("unicode_escape").decode("ascii")
+        raise ExecutionError(f"{path}: cannot write the output notebook: it holds a lone surrogate ({bad}), "
+                             f"which UTF-8 cannot store") from None
 
 
 def remote_exists(uri: str) -> bool:
@@ -133,3 +173,29 @@ def _s3_exists(uri: str) -> bool:
             return False
         raise ExecutionError(f"{uri}: cannot check whether the output exists: {exc}") from None
     return True
+
+
+def read_output(root: Path, uri: str) -> str:
+    """The text of an output notebook that a run wrote at ``uri`` (what the run index records).
+
+    Local paths are read directly; remote URIs through ``papermill.iorw``,
+    the layer ``Output.write`` uses. ``FileNotFoundError`` when it is gone.
+    """
+    kind = scheme(uri)
+    if kind is None:
+        path = _local_path(root, uri)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExecutionError(f"{path}: cannot read the output notebook: {exc}") from None
+    if kind in ("s3", "s3n") and not _s3_exists(uri):
+        raise FileNotFoundError(uri)
+    from papermill.iorw import papermill_io
+
+    try:
+        text = papermill_io.read(uri)
+    except Exception as exc:
+        raise ExecutionError(f"{uri}: cannot read the output notebook: {exc}") from exc
+    return text if isinstance(text, str) else bytes(text).decode("utf-8")

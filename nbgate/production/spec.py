@@ -7,13 +7,13 @@ logical date, a run id and typed parameters.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
+from nbgate import parameters
 from nbgate.errors import UsageError
 
 ACTIVE = "active"
@@ -43,6 +43,8 @@ class RunSpec(NamedTuple):
     retries: int = 0
     retry_delay: float = 0.0
     output: str = ""
+    #: The git blob id of the promoted notebook ('' when the revision records none).
+    blob: str = ""
 
 
 def zone(name: str) -> Any:
@@ -88,39 +90,29 @@ def attempt_run_id(run_id: str, attempt: int) -> str:
     return run_id if attempt <= 1 else f"{run_id}-retry{attempt - 1}"
 
 
-def parse_value(text: str) -> Any:
-    """A ``--param`` value: JSON when it parses (numbers, true, null, lists...), else the text."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def parse_params(items: Sequence[str] | None) -> dict[str, Any]:
-    """``--param k=v`` items into a dict (later items win); the same NAME=VALUE rules as promote."""
-    from nbgate.registry.params import parse_items
-
-    return {name: parse_value(text) for name, text in parse_items(items).items()}
-
-
 def merge_parameters(production: Mapping[str, Any], overrides: Mapping[str, Any], run_date: str,
-                     declared: Iterable[str] | None) -> dict[str, Any]:
+                     declared: Mapping[str, Any] | None) -> dict[str, Any]:
     """Production parameters < ``run_date`` (if declared) < ``--param`` overrides.
 
-    ``declared`` are the names the notebook's parameters cell defines (None:
-    the notebook has no parameters cell). An override the notebook does not
-    define is an error, since papermill would only warn and the run would
-    silently ignore it; ``run_date`` comes from ``--date`` only.
+    ``declared`` maps the names the notebook's parameters cell defines to
+    their defaults (None: the notebook has no parameters cell); overrides
+    (``--param`` text) are typed by those defaults, by the one rule of
+    ``nbgate.parameters``. An override the notebook does not define is an
+    error, since papermill would only warn and the run would silently ignore
+    it; ``run_date`` comes from ``--date`` only.
     """
-    names = set(declared or ())
+    names = declared or {}
     if RUN_DATE in overrides:
         raise UsageError(f"--param {RUN_DATE}=...: give the logical date with --date")
-    unknown = sorted(set(overrides) - names)
+    unknown = sorted(set(overrides) - set(names))
     if unknown:
-        where = "the notebook's parameters cell" if declared is not None else "the notebook (it has no parameters cell)"
-        raise UsageError(f"--param {', '.join(unknown)}: not defined in {where}")
+        if declared is None:
+            raise UsageError(f"--param {', '.join(unknown)}: not defined in the notebook (it has no parameters cell)")
+        defined = ", ".join(names) or "none"
+        raise UsageError(f"--param {', '.join(unknown)}: not defined in the notebook's parameters cell "
+                         f"(it defines: {defined})")
     merged = dict(production)
     if RUN_DATE in names:
         merged[RUN_DATE] = run_date
-    merged.update(overrides)
+    merged.update(parameters.typed(overrides, names))
     return merged

@@ -13,8 +13,7 @@ from pathlib import Path
 from nbgate import git
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError
-from nbgate.identity import source_sha256
-from nbgate.registry import model, promotion, review, store
+from nbgate.registry import content, model, promotion, store
 from nbgate.registry.model import Revision
 
 #: The states from which each action may start.
@@ -76,12 +75,15 @@ def rollback_problems(config: Config, target: Revision) -> list[str]:
     if recorded.get("source_sha256") != target.source_sha256 or recorded.get("outcome") != "passed":
         problems.append(f"revision {target.rev}'s recorded evidence is not a passing run of its content")
     repo = _repo(config)
-    nb = review.committed_notebook(config, repo, target)
-    if nb is None:
-        problems.append(f"{target.notebook} at commit {target.commit[:12]} is not in this clone's history")
-    elif source_sha256(nb) != target.source_sha256:
-        problems.append(f"{target.notebook} at commit {target.commit[:12]} no longer has source_sha256 "
-                        f"{target.source_sha256[:12]} (history rewritten?)")
+    try:
+        inside = content.inside_repo(config.root, repo, target.notebook)
+    except ValueError:
+        problems.append(f"{target.notebook} is outside the repository")
+    else:
+        found = content.find(repo, inside, target.source_sha256, blob=target.blob, commit=target.commit)
+        if found.nb is None:
+            problems.append(f"the promoted content of {target.notebook} (source_sha256 {target.source_sha256[:12]}) "
+                            f"is not in this clone: {'; '.join(found.reasons)}")
     try:
         latest = promotion.read_evidence(config, target.source_sha256)
     except NbgateError as exc:

@@ -105,6 +105,8 @@ class Revision:
     previous_sha256: str | None = None
     #: For pause/resume/rollback/retire: the revision whose notebook and settings this one repeats.
     source_rev: int | None = None
+    #: The git blob id of the notebook file as promoted ('' in revisions written before it was recorded).
+    blob: str = ""
 
     @property
     def state(self) -> str:
@@ -118,7 +120,7 @@ class Revision:
 
     def to_dict(self) -> dict[str, Any]:
         """The revision file's mapping, keys in file order."""
-        return {
+        data: dict[str, Any] = {
             "schema": SCHEMA_VERSION,
             "name": self.name,
             "rev": self.rev,
@@ -138,6 +140,9 @@ class Revision:
             "previous_sha256": self.previous_sha256,
             "source_rev": self.source_rev,
         }
+        if self.blob:  # older revisions have no blob: their files stay as they were written
+            data = {**dict(list(data.items())[:7]), "blob": self.blob, **dict(list(data.items())[7:])}
+        return data
 
 
 def filename(rev: int) -> str:
@@ -172,6 +177,7 @@ def from_dict(data: dict[str, Any]) -> Revision:
         promoted_at=data["promoted_at"],
         previous_sha256=data["previous_sha256"],
         source_rev=data.get("source_rev"),
+        blob=data.get("blob", ""),
     )
 
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate import git, notebook
+from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
 from nbgate.identity import source_sha256
-from nbgate.registry import model, params, store
+from nbgate.registry import model, safety, store
 from nbgate.registry.model import Execution, Revision
 
 NO_EVIDENCE = "no-evidence"
@@ -222,17 +222,28 @@ def assess(config: Config, request: Request) -> Assessment:
 
 def _parameters(request: Request, schedule: store.Schedule | None,
                 nb: notebook.Notebook) -> tuple[dict[str, Any], list[str]]:
-    found = params.defaults(nb)
+    """Production parameters typed by the parameters cell (``--param`` text, or the latest revision's).
+
+    ``--param`` text that cannot take its default's type is a usage error
+    (``ParameterTypeError``); an undefined name, or a value kept from the
+    latest revision that no longer fits the cell, is an unmet condition.
+    """
+    found = parameters.declared(nb)
     if request.parameters is not None:
-        values: dict[str, Any] = {name: params.typed_value(text, (found or {}).get(name, params.UNKNOWN))
-                                  for name, text in request.parameters.items()}
+        values: dict[str, Any] = dict(request.parameters)
     elif schedule is not None:
         values = dict(schedule.latest.parameters)
     else:
         values = {}
-    typed, problems = params.check(values, found)
+    if request.parameters is None:  # kept from the latest revision: checked, not re-typed
+        typed, problems = values, parameters.problems(values, found)
+    else:
+        undefined = {k: v for k, v in values.items() if found is None or k not in found}
+        problems = parameters.problems(undefined, found)
+        typed = {name: value if name in undefined else parameters.coerce(name, value, (found or {})[name])
+                 for name, value in values.items()}
     problems += [f"parameter {name!r}: {value!r} cannot be stored in a registry file"
-                 for name, value in typed.items() if not params.json_safe(value)]
+                 for name, value in typed.items() if not parameters.json_safe(value)]
     return typed, problems
 
 
@@ -283,6 +294,10 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
     owners = request.owners if request.owners is not None else (latest.owners if latest else ())
+    template = request.output if request.output is not None else (latest.output if latest else "")
+    problems = safety.owners_errors(tuple(owners)) + ([safety.template_error(template) or ""] if template else [])
+    if any(problems):
+        raise UsageError("; ".join(p for p in problems if p))
     revision = Revision(
         name=request.name,
         rev=len(schedule.files) + 1 if schedule else 1,
@@ -294,12 +309,14 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
         timezone=zone,
         parameters=assessment.parameters,
         execution=_execution(request, latest),
-        output=request.output if request.output is not None else (latest.output if latest else ""),
+        output=template,
         owners=tuple(owners),
         evidence=dict(assessment.evidence),
         promoted_by=who(assessment.repo),
         promoted_at=utc_now(),
         previous_sha256=schedule.files[-1].sha256 if schedule else None,
+        blob=git.blob_id(assessment.repo, assessment.commit, assessment.path.relative_to(assessment.repo).as_posix())
+        or "",
     )
     return Plan(revision, schedule, assessment)
 

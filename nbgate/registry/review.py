@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nbgate import git, notebook
+from nbgate import notebook
 from nbgate.config import Config
-from nbgate.errors import NotebookError
-from nbgate.registry import model
+from nbgate.registry import content, model
 from nbgate.registry.model import Execution, Revision
 from nbgate.registry.promotion import Plan
 
@@ -56,15 +55,12 @@ def notebook_diff(old: notebook.Notebook, new: notebook.Notebook, old_side: tupl
 
 
 def committed_notebook(config: Config, repo: Path, revision: Revision) -> notebook.Notebook | None:
-    """A revision's notebook as committed at its recorded commit (None if git no longer has it)."""
-    inside = (config.root / revision.notebook).resolve().relative_to(repo).as_posix()
-    data = git.show(repo, revision.commit, inside)
-    if data is None:
-        return None
+    """A revision's notebook as promoted: by its blob id, else at its recorded commit (None if git has neither)."""
     try:
-        return notebook.loads(data, f"{revision.notebook}@{revision.commit[:12]}")
-    except NotebookError:
+        inside = content.inside_repo(config.root, repo, revision.notebook)
+    except ValueError:
         return None
+    return content.find(repo, inside, revision.source_sha256, blob=revision.blob, commit=revision.commit).nb
 
 
 def settings_changes(planned: Plan) -> list[str]:

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 from nbgate import git
 from nbgate.config import Config
 from nbgate.errors import NbgateError, NotebookError, UsageError
-from nbgate.registry import model, store
+from nbgate.registry import model, safety, store
 
-_CONTENT_KEYS = ("notebook", "source_sha256", "commit", "schedule", "timezone", "parameters", "execution",
+_CONTENT_KEYS = ("notebook", "source_sha256", "commit", "blob", "schedule", "timezone", "parameters", "execution",
                  "output", "owners")
 
 
@@ -63,6 +63,10 @@ class _Checked(NamedTuple):
 
 def _file_problems(revision: model.Revision) -> list[str]:
     problems = [p for p in (model.cron_error(revision.schedule), model.timezone_error(revision.timezone)) if p]
+    problems += safety.owners_errors(revision.owners)
+    template = safety.template_error(revision.output) if revision.output else None
+    if template:
+        problems.append(template)
     evidence = revision.evidence
     if evidence.get("source_sha256") != revision.source_sha256:
         problems.append("its evidence is for other content (evidence source_sha256 "

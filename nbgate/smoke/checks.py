@@ -1,26 +1,35 @@
-"""Output checks (the nbval idea): tagged cells must reproduce their committed outputs.
+"""Output checks (the nbval idea): checked cells must reproduce their committed outputs.
 
-Cells tagged ``nbgate-check-output`` are compared after execution: text/plain
+Which cells: with ``smoke.check_outputs = "tagged"`` (the default) those
+tagged ``nbgate-check-output`` (or marked the nbval way, see
+``nbgate.execution.attribution``); with ``"all"`` every executed code cell
+not marked to be ignored, like ``pytest --nbval``. They are compared after execution: text/plain
 of results and displays, stream text (all ``stdout`` merged, all ``stderr``
 merged, as a cell's prints may arrive in many chunks), and an error's name
 and value. Images (``image/*``) are compared only with ``smoke.check_images``;
 other MIME types are ignored. Regex sanitizers from ``smoke.sanitizers``
 (pattern -> replacement) are applied to both sides first, so timestamps,
-addresses and timings can be masked. A mismatch is shown as a unified diff.
+addresses and timings can be masked; nbval's sanitize files
+(``smoke.sanitize_file``: ``[section]`` with ``regex:`` and ``replace:``)
+add theirs after. A mismatch is shown as a unified diff.
 """
 
 from __future__ import annotations
 
+import configparser
 import difflib
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbgate.identity import content_cells
-from nbgate.notebook import Notebook, tags
+from nbgate.execution.attribution import checked
+from nbgate.identity import executed_cells
+from nbgate.notebook import Notebook
 from nbgate.notebook import text as notebook_text
 
 CHECK_TAG = "nbgate-check-output"
+MODES = ("tagged", "all")
 
 
 class Mismatch(NamedTuple):
@@ -80,18 +89,52 @@ def compile_sanitizers(sanitizers: Mapping[str, Any]) -> dict[str, str]:
     return checked
 
 
+def load_sanitize_file(path: Path, root: Path) -> dict[str, str]:
+    """nbval's sanitize file: each ``[section]`` has ``regex:`` and ``replace:`` (in file order).
+
+    ``ValueError`` naming the file (and section) if it is missing, outside
+    ``root``, not that format, or holds a bad regex.
+    """
+    target = (root / path).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        raise ValueError(f"smoke.sanitize_file: {path} is outside the project") from None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with target.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"smoke.sanitize_file: cannot read {path}: {type(exc).__name__}") from None
+    except configparser.Error:
+        raise ValueError(f"smoke.sanitize_file: {path} is not an nbval sanitize file "
+                         "([section] lines with regex: and replace:)") from None
+    found: dict[str, str] = {}
+    for section in parser.sections():
+        if "regex" not in parser[section]:
+            raise ValueError(f"smoke.sanitize_file: {path} [{section}] has no regex")
+        pattern, replacement = parser[section]["regex"], parser[section].get("replace", "")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"smoke.sanitize_file: {path} [{section}] bad regex: {exc}") from None
+        found[pattern] = replacement
+    return found
+
+
 def compare(
     committed: Notebook,
     executed: Notebook,
     *,
     sanitizers: Mapping[str, str] | None = None,
     images: bool = False,
+    mode: str = "tagged",
 ) -> list[Mismatch]:
     """Mismatches between the committed and freshly executed outputs of checked cells."""
-    fresh_cells = content_cells(executed)
+    fresh_cells = executed_cells(executed)
     mismatches = []
     for number, cell in enumerate(committed.get("cells", []), 1):
-        if cell.get("cell_type") != "code" or CHECK_TAG not in tags(cell):
+        if not checked(cell, mode):
             continue
         fresh = fresh_cells[number - 1] if number - 1 < len(fresh_cells) else {}
         want = sanitize("\n".join(render(cell.get("outputs", []), images=images)), sanitizers or {})

@@ -3,7 +3,8 @@
 Papermill's own engine starts a kernel per notebook, rewrites the output
 file at every cell start and finish (when given an output path), and marks
 the notebook "completed" even after a timeout. This engine is papermill's
-nbclient engine with three changes: the ``PapermillNotebookClient`` gets the
+nbclient engine with four changes: cells whose markers say so are skipped or
+may raise (``nbgate.execution.attribution``); the ``PapermillNotebookClient`` gets the
 pool's kernel manager (``km``), so the kernel that booted while the previous
 notebook ran is used; the cell loop records which cell ran and how it ended
 in a ``Tracker``, the source of truth for pass/fail; and per-cell timeouts
@@ -27,6 +28,8 @@ from nbclient.exceptions import CellExecutionError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from nbgate.execution.attribution import cell_policy
+
 ENGINE_NAME = "nbgate"
 #: nbclient's log ("Kernel died while waiting...") goes here, not to stderr; pytest still captures it
 logger = logging.getLogger("nbgate.smoke")
@@ -40,6 +43,7 @@ class Tracker:
     km: Any
     cell_timeout: float | None
     timeout: float | None  # whole notebook, counted from the first cell (kernel start-up has its own)
+    allow_errors: bool = False  # the notebook's metadata.execution.allow_errors
     deadline: float | None = None
     nb: Any = None
     client: Any = None
@@ -128,6 +132,12 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
         if tracker.timeout:
             tracker.deadline = time.monotonic() + tracker.timeout
         for index, cell in enumerate(self.nb.cells):
+            policy = cell_policy(cell) if cell.get("cell_type") == "code" else None
+            if policy is not None and policy.skip:
+                continue  # nbgate-skip-cell, nbval-skip, # NBVAL_SKIP: never sent to the kernel
+            # nbclient allows errors per run (and for the raises-exception tag): set it per cell,
+            # so nbval's spellings also stop the kernel from aborting on the expected error
+            self.allow_errors = tracker.allow_errors or (policy is not None and policy.raises)
             tracker.current, tracker.cell = index, cell
             tracker.started[index] = time.monotonic()
             try:

@@ -47,6 +47,10 @@ LAUNCHERS = {"ipykernel_launcher": "ipykernel_launcher", "ipykernel": "ipykernel
 #: any other difference gets its own template (the kernel itself always gets its exact environment)
 VOLATILE_ENV = frozenset({"PYTEST_CURRENT_TEST", "JPY_PARENT_PID", "JPY_SESSION_NAME"})
 REPLY_TIMEOUT = 30.0
+#: how often a pending request checks that its template is still running and not stopped
+POLL = 0.2
+#: templates restarted per interpreter and environment after a notebook broke one; then kernels are spawned
+RESTARTS = 3
 
 
 class ForkUnavailable(Exception):
@@ -125,6 +129,7 @@ class Template:
         self._changed = threading.Condition()
         self._send_lock = threading.Lock()
         self.closed = False
+        self._ended = False
         #: None while the template imports (kernels are spawned meanwhile), then True or why it failed
         self.state: bool | str | None = None
         self._reader = threading.Thread(target=self._read, name="nbgate-kernel-template", daemon=True)
@@ -159,11 +164,41 @@ class Template:
                 self._replies.put(message)
 
     def _reply(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:  # a template a notebook stopped or killed is noticed within POLL, not after timeout
+            try:
+                message = self._replies.get(timeout=min(POLL, max(deadline - time.monotonic(), 0)))
+            except queue.Empty:
+                why = self.broken()
+                if why:
+                    return {"error": why}
+                if time.monotonic() >= deadline:
+                    return {"error": f"no answer in {timeout:g} s"}
+                continue
+            return message if message is not None else {"error": "the template process exited"}
+
+    def broken(self) -> str | None:
+        """Why this template can fork no more (exited, killed or stopped by a notebook), else None."""
+        if self.closed or self.process.poll() is not None:
+            return "the template process exited"
         try:
-            message = self._replies.get(timeout=timeout)
-        except queue.Empty:
-            message = {"error": f"no answer in {timeout:g} s"}
-        return message if message is not None else {"error": "the template process exited"}
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii", errors="replace") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return None  # no /proc: only an exit is seen
+        return "the template process was stopped" if state in ("T", "t") else None
+
+    def abandon(self) -> None:
+        """Kill a broken template without waiting for it (a stopped one never ends by itself).
+
+        Its kernels notice their parent is gone and exit (ipykernel's parent
+        poller), so the pool also relaunches the ones it had started ahead.
+        """
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+        self.close()
 
     def fork(self, module: str, argv: list[str], cwd: str, env: dict[str, str], stdout: int, stderr: int) -> int:
         """Ask for a kernel; its pid. ``ForkUnavailable`` if the template is not ready, ``OSError`` if gone."""
@@ -207,11 +242,16 @@ class Template:
 
     def close(self) -> None:
         """End the template: it SIGKILLs the kernels it forked and exits."""
+        if self._ended:
+            return
+        self._ended = True
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self._sock.close()
+        if self.broken():  # stopped: it would never read the end of file
+            self.process.kill()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -228,6 +268,7 @@ class Templates:
         self.cwd = cwd
         self._templates: dict[tuple[Any, ...], Template | ForkUnavailable] = {}
         self.forked = 0
+        self.restarts: dict[tuple[Any, ...], int] = {}
 
     def launch(self, cmd: list[str], kw: dict[str, Any]) -> ForkedProcess:
         """Fork the kernel ``cmd`` (with ``Popen`` keywords ``kw``); ``ForkUnavailable`` if it can't be."""
@@ -247,17 +288,53 @@ class Templates:
             self._templates[key] = template
         if isinstance(template, ForkUnavailable):
             raise template
+        if template.state is True and template.broken():
+            template = self._restart(key, template, prefix, template_env)  # then spawn while it imports
         if template.state is None:
             raise ForkUnavailable("kernel template still starting")  # spawn this one rather than wait
         with _Streams(kw.get("stdout"), kw.get("stderr")) as (stdout, stderr):
             try:
                 pid = template.fork(module, argv, cwd, env, stdout, stderr)
-            except OSError as exc:  # the template died: spawn from now on
-                template.close()
+            except OSError as exc:  # the template died or was stopped while it answered
+                if template.broken():
+                    self._restart(key, template, prefix, template_env)
+                    raise ForkUnavailable(str(exc)) from None
+                template.abandon()  # out of step for another reason: spawn from now on
                 failed = self._templates[key] = ForkUnavailable(str(exc))
                 raise failed from None
         self.forked += 1
         return ForkedProcess(template, pid)
+
+    def _restart(self, key: tuple[Any, ...], template: Template, prefix: list[str],
+                 env: dict[str, str]) -> Template:
+        """Replace a template a notebook broke (killed or stopped): a new one, or spawning for good."""
+        template.abandon()
+        self.restarts[key] = self.restarts.get(key, 0) + 1
+        if self.restarts[key] > RESTARTS:
+            replacement: Template | ForkUnavailable = ForkUnavailable(
+                f"kernel template broken {self.restarts[key]} times: spawning kernels from now on")
+        else:
+            try:
+                replacement = Template(prefix, env, self.cwd)
+            except ForkUnavailable as exc:
+                replacement = exc
+        self._templates[key] = replacement
+        if isinstance(replacement, ForkUnavailable):
+            raise replacement
+        return replacement
+
+    def broken(self, process: Any) -> bool:
+        """Whether ``process`` was forked from a template that is now dead or stopped (it will not live).
+
+        The broken template is abandoned (killed) here, so its other kernels end too.
+        """
+        if not isinstance(process, ForkedProcess):
+            return False
+        template = process.template
+        if template.broken():
+            template.abandon()
+            return True
+        return template.closed
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Wait for every template to finish its imports; whether all of them can fork."""

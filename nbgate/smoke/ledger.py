@@ -15,13 +15,21 @@ Record (``schema`` 1)::
      "duration": 1.23, "kernel": "python3",
      "versions": {"python", "papermill", "nbgate", "nbclient", "jupyter_client"},
      "output": {"path": ".nbgate/runs/smoke/x.<sha12>.ipynb", "sha256": "..."},
-     "time": "2024-01-01T00:00:00Z"}
+     "time": "2024-01-01T00:00:00Z",
+     "provenance": {"host", "user", "time", and in CI "provider", "repository", "run_url", "commit"}}
+
+``provenance`` says where the record came from. The ledger is a local
+cache for convenience: a record can be edited by anyone with the file, so
+``nbgate ci`` (the pull request) re-tests promoted content itself and its
+fresh outcome is the proof, never this file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,6 +78,41 @@ def versions() -> dict[str, str]:
     return found
 
 
+def provenance(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where a record is made: host, user and time; in GitHub Actions the run that made it."""
+    import getpass
+    import socket
+
+    env = os.environ if env is None else env
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        user = "unknown"
+    found = {"host": socket.gethostname(), "user": user, "time": utc_now()}
+    if env.get("GITHUB_ACTIONS") == "true":
+        server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        repository, run_id = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
+        found.update({"provider": "github-actions", "repository": repository,
+                      "run_url": f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
+                      "commit": env.get("GITHUB_SHA", "")})
+    return found
+
+
+def describe_provenance(record: dict[str, Any]) -> str:
+    """One line saying where an evidence record (or a revision's evidence block) was made."""
+    found = record.get("provenance")
+    if not isinstance(found, dict):
+        return "made before provenance was recorded"
+    where = f"{found.get('user', '?')}@{found.get('host', '?')} at {found.get('time', '?')}"
+    if found.get("provider"):
+        where += f" in {found['provider']} ({found.get('run_url') or found.get('repository', '')})"
+        if found.get("commit"):
+            where += f" at commit {str(found['commit'])[:12]}"
+    else:
+        where += " (local: a cache, not proof)"
+    return where
+
+
 def utc_now() -> str:
     """The current UTC time as ISO-8601 with a ``Z``, to the second."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -100,6 +143,7 @@ def make_record(
         "versions": versions(),
         "output": {"path": output_path, "sha256": output_sha256},
         "time": utc_now(),
+        "provenance": provenance(),
     }
 
 

@@ -114,6 +114,12 @@ class KernelPool:
         for index, kernel in enumerate(self._ready):
             if kernel.spec == spec:
                 del self._ready[index]
+                if self._templates is not None and self._templates.broken(kernel.process):
+                    # a notebook killed or stopped the template this kernel was forked from:
+                    # the kernel goes with it, so start this one again (spawned while a new template imports)
+                    self.release(kernel)
+                    self._drop_broken()
+                    kernel = self._launch(spec)
                 break
         else:
             try:
@@ -123,6 +129,13 @@ class KernelPool:
             kernel = self._launch(spec)
         self._top_up()
         return kernel
+
+    def _drop_broken(self) -> None:
+        """Relaunch the other started-ahead kernels of broken templates."""
+        for index, kernel in enumerate(self._ready):
+            if self._templates is not None and self._templates.broken(kernel.process):
+                self.release(kernel)
+                self._ready[index] = self._launch(kernel.spec)
 
     def _top_up(self) -> None:
         while self._plan and len(self._ready) < self.size:

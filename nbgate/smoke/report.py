@@ -6,10 +6,12 @@ stripped unless colour is on.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
+from nbgate.execution.attribution import failing_line
 from nbgate.output import strip_ansi
+
+__all__ = ["Failure", "excerpt", "failing_line", "format_failure"]
 
 #: How many source lines to show either side of the failing line.
 CONTEXT = 3
@@ -27,26 +29,6 @@ class Failure(NamedTuple):
     line: int | None = None  # 1-based line in the cell
     traceback: str = ""
     extra: str = ""
-
-
-def failing_line(traceback: str, execution_count: int | None) -> int | None:
-    """The innermost line of the failing cell named in an IPython traceback.
-
-    IPython writes ``Cell In[7], line 3`` for every frame in a cell; the last
-    one for the failing cell's execution count is where it raised. Without
-    a count, the last ``Cell In`` frame is taken. A ``SyntaxError`` shows
-    ``line N`` inside ``File <...>`` instead.
-    """
-    plain = strip_ansi(traceback)
-    frames = re.findall(r"Cell In\s*\[(\d+)\],\s*line (\d+)", plain)
-    if frames:
-        if execution_count is not None:
-            own = [line for count, line in frames if int(count) == execution_count]
-            if own:
-                return int(own[-1])
-        return int(frames[-1][1])
-    match = re.findall(r'File "?<[^>]*>"?, line (\d+)', plain)
-    return int(match[-1]) if match else None
 
 
 def excerpt(source: str, line: int | None) -> list[str]:

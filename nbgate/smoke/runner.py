@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any, NamedTuple
 
+from nbgate.execution.attribution import CellError, declared, first_error, is_marker_cell
 from nbgate.identity import PAPERMILL_TAGS
 from nbgate.notebook import Notebook, tags
 from nbgate.smoke.pool import Kernel
@@ -20,11 +21,17 @@ from nbgate.smoke.report import Failure, failing_line
 
 
 class Settings(NamedTuple):
-    """Timeouts in seconds (0 = none)."""
+    """Timeouts in seconds (0 = none).
+
+    ``cell_timeout_forced``: the per-cell timeout was given on the command
+    line, so it wins over a notebook's own ``metadata.execution.timeout``
+    (which otherwise wins over the config's).
+    """
 
     cell_timeout: float
     timeout: float
     startup_timeout: float
+    cell_timeout_forced: bool = False
 
 
 class Execution(NamedTuple):
@@ -53,10 +60,19 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
                           extra=_stderr(kernel))
         return Execution("error", None, failure, 0.0)
 
+    try:
+        own = declared(nb)
+    except ValueError as exc:
+        return Execution("error", None, Failure("metadata", str(exc)), 0.0)
+    cell_timeout = settings.cell_timeout
+    if own.cell_timeout is not None and not settings.cell_timeout_forced:
+        cell_timeout = own.cell_timeout
+        settings = settings._replace(cell_timeout=cell_timeout)
     tracker = Tracker(
         km=kernel.km,
-        cell_timeout=settings.cell_timeout or None,
+        cell_timeout=cell_timeout or None,
         timeout=settings.timeout or None,
+        allow_errors=bool(own.allow_errors),
     )
     waited = started - kernel.launched_at
     startup = settings.startup_timeout or 3600.0
@@ -86,6 +102,11 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         _settle()
     duration = time.monotonic() - started
     executed = tracker.nb
+    if tracker.completed and type(error).__name__ == "PapermillExecutionError":
+        # papermill's scan of the outputs after the run: an expected error (raises-exception,
+        # allow_errors) is no failure, and an unexpected one is attributed below, to its own cell
+        error = None
+        executed.cells[:] = [cell for cell in executed.cells if not is_marker_cell(cell)]
 
     if tracker.error is not None:
         return Execution("failed", executed, _cell_error(executed, tracker), duration)
@@ -93,7 +114,9 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         if tracker.limit == "notebook":
             why = f"notebook timed out after {settings.timeout:g} s (whole-notebook timeout, smoke.timeout)"
         else:
-            why = f"cell timed out after {settings.cell_timeout:g} s (per-cell timeout, smoke.cell_timeout)"
+            source = ("--nbgate-cell-timeout" if settings.cell_timeout_forced else
+                      "metadata.execution.timeout" if own.cell_timeout is not None else "smoke.cell_timeout")
+            why = f"cell timed out after {settings.cell_timeout:g} s (per-cell timeout, {source})"
         return Execution("timeout", executed, _at_cell(executed, tracker, "timeout", why), duration)
     if isinstance(error, DeadKernelError) or (error is not None and tracker.current is not None
                                               and not _alive(kernel)):
@@ -113,6 +136,9 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         return Execution("error", executed, failure._replace(traceback=tb), duration)
     if not tracker.completed:  # defensive: papermill returned without running every cell
         return Execution("error", executed, Failure("error", "execution stopped before the last cell"), duration)
+    found = first_error(executed.cells, bool(own.allow_errors))
+    if found is not None:  # raised after the cell's code finished (a post_execute callback)
+        return Execution("failed", executed, _found_error(executed, found), duration)
     return Execution("passed", executed, None, duration)
 
 
@@ -159,6 +185,16 @@ def _cell_error(nb: Notebook, tracker: Any) -> Failure:
     failure = _at_cell(nb, tracker, "cell-error", _one_line(summary) if summary else "cell raised an error")
     line = failing_line(traceback, cell.get("execution_count"))
     return failure._replace(line=line, traceback=traceback)
+
+
+def _found_error(nb: Notebook, found: CellError) -> Failure:
+    summary = f"{found.ename}: {found.evalue}" if found.evalue else found.ename or "cell raised an error"
+    cell = nb["cells"][found.position]
+    number = cell_number(nb, found.position)
+    if number is None:
+        summary += " (in the cell papermill injected with the parameters)"
+    return Failure("cell-error", _one_line(summary), number, str(cell.get("source", "")), found.line,
+                   found.traceback)
 
 
 def _settle() -> None:

@@ -113,8 +113,12 @@ class SmokeSession:
         self.smoke = config.section("smoke")
         self.cli_parameters = dict(cli_parameters or {})
         self.color = color
+        if self.smoke["check_outputs"] not in checks.MODES:
+            raise ConfigError(f"smoke.check_outputs = {self.smoke['check_outputs']!r}: expected 'tagged' or 'all'")
         try:
             self.sanitizers = checks.compile_sanitizers(self.smoke["sanitizers"])
+            if self.smoke["sanitize_file"]:
+                self.sanitizers.update(checks.load_sanitize_file(Path(self.smoke["sanitize_file"]), config.root))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         size = self.smoke["pool_size"] if pool_size is None else pool_size
@@ -156,7 +160,8 @@ class SmokeSession:
             problem = Failure("parameters", prepared.problem.split(": ", 1)[-1])
             return Result(prepared, "error", problem, self._format(prepared, problem, None), None, None, 0.0)
 
-        settings = Settings(self.smoke["cell_timeout"], self.smoke["timeout"], self.smoke["startup_timeout"])
+        forced = self.config.sources.get("smoke.cell_timeout") == "command line"  # beats the notebook's own
+        settings = Settings(self.smoke["cell_timeout"], self.smoke["timeout"], self.smoke["startup_timeout"], forced)
         kernel = self._call(self.pool.acquire, prepared.spec)
         future = self._thread.submit(execute, prepared.nb, prepared.parameters, kernel, settings)
         try:
@@ -174,7 +179,7 @@ class SmokeSession:
             output_rel, output_sha = self._keep(prepared, execution.nb)
         if outcome == "passed" and execution.nb is not None:
             mismatches = checks.compare(prepared.nb, execution.nb, sanitizers=self.sanitizers,
-                                        images=self.smoke["check_images"])
+                                        images=self.smoke["check_images"], mode=self.smoke["check_outputs"])
             if mismatches:
                 outcome = "failed"
                 failure = Failure("output-check", f"{len(mismatches)} checked cell(s) differ from their "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from nbgate import progress
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
@@ -40,21 +41,24 @@ def smoke_stage(config: Config, paths: Sequence[str]) -> StageResult:
                 counts["error"] += 1
                 details.append(str(exc))
         session.expect(prepared)
-        for item in prepared:
-            if item.skip:
-                counts["skipped"] += 1
-                continue
-            result = session.run(item)
-            if item.xfail:
-                counts["xfailed" if result.outcome != "passed" else "xpassed"] += 1
-                continue
-            counts[result.outcome] += 1
-            if result.failure is not None:
-                where = f"{item.relpath}, cell {result.failure.cell}" if result.failure.cell else item.relpath
-                line = f"{where}: {result.outcome}: {result.failure.summary}"
-                if result.output_path:
-                    line += f" (executed notebook: {result.output_path})"
-                details.append(line)
+        with progress.task("smoke", len(prepared)) as shown:
+            for item in prepared:
+                if item.skip:
+                    counts["skipped"] += 1
+                    continue
+                shown.begin(item.relpath)
+                result = session.run(item)
+                shown.finish(item.relpath, result.outcome)
+                if item.xfail:
+                    counts["xfailed" if result.outcome != "passed" else "xpassed"] += 1
+                    continue
+                counts[result.outcome] += 1
+                if result.failure is not None:
+                    where = f"{item.relpath}, cell {result.failure.cell}" if result.failure.cell else item.relpath
+                    line = f"{where}: {result.outcome}: {result.failure.summary}"
+                    if result.output_path:
+                        line += f" (executed notebook: {result.output_path})"
+                    details.append(line)
     finally:
         session.close()
     summary = ", ".join(f"{counts[key]} {key}" for key in ORDER if counts[key])

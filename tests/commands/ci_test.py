@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +49,10 @@ class GitHub:
         self.event.write_text(json.dumps({"pull_request": {"base": {"ref": base_ref, "sha": base_sha}}}))
 
     def outputs(self) -> dict[str, str]:
-        """``$GITHUB_OUTPUT`` as a dict (single-line values)."""
-        lines = self.output.read_text().splitlines()
-        return dict(line.split("=", 1) for line in lines)
+        """``$GITHUB_OUTPUT`` as a dict, read as the runner reads it."""
+        from testing.github import parse_outputs
+
+        return parse_outputs(self.output.read_text())
 
 
 @pytest.fixture
@@ -76,14 +80,14 @@ def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypat
     out = capsys.readouterr().out
     summary = github.summary.read_text()
 
-    assert "❌ failed · compared with `main (" in summary and "2 changed notebook(s)" in summary
+    assert "❌ failed · compared with <code>main (" in summary and "2 changed notebook(s)" in summary
     for row in ("| strip | ❌ fail | 1 of 2 need stripping |", "| lint | ❌ fail |", "| sync | ⏭️ skip |",
-                "| smoke | ❌ fail | 1 failed, 1 passed", "| registry | ✅ pass |"):
+                "| smoke | ❌ fail | 1 passed, 1 failed |", "| registry | ✅ pass |"):
         assert row in summary
     assert "- nb/c.ipynb: cell 3: ZeroDivisionError" in summary
-    assert "| `nb/a.ipynb` | modified | 1 cell modified |" in summary
-    assert "#### `nb/a.ipynb` (modified)" in summary and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
-    assert "#### `nb/c.ipynb` (added)" in summary
+    assert "| <code>nb/a.ipynb</code> | modified | 1 cell modified |" in summary
+    assert "#### <code>nb/a.ipynb</code> (modified)" in summary and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
+    assert "#### <code>nb/c.ipynb</code> (added)" in summary
 
     annotations = [line for line in out.splitlines() if line.startswith("::")]
     assert any(line.startswith("::error file=nb/c.ipynb,line=") and "NBG101" in line for line in annotations)
@@ -113,7 +117,7 @@ def test_a_clean_change_passes_with_inputs_from_the_environment(repo: Repo, tmp_
     repo.commit_all("edit")
     assert main(["ci"]) == 0
     summary = github.summary.read_text()
-    assert "✅ passed · compared with `main` · 1 changed notebook(s)" in summary
+    assert "✅ passed · compared with <code>main</code> · 1 changed notebook(s)" in summary
     assert "| smoke | ⏭️ skip | smoke tests turned off |" in summary
     assert "nb/b.ipynb" not in summary
     assert github.outputs()["failed"] == "false"
@@ -139,8 +143,8 @@ def test_outside_github_the_report_goes_to_stdout_and_a_file(repo: Repo, tmp_pat
     folder = tmp_path / "report"
     assert main(["ci", "--base", "main", "--no-smoke", "--report-dir", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("## nbgate ci\n\n✅ passed · compared with `main` · 1 changed notebook(s)")
-    assert "| `nb/b.ipynb` | deleted | 2 cells removed |" in out
+    assert out.startswith("## nbgate ci\n\n✅ passed · compared with <code>main</code> · 1 changed notebook(s)")
+    assert "| <code>nb/b.ipynb</code> | deleted | 2 cells removed |" in out
     assert (folder / "report.md").read_text().rstrip("\n") in out
 
 
@@ -167,7 +171,53 @@ def test_a_changed_twin_checks_its_notebook(tmp_path: Path, monkeypatch: pytest.
     assert main(["ci", "--base", "HEAD", "--no-smoke"]) == 1
     out = capsys.readouterr().out
     assert "| sync | ❌ fail |" in out
-    assert "#### `p.ipynb` (twin changed)" in out and "-z = 1\n+z = 2" in out
+    assert "#### <code>p.ipynb</code> (twin changed)" in out and "-z = 1\n+z = 2" in out
+
+
+def test_a_renamed_notebook_without_twins_is_checked_and_smoke_tested_at_its_new_path(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    github = GitHub(tmp_path / "github", monkeypatch)
+    github.pull_request("main", repo.git("rev-parse", "main").strip())
+    repo.git("mv", "nb/a.ipynb", "nb/renamed.ipynb")
+    nbs.write(repo.path / "nb" / "renamed.ipynb", _nb("x = n + 7"))
+    repo.commit_all("rename and edit")
+    assert main(["ci"]) == 0
+    out = capsys.readouterr().out
+    summary = github.summary.read_text()
+    assert "| smoke | ✅ pass | 1 passed |" in summary
+    assert "| `nb/a.ipynb` → `nb/renamed.ipynb` | renamed | 1 cell modified |" in summary
+    assert "no such file" not in summary and not [line for line in out.splitlines() if line.startswith("::")]
+    assert github.outputs()["changed"] == '["nb/renamed.ipynb"]'
+
+
+def test_smoke_asked_for_but_pytest_missing_fails_with_an_annotation(repo: Repo, tmp_path: Path,
+                                                                      repo_root: Path) -> None:
+    nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
+    repo.commit_all("edit")
+    github = tmp_path / "github"
+    github.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(repo_root), "GITHUB_ACTIONS": "true",
+           "GITHUB_STEP_SUMMARY": str(github / "summary.md")}
+    # a Python in which pytest cannot be imported, as in an Action that installed nbgate without [ci]
+    script = "import sys; sys.modules['pytest'] = None; from nbgate.main import main; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", script, "ci", "--base", "main"], cwd=repo.path, env=env,
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error title=nbgate smoke::smoke tests were asked for but pytest is not installed; install " \
+           "nbgate's ci extra" in done.stdout
+    assert "| smoke | ❌ fail | cannot run: pytest is not installed |" in (github / "summary.md").read_text()
+
+
+def test_a_pytest_usage_error_fails_smoke_and_no_banner_becomes_an_annotation(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    GitHub(tmp_path / "github", monkeypatch)
+    nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
+    repo.commit_all("edit")
+    assert main(["ci", "--base", "main", "--pytest-args=--no-such-option"]) == 1
+    annotations = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+    assert annotations == ["::error title=nbgate smoke::pytest stopped with a usage error and wrote no results; "
+                           "see smoke.log"]
+    assert "--no-such-option" in (repo.path / ".nbgate" / "ci" / "smoke.log").read_text()
 
 
 def test_base_from_a_push_event_and_missing_bases(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,11 +245,13 @@ def test_annotation(level: str, detail: str, expected: str, tmp_path: Path) -> N
     assert annotation(level, detail, "nbgate x", tmp_path) == expected
 
 
-def test_write_outputs_uses_a_heredoc_for_multiline_values(tmp_path: Path) -> None:
+def test_write_outputs_appends_one_block_per_value(tmp_path: Path) -> None:
+    from testing.github import parse_outputs
+
     path = tmp_path / "out"
     write_outputs(path, {"a": "1", "b": "x\ny"})
     write_outputs(path, {"c": "3"})
-    assert path.read_text() == "a=1\nb<<NBGATE_EOF\nx\ny\nNBGATE_EOF\nc=3\n"
+    assert parse_outputs(path.read_text()) == {"a": "1", "b": "x\ny", "c": "3"}
 
 
 def test_report_leaves_out_diffs_beyond_the_size_limit() -> None:
@@ -210,7 +262,7 @@ def test_report_leaves_out_diffs_beyond_the_size_limit() -> None:
     outcomes = [Outcome(StageResult("strip", PASS, "ok"), 0.1), Outcome(StageResult("lint", FAIL, "a|b", ("x",)), 0),
                 Outcome(StageResult("smoke", SKIP, "off"), 0)]
     text = report(outcomes, big, "main", ["n0.ipynb"], failed=True, limit=2500)
-    assert "| lint | ❌ fail | a\\|b | 0.0s |" in text
-    assert "#### `n0.ipynb` (modified)" in text and "#### `n4.ipynb`" not in text
-    assert "notebook diff(s) left out to keep this summary small: see diff.html" in text
+    assert "| lint | ❌ fail | a&#124;b | 0.0s |" in text
+    assert "#### <code>n0.ipynb</code> (modified)" in text and "n4.ipynb</code> (modified)" not in text
+    assert "section(s) left out to keep this summary under GitHub's size limit: see diff.html" in text
     assert len(text) < 2700

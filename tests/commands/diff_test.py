@@ -82,7 +82,7 @@ def test_terminal_and_markdown_name_each_change(repo: Repo, capsys: pytest.Captu
     assert "=== paired.ipynb (twin changed)" in text and "-t = 1\n+t = 2" in text
     assert main(["diff", "--format", "markdown", "--", "nb/gone.ipynb"]) == 0
     markdown = capsys.readouterr().out
-    assert markdown.startswith("Notebook changes from `HEAD` to `working tree`.\n\n### `nb/gone.ipynb` (deleted)")
+    assert markdown.startswith("Notebook changes from <code>HEAD</code> to <code>working tree</code>.\n\n### <code>nb/gone.ipynb</code> (deleted)")
 
 
 def test_a_renamed_and_edited_notebook_is_diffed_against_its_old_name(repo: Repo,

@@ -39,9 +39,13 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
     assert config.warnings == ()
     assert ".nbgate/" in (project / ".gitignore").read_text().splitlines()
     workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
-    steps = workflow["jobs"]["nbgate"]["steps"]
+    steps = workflow["jobs"]["review"]["steps"]
+    assert workflow["jobs"]["review"]["if"] == "github.event_name == 'pull_request'"
     assert steps[0]["with"]["fetch-depth"] == 0
     assert steps[1]["uses"] == ACTION
+    assert steps[1]["with"]["install"] == ""  # nothing to install: no requirements.txt, no [project]
+    action = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())
+    assert set(steps[1]["with"]) <= set(action["inputs"])  # every value is an input the Action declares
     assert steps[2]["with"]["path"] == ".nbgate/ci" and steps[2]["if"] == "always()"
     assert steps[2]["with"]["include-hidden-files"] is True
 
@@ -116,7 +120,9 @@ def test_registry_path_and_state_dir_come_from_config(project: Path) -> None:
     assert (project / "ops" / "schedules" / "README.md").is_file()
     assert ".state/" in (project / ".gitignore").read_text()
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
-    assert next(h for h in hooks if h["id"] == "nbgate-registry")["files"] == "^ops/schedules/"
+    registry_hook = next(h for h in hooks if h["id"] == "nbgate-registry")
+    # the hook reads registry.path itself: no `files` filter that a moved registry would outdate
+    assert registry_hook["entry"] == "nbgate registry verify --hook" and "files" not in registry_hook
     assert "path: .state/ci" in (project / ".github" / "workflows" / "nbgate.yml").read_text()
     assert (project / "pyproject.toml").read_text().count("[tool.nbgate]") == 1
 
@@ -127,5 +133,42 @@ def test_local_hooks_mirror_the_published_hook_manifest(repo_root: Path) -> None
         assert hook["id"] in published
         for key, value in hook.items():
             assert published[hook["id"]].get(key) == value, (hook["id"], key)
-        for key in ("types", "types_or", "files", "pass_filenames", "require_serial", "entry"):
+        for key in ("types", "types_or", "files", "pass_filenames", "require_serial", "always_run", "entry"):
             assert hook.get(key) == published[hook["id"]].get(key), (hook["id"], key)
+
+
+def test_the_workflow_is_the_team_flow_review_then_export(project: Path) -> None:
+    assert main(["init"]) == 0
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
+    export = workflow["jobs"]["export"]
+    assert export["if"] == "github.event_name == 'push'" and workflow[True]["push"]["branches"] == ["main"]
+    runs = [step["run"] for step in export["steps"] if "run" in step]
+    assert "nbgate registry verify" in runs and any(r.startswith("nbgate export ") for r in runs)
+    assert all("${{" not in r for r in runs)  # nothing interpolated into a script
+
+
+def test_codeowners_line_for_the_registry_when_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert not (project / ".github" / "CODEOWNERS").exists()
+    assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
+    owners = (project / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert "/registry/ @acme/data-leads ops@example.com" in owners
+    assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
+    assert (project / ".github" / "CODEOWNERS").read_text().splitlines() == owners  # a second run adds nothing
+    capsys.readouterr()
+    assert main(["init", "--codeowners", "@x\n* @evil"]) == 2
+    assert "expected @user, @org/team or an email" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("files", "install"), [
+    ({"requirements.txt": "numpy\n"}, "pip install -r requirements.txt"),
+    ({"pyproject.toml": '[project]\nname = "demo"\nversion = "1"\n'}, "pip install ."),
+    ({"pyproject.toml": "[tool.black]\n"}, ""),
+])
+def test_the_workflow_installs_the_projects_own_dependencies(project: Path, files: dict[str, str],
+                                                            install: str) -> None:
+    for name, text in files.items():
+        (project / name).write_text(text)
+    assert main(["init"]) == 0
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
+    assert workflow["jobs"]["review"]["steps"][1]["with"]["install"] == install

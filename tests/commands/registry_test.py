@@ -134,7 +134,7 @@ def test_rollback_refused_when_the_notebook_is_gone_from_history(project: Projec
     _promote_second(project, capsys)
     path = folder(project) / "0003.yaml"
     schedule = store.load_schedule(project.config, "daily")
-    forged = dataclasses.replace(schedule.revisions[0], rev=3, commit="0" * 40,
+    forged = dataclasses.replace(schedule.revisions[0], rev=3, commit="0" * 40, blob="",
                                  previous_sha256=schedule.files[-1].sha256)
     path.write_bytes(model.dumps(forged))
     assert run(capsys, "registry", "pause", "daily")[0] == 0
@@ -294,5 +294,37 @@ def test_pull_request_base_ignores_newer_revisions_on_main(project: Project,
 def test_hook_manifest_runs_verify_on_registry_changes(repo_root: Path) -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())}
     hook = hooks["nbgate-registry"]
-    assert hook["entry"] == "nbgate registry verify"
-    assert hook["files"] == "^registry/" and hook["pass_filenames"] is False
+    assert hook["entry"] == "nbgate registry verify --hook"
+    # every commit: the hook itself decides (fast) whether a registry file or promoted notebook is in it
+    assert "files" not in hook and hook.get("pass_filenames", True) is True and hook["always_run"] is True
+
+
+# ---------------------------------------------------------------- the pre-commit hook's filter
+
+
+def test_hook_mode_verifies_only_commits_touching_promoted_work(project: Project,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "other.py").write_text("x = 1\n")
+    project.repo.git("add", "other.py")
+    assert verify(capsys, "--hook", "other.py") == (0, "no registry file and no promoted notebook in this commit: "
+                                                       "nothing to verify\n")
+    data = json.loads(project.notebook.read_text())
+    data["cells"][2]["source"] = "print('edited')"
+    project.notebook.write_text(json.dumps(data))
+    project.repo.git("add", "-A")
+    code, text = verify(capsys, "--hook", "other.py", "reports/daily.ipynb")
+    assert code == 1 and "drift: reports/daily.ipynb changed since schedule 'daily' was promoted" in text
+    assert verify(capsys, "--hook", "registry/daily/0001.yaml")[0] == 1  # a registry file: full verify
+
+
+def test_hook_mode_sees_a_staged_deletion(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.git("rm", "-q", "reports/daily.ipynb")
+    code, text = verify(capsys, "--hook")  # pre-commit passes no file for a deletion
+    assert code == 1 and "is not in git any more" in text
+
+
+def test_hook_mode_runs_the_full_verify_on_an_unreadable_revision(project: Project,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    (folder(project) / "0002.yaml").write_text("{not yaml")
+    code, text = verify(capsys, "--hook", "unrelated.txt")
+    assert code == 1 and "0002.yaml" in text

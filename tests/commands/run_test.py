@@ -42,7 +42,8 @@ def test_run_succeeds_and_the_same_run_id_cannot_run_again(project: Project,
     assert main(["run", "job", "--date", "2024-05-01", "--param", "limit=7", "--run-id", "nightly-1"]) == 0
     out = capsys.readouterr().out
     output = project.root / ".nbgate/runs/job/2024-05-01/1-nightly-1.ipynb"
-    assert "job rev 1 for 2024-05-01: succeeded in " in out and str(output) in out
+    assert "job rev 1 for 2024-05-01: succeeded in " in out
+    assert out.rstrip().endswith(": .nbgate/runs/job/2024-05-01/1-nightly-1.ipynb")  # relative to the cwd
     assert _injected(output) == ['label = "prod"', 'run_date = "2024-05-01"', "limit = 7"]
     before = output.read_bytes()
 
@@ -52,13 +53,21 @@ def test_run_succeeds_and_the_same_run_id_cannot_run_again(project: Project,
     assert [r.status for r in run_index(project.config()).list()] == [REFUSED, SUCCEEDED]
 
 
+def test_run_params_are_typed_by_their_defaults(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # 'label' is a str default: True stays the text "True"; limit is an int default: " 9 " is 9
+    assert main(["run", "job", "--date", "2024-05-01", "--param", "label=True", "--param", "limit= 9 ",
+                 "--run-id", "typed"]) == 0
+    output = project.root / ".nbgate/runs/job/2024-05-01/1-typed.ipynb"
+    assert _injected(output) == ['label = "True"', 'run_date = "2024-05-01"', "limit = 9"]
+
+
 def test_a_failing_notebook_exits_1_and_points_to_its_output(project: Project,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "job", "--date", "2024-05-01", "--param", "limit=2", "--run-id", "bad"]) == 1
     out = capsys.readouterr().out
     output = project.root / ".nbgate/runs/job/2024-05-01/1-bad.ipynb"
     assert "failed: cell 3 (In [4]): AssertionError: limit 2 is too small" in out
-    assert f"output notebook (shows the failing cell): {output}" in out
+    assert "output notebook (shows the failing cell): .nbgate/runs/job/2024-05-01/1-bad.ipynb" in out
     assert output.is_file()
     [record] = run_index(project.config()).list(status=FAILED)
     assert record.output == str(output)
@@ -98,7 +107,9 @@ def test_a_drifted_notebook_is_refused(project: Project, tmp_path: Path, monkeyp
 
 
 @pytest.mark.parametrize(("argv", "code", "message"), [
-    (["run", "job", "--param", "nope=1"], 2, "--param nope: not defined in the notebook's parameters cell"),
+    (["run", "job", "--param", "nope=1"], 2,
+     "--param nope: not defined in the notebook's parameters cell (it defines: run_date, limit, label)"),
+    (["run", "job", "--param", "limit=True"], 2, "parameter 'limit': 'True' is not a valid int"),
     (["run", "job", "--param", "run_date=2024-01-01"], 2, "give the logical date with --date"),
     (["run", "job", "--date", "01/02/2024"], 2, "--date '01/02/2024'"),
     (["run", "job", "--run-id", "../x"], 2, "--run-id '../x'"),
@@ -133,21 +144,32 @@ def test_four_concurrent_runs_are_all_indexed(project: Project) -> None:
         assert f"limit = {limit}" in _injected(record.output or "")
 
 
-def test_sigterm_records_the_run_as_interrupted(tmp_path: Path) -> None:
-    """Airflow and Kubernetes stop a job with SIGTERM: the run is indexed and its output kept."""
+@pytest.mark.parametrize("group", [False, True], ids=["process", "process-group"])
+def test_sigterm_records_the_run_as_interrupted(tmp_path: Path, group: bool) -> None:
+    """Airflow and Kubernetes stop a job with SIGTERM: the run is indexed and its output kept.
+
+    A shell's job control or a container runtime signals the whole process group, the kernel too.
+    """
     made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]),
                                          notebooks.code("import time\ntime.sleep(60)")])
     promote(made, parameters={})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "stopped"],
-                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=group)
     index = run_index(made.config())
     deadline = time.monotonic() + 60
     while not index.list() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)  # let the kernel start
-    proc.send_signal(signal.SIGTERM)
+    if group:
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 130
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    # one line, no traceback (the kernel's ZMQError, "Task exception was never retrieved")
+    assert stderr.strip().splitlines() == ["error: interrupted (SIGTERM)"], stderr
     [record] = index.list()
     assert (record.status, record.error) == (FAILED, "interrupted (SIGTERM)")
     assert Path(record.output or "").is_file()
@@ -166,6 +188,40 @@ def test_the_demo_schedule_runs_and_exports(tmp_path: Path, monkeypatch: pytest.
     assert stdout.startswith("2024-05-01 eu: ")
     assert (demo / "notebooks/output/sales-eu-2024-05-01.csv").is_file()  # ran in the notebook's folder
     capsys.readouterr()
-    assert main(["export", "cron"]) == 0
+    assert main(["export", "cron", "--allow-defaults"]) == 0
     crontab = capsys.readouterr().out
     assert "CRON_TZ=Europe/Berlin\n0 6 * * * cd " in crontab and "nbgate run daily-sales --date today" in crontab
+
+
+def test_sigterm_while_the_kernel_boots_kills_it_and_prints_one_line(tmp_path: Path) -> None:
+    """Issue 18.14: the kernel still booting was left behind and printed a ZMQError traceback."""
+    import json
+
+    pidfile = tmp_path / "kernel.pid"
+    boot = (f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(6); "
+            "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
+    spec = tmp_path / "jupyter" / "kernels" / "python3" / "kernel.json"  # JUPYTER_PATH wins: a slow python3
+    spec.parent.mkdir(parents=True)
+    spec.write_text(json.dumps({"argv": [sys.executable, "-c", boot, "-f", "{connection_file}"],
+                                "display_name": "slow", "language": "python"}))
+    made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code("x")])
+    promote(made, parameters={})
+    env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter"),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "boot"],
+                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the kernel never started"
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    assert proc.wait(timeout=60) == 130
+    stderr = proc.stderr.read().decode() if proc.stderr else ""  # EOF only once the kernel let go of it too
+    assert time.monotonic() - started < 5, "the booting kernel kept running"
+    assert stderr.strip().splitlines() == ["error: interrupted (SIGTERM)"], stderr
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    [record] = run_index(made.config()).list()
+    assert (record.status, record.error) == (FAILED, "interrupted (SIGTERM)")

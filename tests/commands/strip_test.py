@@ -68,12 +68,11 @@ def test_missing_file(project: Path, capsys: pytest.CaptureFixture[str], check: 
     assert not (project / "missing.ipynb").exists()
 
 
-def test_a_folder_is_searched_but_read_as_a_notebook_is_an_error(project: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_named_like_a_notebook_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = project / "folder.ipynb"
     folder.mkdir()
-    code, out, _ = _run(capsys, "strip", "folder.ipynb")
-    assert code == 0 and out.strip() == "0 of 0 notebook(s) stripped"
+    code, out, err = _run(capsys, "strip", "folder.ipynb")  # never silently "0 of 0 stripped"
+    assert code == 1 and err == "error: folder.ipynb: is a directory, not a notebook\n"
     status = strip_command.check_file(folder, StripOptions(), write=True)
     assert status.error == f"{folder}: is a directory, not a notebook" and folder.is_dir()
 
@@ -152,7 +151,7 @@ def test_no_paths_strips_the_covered_notebooks(project: Path, capsys: pytest.Cap
     code, out, _ = _run(capsys, "strip", "--check")
     assert code == 1
     assert [line.split(":")[0] for line in out.splitlines()] == [
-        str(project / "notebooks" / "a.ipynb"), str(project / "notebooks" / "sub" / "b.ipynb")]
+        "notebooks/a.ipynb", "notebooks/sub/b.ipynb"]  # relative to the current folder, though found by a walk
     assert _run(capsys, "strip")[0] == 0
     assert _run(capsys, "strip", "--check") == (0, "", "")
     assert strip_notebook(notebook.read(outside).nb).changed  # not covered: untouched

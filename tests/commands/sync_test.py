@@ -336,7 +336,7 @@ def test_demo_project_is_in_sync(monkeypatch: pytest.MonkeyPatch, capsys: pytest
 def _hook() -> dict[str, Any]:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for h in hooks if h["id"] == "nbgate-sync"]
-    assert hook["require_serial"] is True and hook["entry"] == "nbgate sync"
+    assert hook["require_serial"] is True and hook["entry"] == "nbgate sync --hook"
     return dict(hook, language="system")  # the manifest's entry, types and serial setting, run locally
 
 

@@ -60,7 +60,7 @@ def test_an_unknown_commit_and_a_changed_file_refuse(tmp_path: Path) -> None:
         promoted_content(root, spec._replace(commit="0" * 40))
     message = str(caught.value)
     assert f"promoted source hash {spec.source_sha256[:12]} not found" in message
-    assert "git has no analytics/notebooks/job.ipynb at commit 000000000000" in message
+    assert "analytics/notebooks/job.ipynb at commit 000000000000 is not in this clone's history" in message
     assert "the working-tree file has drifted (source hash " in message
 
 

@@ -23,7 +23,11 @@ def test_render(template: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("template", "message"), [
-    ("out/{user}.ipynb", r"unknown placeholder \{user\}"),
+    ("out/{user}.ipynb", r"placeholder '\{user\}' is not allowed"),
+    ("out/{name.__class__}.ipynb", r"placeholder '\{name.__class__\}' is not allowed"),
+    ("out/{run_id[0]}.ipynb", r"is not allowed"),
+    ("out/{rev:>99999999}.ipynb", r"is not allowed"),
+    ("out/{name!r}.ipynb", r"is not allowed"),
     ("out/{name", "output template"),
     ("out/{name:d}", "output template"),
     ("", "renders to nothing"),

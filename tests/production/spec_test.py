@@ -11,7 +11,6 @@ from nbgate.production.spec import (
     logical_date,
     merge_parameters,
     new_run_id,
-    parse_params,
 )
 
 # 23:30 UTC on 31 Dec is already 1 Jan in Berlin and still 31 Dec in New York
@@ -54,42 +53,27 @@ def test_unsafe_run_ids_are_rejected(text: str) -> None:
         check_run_id(text)
 
 
-@pytest.mark.parametrize(("items", "expected"), [
-    (["n=3"], {"n": 3}),
-    (["x=1.5", "flag=true", "none=null"], {"x": 1.5, "flag": True, "none": None}),
-    (["region=eu", "quoted=\"7\""], {"region": "eu", "quoted": "7"}),
-    (["items=[1, 2]", "empty="], {"items": [1, 2], "empty": ""}),
-    (["n=1", "n=2"], {"n": 2}),
-    (["text=a=b"], {"text": "a=b"}),
-])
-def test_parse_params(items: list[str], expected: dict[str, object]) -> None:
-    assert parse_params(items) == expected
-
-
-@pytest.mark.parametrize("item", ["novalue", "1x=2", "=3", "a-b=1"])
-def test_parse_params_rejects(item: str) -> None:
-    with pytest.raises(UsageError, match="--param"):
-        parse_params([item])
-
-
 @pytest.mark.parametrize(("production", "overrides", "declared", "expected"), [
     # run_date is injected only when the parameters cell defines it
-    ({"a": 1}, {}, ["a", "run_date"], {"a": 1, "run_date": "2024-03-01"}),
-    ({"a": 1}, {}, ["a"], {"a": 1}),
+    ({"a": 1}, {}, {"a": 0, "run_date": ""}, {"a": 1, "run_date": "2024-03-01"}),
+    ({"a": 1}, {}, {"a": 0}, {"a": 1}),
     ({"a": 1}, {}, None, {"a": 1}),
-    # --param beats production; the logical date beats a recorded run_date
-    ({"a": 1, "run_date": "1999-01-01"}, {"a": 2}, ["a", "run_date"], {"a": 2, "run_date": "2024-03-01"}),
+    # --param beats production, typed by the default; the logical date beats a recorded run_date
+    ({"a": 1, "run_date": "1999-01-01"}, {"a": "2"}, {"a": 0, "run_date": ""}, {"a": 2, "run_date": "2024-03-01"}),
+    ({"a": "x"}, {"a": "2"}, {"a": ""}, {"a": "2"}),
 ])
 def test_merge_parameters(production: dict[str, object], overrides: dict[str, object],
-                          declared: list[str] | None, expected: dict[str, object]) -> None:
+                          declared: dict[str, object] | None, expected: dict[str, object]) -> None:
     assert merge_parameters(production, overrides, "2024-03-01", declared) == expected
 
 
 @pytest.mark.parametrize(("overrides", "declared", "message"), [
-    ({"b": 1}, ["a"], "b: not defined in the notebook's parameters cell"),
-    ({"b": 1}, None, "it has no parameters cell"),
-    ({"run_date": "2024-01-01"}, ["run_date"], "--date"),
+    ({"b": "1"}, {"a": 0}, r"b: not defined in the notebook's parameters cell \(it defines: a\)"),
+    ({"b": "1"}, None, "it has no parameters cell"),
+    ({"run_date": "2024-01-01"}, {"run_date": ""}, "--date"),
+    ({"a": "False"}, {"a": 0}, "parameter 'a': 'False' is not a valid int"),
 ])
-def test_merge_parameters_rejects(overrides: dict[str, object], declared: list[str] | None, message: str) -> None:
+def test_merge_parameters_rejects(overrides: dict[str, object], declared: dict[str, object] | None,
+                                  message: str) -> None:
     with pytest.raises(UsageError, match=message):
         merge_parameters({}, overrides, "2024-03-01", declared)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -328,3 +329,49 @@ def test_every_outcome_is_judged_the_same_on_forked_kernels(tmp_path: Path) -> N
     assert "ZeroDivisionError" in results["err.ipynb"].report
     assert "cell 2: the kernel died while the cell was running" in results["dies.ipynb"].report
     assert "cell timed out after 2 s" in results["slow.ipynb"].report
+
+
+#: what a hostile or careless notebook does to the process that forked its kernel (only if that is a template)
+HIT_TEMPLATE = ("import os, signal\n"
+                "parent = os.getppid()\n"
+                "with open(f'/proc/{parent}/cmdline', 'rb') as f:\n"
+                "    forked = b'zygote.py' in f.read()\n"
+                "if forked:\n"
+                "    os.kill(parent, signal.SIGNAME)\n"
+                "print('hit' if forked else 'spawned', parent)")
+
+
+@pytest.mark.parametrize("signame", ["SIGKILL", "SIGSTOP"])
+def test_a_notebook_that_breaks_the_template_fails_no_other_notebook(tmp_path: Path, signame: str) -> None:
+    """Issue 18.13: the kernels started ahead from a killed or stopped template are started again."""
+    notebooks = {"a_hit.ipynb": make([code(HIT_TEMPLATE.replace('SIGNAME', signame))]),
+                 **{f"b{i}.ipynb": make([code(f"print({i})")]) for i in range(3)},
+                 "c_hit.ipynb": make([code(HIT_TEMPLATE.replace('SIGNAME', signame))]),
+                 "d.ipynb": make([code("print('last')")])}
+    project(tmp_path, notebooks)
+    session = SmokeSession(config_module.load(tmp_path, env={}), pool_size=2)
+    session.pool.fork_after = 0
+    templates: list[Template] = []
+    try:
+        warm = session._call(session.pool.acquire, KernelSpec("python3", str(tmp_path)))
+        session._call(session.pool.release, warm)
+        assert session.pool._templates.wait_ready(60)
+        prepared = [session.prepare(tmp_path / name) for name in sorted(notebooks)]
+        session.expect(prepared)
+        started = time.monotonic()
+        results = {}
+        for item in prepared:
+            templates += [t for t in session.pool._templates._templates.values()
+                          if isinstance(t, Template) and t not in templates]
+            results[item.relpath] = session.run(item)
+        elapsed = time.monotonic() - started
+    finally:
+        session.close()
+    assert {name: r.outcome for name, r in results.items()} == dict.fromkeys(sorted(notebooks), "passed"), {
+        name: r.report for name, r in results.items()}
+    kept = (tmp_path / str(results["a_hit.ipynb"].output_path)).read_text()
+    assert re.search(r'"hit \d+\\n"', kept), kept  # it did break its template
+    assert len(templates) >= 2  # the broken template was replaced by a new one
+    assert all(t.process.poll() is not None for t in templates)  # none left behind, stopped or not
+    # a stopped template used to stall the run 40 s (a 30 s reply timeout and a 10 s wait to close it)
+    assert elapsed < 30, elapsed

@@ -30,7 +30,7 @@ def test_write_then_read(cfg: config_module.Config) -> None:
     assert path == cfg.root / "state" / "evidence" / f"{SHA}.json"
     record = ledger.read_evidence(cfg, SHA)
     assert record is not None
-    assert set(record) == set(ledger.KEYS)
+    assert set(record) == {*ledger.KEYS, "provenance"}
     assert record["schema"] == 1
     assert record["duration"] == 1.235
     assert record["time"].endswith("Z")
@@ -82,3 +82,22 @@ def test_bad_hash(cfg: config_module.Config, bad: str) -> None:
 def test_unknown_outcome() -> None:
     with pytest.raises(ValueError, match="unknown outcome"):
         _record("great")
+
+
+def test_provenance_locally_and_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    local = ledger.provenance({})
+    assert set(local) == {"host", "user", "time"} and local["host"]
+    assert "(local: a cache, not proof)" in ledger.describe_provenance({"provenance": local})
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/nbs",
+           "GITHUB_RUN_ID": "42", "GITHUB_SHA": "a" * 40}
+    found = ledger.provenance(env)
+    assert found["provider"] == "github-actions" and found["repository"] == "acme/nbs"
+    assert found["run_url"] == "https://github.example/acme/nbs/actions/runs/42" and found["commit"] == "a" * 40
+    text = ledger.describe_provenance({"provenance": found})
+    assert "github.example/acme/nbs/actions/runs/42" in text and "aaaaaaaaaaaa" in text
+    assert ledger.describe_provenance({}) == "made before provenance was recorded"
+    # every new record carries it
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    record = ledger.make_record(path="nb.ipynb", source_sha256="b" * 64, parameters={}, outcome="passed",
+                                duration=1.0, kernel="python3", output_path="", output_sha256="")
+    assert set(record["provenance"]) == {"host", "user", "time"}

@@ -7,36 +7,9 @@ from typing import Any
 import pytest
 
 from nbgate.errors import UsageError
-from nbgate.smoke.params import ParameterError, defined_parameters, parse_assignment, resolve
+from nbgate.parameters import names as defined_parameters
+from nbgate.smoke.params import ParameterError, resolve
 from testing.notebooks import code, make, markdown
-
-
-@pytest.mark.parametrize(
-    ("item", "expected"),
-    [
-        ("n=3", ("n", 3)),
-        ("ratio=0.5", ("ratio", 0.5)),
-        ("flag=True", ("flag", True)),
-        ("none=None", ("none", None)),
-        ("names=['a', 'b']", ("names", ["a", "b"])),
-        ("table={'k': 1}", ("table", {"k": 1})),
-        ("quoted='x y'", ("quoted", "x y")),
-        ("day=2024-01-01", ("day", "2024-01-01")),  # not a literal: the raw string
-        ("region=eu", ("region", "eu")),
-        ("empty=", ("empty", "")),
-        (" spaced = 7 ", ("spaced", 7)),
-        ("expr=1+1", ("expr", "1+1")),  # arithmetic is not a literal
-        ("call=print(1)", ("call", "print(1)")),  # never evaluated
-    ],
-)
-def test_parse_assignment(item: str, expected: tuple[str, Any]) -> None:
-    assert parse_assignment(item) == expected
-
-
-@pytest.mark.parametrize("item", ["novalue", "=3", "1x=2", "a-b=1"])
-def test_parse_assignment_rejects(item: str) -> None:
-    with pytest.raises(UsageError, match="NAME=VALUE"):
-        parse_assignment(item)
 
 
 def _nb(params: str | None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """``nbgate export airflow``: one DAG file per active schedule.
 
 Each DAG has one ``BashOperator`` task running ``nbgate run NAME`` for the
-run's logical date, taken in the schedule's timezone. Airflow owns the
+run's logical date, taken in the schedule's timezone. The DAG uses a
+``CronTriggerTimetable`` on Airflow 2 and 3 alike, so the logical date is
+the day the run is due, as on cron and Kubernetes (Airflow 2's default
+``CronDataIntervalTimetable`` would pass the previous day). Airflow owns the
 retries (``--retries 0`` on the command), so each attempt is one Airflow try
 with its own run id and its own output notebook. Values reach the shell
 through ``env`` and quoted variables, never by pasting templated text into
@@ -32,6 +35,9 @@ try:  # Airflow 3
 except ImportError:  # Airflow 2
     from airflow import DAG
     from airflow.operators.bash import BashOperator
+# A trigger timetable on both majors: a run's logical date is the moment it is due
+# (Airflow 2's default cron timetable would pass the start of the previous interval).
+from airflow.timetables.trigger import CronTriggerTimetable
 '''
 
 # The logical date in the schedule's own timezone; Airflow 3 may leave
@@ -69,6 +75,8 @@ def dag_source(job: ExportJob, options: ExportOptions) -> str:
         "        env={",
         f'            "NBGATE_LOGICAL_DATE": {_py(_DATE.format(tz=repr(job.timezone)))},',
         f'            "NBGATE_AIRFLOW_RUN_ID": {_py(_RUN_ID)},',
+        *([f'            "NBGATE_RUN_INDEX_URL": {_py("{{ var.value." + options.index_variable + " }}")},']
+          if options.index_variable else []),
         "        },",
         "        append_env=True,",
     ]
@@ -78,7 +86,7 @@ def dag_source(job: ExportJob, options: ExportOptions) -> str:
         _HEADER.format(name=job.name),
         "with DAG(",
         f"    dag_id={_py(job.name)},",
-        f"    schedule={_py(job.schedule)},",
+        f"    schedule=CronTriggerTimetable({_py(job.schedule)}, timezone={_py(job.timezone)}),",
         f"    start_date=pendulum.datetime(2024, 1, 1, tz={_py(job.timezone)}),",
         "    catchup=False,",
         f"    max_active_runs={max(int(job.concurrency), 1)},",

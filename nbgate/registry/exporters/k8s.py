@@ -100,8 +100,16 @@ def manifest(job: ExportJob, options: ExportOptions) -> str:
         "                  valueFrom:",
         "                    fieldRef:",
         "                      fieldPath: metadata.name",
-        "",
     ]
+    if options.index_secret:  # the run index URL (with its password) never appears in the manifest
+        lines += [
+            "                - name: NBGATE_RUN_INDEX_URL",
+            "                  valueFrom:",
+            "                    secretKeyRef:",
+            f"                      name: {_q(options.index_secret)}",
+            f"                      key: {_q(options.index_secret_key)}",
+        ]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -35,10 +35,12 @@ def _dag_kwargs(source: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("daily-sales", {"dag_id": "daily-sales", "schedule": "0 6 * * *", "catchup": False, "max_active_runs": 1,
+    ("daily-sales", {"dag_id": "daily-sales",
+                     "schedule": "CronTriggerTimetable('0 6 * * *', timezone='Europe/Berlin')", "catchup": False, "max_active_runs": 1,
                      "tags": ["nbgate", "alice", "bob"],
                      "start_date": "pendulum.datetime(2024, 1, 1, tz='Europe/Berlin')"}),
-    ("hourly_refresh", {"dag_id": "hourly_refresh", "schedule": "15 * * * *", "max_active_runs": 3,
+    ("hourly_refresh", {"dag_id": "hourly_refresh", "schedule": "CronTriggerTimetable('15 * * * *', timezone='UTC')",
+                        "max_active_runs": 3,
                         "tags": ["nbgate"], "start_date": "pendulum.datetime(2024, 1, 1, tz='UTC')"}),
 ])
 def test_dag_files_parse_with_ast(name: str, expected: dict[str, Any]) -> None:
@@ -47,6 +49,21 @@ def test_dag_files_parse_with_ast(name: str, expected: dict[str, Any]) -> None:
     assert {key: kwargs[key] for key in expected} == expected
     for source in files.values():
         compile(source, "dag.py", "exec")
+
+
+def test_one_date_rule_on_every_engine() -> None:
+    """Issue 12.7: Airflow 2 and 3 both get a trigger timetable, so ``--date`` is the day the run is due,
+    as cron and Kubernetes pass it (``--date today`` in the schedule's timezone)."""
+    for source in render("airflow", JOBS, OPTIONS).values():
+        tree = ast.parse(source)
+        imports = [(node.module, alias.name) for node in tree.body if isinstance(node, ast.ImportFrom)
+                   for alias in node.names]
+        assert ("airflow.timetables.trigger", "CronTriggerTimetable") in imports  # outside the try: both majors
+        assert "CronDataIntervalTimetable" not in source and "data_interval" not in source
+        schedule = _dag_kwargs(source)["schedule"]
+        assert schedule.startswith("CronTriggerTimetable(") and "timezone=" in schedule
+    for job in JOBS:
+        assert job.schedule in render("cron", [job], OPTIONS)["crontab"]
 
 
 def _airflow_python() -> str | None:
@@ -68,7 +85,9 @@ try:
 except ImportError:
     from airflow.models.dagbag import DagBag  # Airflow 2
     bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
+from airflow.timetables.base import TimeRestriction
 result = {"errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+monday = pendulum.datetime(2024, 3, 4, 12, 0, tz="UTC")
 when = pendulum.datetime(2024, 3, 9, 23, 30, tz="UTC")  # 10 March in Berlin, 9 March in New York
 for dag_id, dag in sorted(bag.dags.items()):
     task = dag.tasks[0]
@@ -82,6 +101,10 @@ for dag_id, dag in sorted(bag.dags.items()):
         "owner": task.owner, "retries": task.retries, "retry_delay": task.retry_delay.total_seconds(),
         "execution_timeout": task.execution_timeout.total_seconds() if task.execution_timeout else None,
         "bash_command": task.bash_command, "cwd": task.cwd, "env": task.render_template(task.env, context),
+        "timetable": type(timetable).__name__,
+        "next_logical_date": timetable.next_dagrun_info(
+            last_automated_data_interval=None,
+            restriction=TimeRestriction(earliest=monday, latest=None, catchup=True)).logical_date.isoformat(),
     }
 print(json.dumps(result))
 """
@@ -113,6 +136,10 @@ def test_real_airflow_loads_the_dags(tmp_path: Path) -> None:
                             "NBGATE_AIRFLOW_RUN_ID": "airflow-scheduled__2024-03-09T2330000000-2"}
     assert daily["bash_command"] == ('nbgate run daily-sales --date "$NBGATE_LOGICAL_DATE" '
                                      '--run-id "$NBGATE_AIRFLOW_RUN_ID" --retries 0')
+    # one date rule: the run due Tuesday 06:00 in Berlin has Tuesday as its logical date (Airflow 2's
+    # default CronDataIntervalTimetable would say Monday)
+    assert daily["timetable"] == "CronTriggerTimetable"
+    assert daily["next_logical_date"].startswith("2024-03-05T05:00:00")  # 06:00 in Berlin, in UTC
     month_end = loaded["dags"]["month-end"]
     assert (month_end["timezone"], month_end["env"]["NBGATE_LOGICAL_DATE"]) == ("America/New_York", "2024-03-09")
     hourly = loaded["dags"]["hourly_refresh"]

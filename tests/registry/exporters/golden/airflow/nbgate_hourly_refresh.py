@@ -13,10 +13,13 @@ try:  # Airflow 3
 except ImportError:  # Airflow 2
     from airflow import DAG
     from airflow.operators.bash import BashOperator
+# A trigger timetable on both majors: a run's logical date is the moment it is due
+# (Airflow 2's default cron timetable would pass the start of the previous interval).
+from airflow.timetables.trigger import CronTriggerTimetable
 
 with DAG(
     dag_id="hourly_refresh",
-    schedule="15 * * * *",
+    schedule=CronTriggerTimetable("15 * * * *", timezone="UTC"),
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=3,

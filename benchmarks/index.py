@@ -1,0 +1,167 @@
+"""The run index at fleet scale: SQLite file vs PostgreSQL server, side by side.
+
+1. A simulated day: 150,000 runs (a start row and a finish row each, through
+   the same ``RunIndex.start``/``finish`` calls ``nbgate run`` makes) written by
+   16 concurrent processes: rows/s and p50/p99 write latency per backend.
+2. Reads on an index of 1,000,000 rows (10,000 schedules over 30 days):
+   ``nbgate runs NAME --limit 20`` and ``nbgate runs stats --days 30`` as whole
+   processes (start-up included), median of N, beside ``python -c pass``.
+
+The PostgreSQL server is a throwaway cluster (testing/postgres.py, Unix
+socket, fsync off as in the tests); SQLite is in WAL mode with its default
+synchronous setting. Usage: ``python benchmarks/index.py [--quick] [--runs N]
+[--day-runs N] [--rows N]``.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from _timing import Case, common_args, interleaved, print_table, runs_from, work_dir
+
+from nbgate.production.index import open_url
+from nbgate.production.index.model import DATA_COLUMNS, stamp
+from testing.postgres import Server
+
+WRITERS = 16
+SCHEDULES = 10_000
+
+
+def _writer(url: str, root: str, worker: int, runs: int, out: str) -> None:
+    index = open_url(url, Path(root), timeout=60.0)
+    latencies: list[float] = []
+    for i in range(runs):
+        key = f"w{worker}-{i}"
+        t0 = time.perf_counter()
+        index.start(key=key, name=f"schedule-{(worker * runs + i) % SCHEDULES}", rev=1, date="2024-05-01",
+                    run_id=key, attempt=1, output=f"/out/{key}.ipynb", source="git:abc", source_sha256="0" * 64,
+                    parameters={"n": i})
+        t1 = time.perf_counter()
+        index.finish(key, status="succeeded" if i % 10 else "failed", duration=1.0 + (i % 50))
+        t2 = time.perf_counter()
+        latencies += [t1 - t0, t2 - t1]
+    Path(out).write_text(json.dumps(latencies))
+
+
+def simulated_day(url: str, work: Path, runs: int) -> dict[str, float]:
+    """``runs`` runs by WRITERS processes; rows/s and latency percentiles (ms)."""
+    per = runs // WRITERS
+    outs = [work / f"lat-{n}.json" for n in range(WRITERS)]
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_writer, args=(url, str(work), n, per, str(outs[n]))) for n in range(WRITERS)]
+    start = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    wall = time.perf_counter() - start
+    if any(proc.exitcode != 0 for proc in procs):
+        raise SystemExit(f"a writer failed on {url}")
+    latencies = sorted(x for out in outs for x in json.loads(out.read_text()))
+    return {"rows": float(len(latencies)), "wall": wall, "rows_s": len(latencies) / wall,
+            "p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99)] * 1000}
+
+
+def _rows(count: int) -> list[tuple[object, ...]]:
+    rng = random.Random(7)
+    now = datetime.now(timezone.utc)
+    rows = []
+    for i in range(count):
+        started = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
+        duration = round(rng.lognormvariate(3, 1), 3)
+        status = "failed" if rng.random() < 0.05 else "succeeded"
+        rows.append((f"bulk-{i}", f"schedule-{i % SCHEDULES}", 1, started.date().isoformat(), f"bulk-{i}", 1,
+                     status, stamp(started), stamp(started + timedelta(seconds=duration)), duration,
+                     stamp(started + timedelta(seconds=duration)), f"/out/bulk-{i}.ipynb", None, "git:abc",
+                     "0" * 64, "{}", "bench", 1))
+    return rows
+
+
+def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
+    """Bulk-load ``rows`` (untimed setup for the reads); seconds taken."""
+    index = open_url(url, root)
+    index.migrate()
+    start = time.perf_counter()
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        connection.execute("BEGIN")
+        connection.executemany(f"INSERT INTO runs ({', '.join(DATA_COLUMNS)}) VALUES "
+                               f"({', '.join('?' for _ in DATA_COLUMNS)})", rows)
+        connection.execute("COMMIT")
+        connection.execute("ANALYZE")
+        connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            with connection.cursor().copy(f"COPY runs ({', '.join(DATA_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            connection.execute("VACUUM ANALYZE runs")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = common_args(__doc__ or "")
+    parser.add_argument("--day-runs", type=int, default=150_000, help="runs in the simulated day (default 150000)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the read index (default 1000000)")
+    args = parser.parse_args()
+    runs = runs_from(args)
+    day_runs = 8_000 if args.quick else args.day_runs
+    rows = 50_000 if args.quick else args.rows
+    work = work_dir("index")
+    server = Server()
+    try:
+        urls = {"SQLite": f"sqlite:///{work / 'day.db'}", "PostgreSQL": server.create_database("day")}
+        (work / "day.db").unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            (work / f"day.db{suffix}").unlink(missing_ok=True)
+        day = {label: simulated_day(url, work, day_runs) for label, url in urls.items()}
+        print(f"\nsimulated day: {day_runs} runs (start + finish rows) by {WRITERS} processes")
+        print(f"{'backend':<12} {'rows':>8} {'wall s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        for label, result in day.items():
+            print(f"{label:<12} {int(result['rows']):>8} {result['wall']:>8.1f} {result['rows_s']:>8.0f} "
+                  f"{result['p50']:>8.2f} {result['p99']:>8.2f}")
+
+        read_urls = {"SQLite": f"sqlite:///{work / 'big.db'}", "PostgreSQL": server.create_database("big")}
+        for suffix in ("", "-wal", "-shm"):
+            (work / f"big.db{suffix}").unlink(missing_ok=True)
+        data = _rows(rows)
+        for label, url in read_urls.items():
+            print(f"loaded {rows} rows into {label} in {load(url, work, data):.1f} s")
+        project = work / "project"
+        project.mkdir(exist_ok=True)
+        (project / "pyproject.toml").write_text("[tool.nbgate]\n")
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+        cases = [Case("python -c pass", [sys.executable, "-c", "pass"])]
+        for label, url in read_urls.items():
+            case_env = {**env, "NBGATE_RUN_INDEX_URL": url}
+            cases += [
+                Case(f"{label}: runs NAME --limit 20",
+                     [sys.executable, "-m", "nbgate", "runs", "schedule-42", "--limit", "20"], env=case_env),
+                Case(f"{label}: runs stats NAME --days 30",
+                     [sys.executable, "-m", "nbgate", "runs", "stats", "schedule-42", "--days", "30"], env=case_env),
+                Case(f"{label}: runs stats --days 30",
+                     [sys.executable, "-m", "nbgate", "runs", "stats", "--days", "30", "--format", "json"],
+                     env=case_env),
+            ]
+        print_table(f"reads on {rows} rows ({SCHEDULES} schedules, 30 days), whole process",
+                    interleaved(cases, runs=runs, cwd=project), baseline="python -c pass")
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()
