@@ -1,4 +1,4 @@
-"""The README's pre-commit snippets work from a clone as written: their ``rev:`` resolves, their hooks exist.
+"""The pre-commit snippets of the README and the docs work from a clone as written: ``rev:`` resolves, hooks exist.
 
 The snippets pin ``rev: <sha>``, documented as "the SHA ``git rev-parse HEAD``
 prints in your clone". This test does exactly that in a fresh clone and
@@ -35,8 +35,9 @@ def _snippets(readme: str) -> list[list[dict[str, Any]]]:
 
 
 def test_every_snippet_pins_a_commit_sha_and_names_real_hooks(repo_root: Path, tmp_path: Path) -> None:
-    snippets = _snippets((repo_root / "README.md").read_text())
-    assert len(snippets) >= 4  # strip, sync, lint, registry
+    pages = [repo_root / "README.md", *sorted((repo_root / "docs").rglob("*.md"))]
+    snippets = [s for page in pages for s in _snippets(page.read_text(encoding="utf-8"))]
+    assert len(snippets) >= 5  # the README's quick start; strip, sync, lint, registry in the docs
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(repo_root), str(clone)], check=True)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True,

@@ -6,8 +6,9 @@ import argparse
 import json
 
 from nbgate import output
-from nbgate.config import OPTIONS, SECRET_URLS, Config, mask_url
+from nbgate.config import SECRET_URLS, Config, mask_url
 from nbgate.errors import OK
+from nbgate.reference import config_markdown
 
 
 def _shown(name: str, value: object) -> object:
@@ -18,11 +19,7 @@ def _shown(name: str, value: object) -> object:
 def show_config(*, config: Config, fmt: str = "table", reference: bool = False) -> int:
     """Print every option's value and source (or, with ``reference``, the options table)."""
     if reference:
-        output.result("| key | type | default | meaning |")
-        output.result("|---|---|---|---|")
-        for option in OPTIONS:
-            default = json.dumps(option.default)
-            output.result(f"| `{option.name}` | {option.type.__name__} | `{default}` | {option.help} |")
+        output.result(config_markdown())
         return OK
     if fmt == "json":
         payload = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "Chromium is missing: run .ci/install-chromium"
+    if not CHROMIUM.exists():  # a fresh machine: install Debian's Chromium rather than skip (idempotent script)
+        subprocess.run([str(Path(__file__).resolve().parents[2] / ".ci" / "install-chromium")], check=True,
+                       timeout=900)
+    assert CHROMIUM.exists(), "Chromium is missing even after .ci/install-chromium"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield launched
