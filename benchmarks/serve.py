@@ -19,9 +19,10 @@ middleware, data access, rendering; no sockets), median of ``--runs``
 (default 10) after one cold request that fills the caches. The peer row is
 ``jupyter nbconvert --to html`` on the same output notebook, the usual way to
 look at one without a viewer (whole process, median of 3). The schedules
-page reuses its run statistics for ``STATS_TTL`` seconds, so its warm median
-is mostly cache hits: the "no stats cache" row times it with the statistics
-asked from the index on every request. Targets (issue 16): the schedules page
+page answers from its last run statistics (refreshed in the background once
+they are ``STATS_TTL`` seconds old); the "(refresh)" row times it with the
+statistics asked from the index, what the first request and each background
+refresh cost. Targets (issue 16): the schedules page
 and a run page under 300 ms; ``--static`` under 60 s.
 """
 
@@ -260,7 +261,7 @@ def measure(root: Path, args: Any, runs: int, env: dict[str, str]) -> None:
         uncached.append(time.perf_counter() - started)
         loop.close()
     results["schedules page, no stats cache"] = statistics.median(uncached)
-    print(f"{'schedules page, no stats cache (every request)':<50} {'':>9} "
+    print(f"{'schedules page, stats asked from the index (refresh)':<50} {'':>9} "
           f"{results['schedules page, no stats cache'] * 1000:>10.1f}")
     output = record.output or ""
     peer = []
@@ -278,8 +279,7 @@ def measure(root: Path, args: Any, runs: int, env: dict[str, str]) -> None:
                               capture_output=True, text=True, env={**os.environ, **env})
         print(f"{label:<50} {'':>9} {(time.perf_counter() - started) * 1000:>10.0f}  "
               f"{done.stdout.strip().splitlines()[-1]}")
-    for label, limit in (("schedules page", 0.3), ("schedules page, no stats cache", 0.3),
-                         ("a run page (failed)", 0.3)):
+    for label, limit in (("schedules page", 0.3), ("a run page (failed)", 0.3)):
         verdict = "ok" if results[label] < limit else "OVER"
         print(f"target: {label} < {limit * 1000:.0f} ms: {verdict}")
 
