@@ -8,6 +8,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,6 +161,34 @@ def test_pages_show_runs_from_either_index_backend(index_url: str, tmp_path: Pat
     lost = pages.runs(state="lost")
     assert "stuck" in lost and "old3" not in lost
     assert "old40" in pages.runs(schedule="job") and "stuck" not in pages.runs(schedule="job")
+
+
+def test_an_unreachable_index_is_a_503_naming_it_without_the_password(tmp_path: Path) -> None:
+    import asyncio
+
+    from nbgate.web.app import create_app
+
+    project = make_project(tmp_path)
+    promote(project, "job")
+    url = f"postgresql://nbgate:hunter2@/runs?host={tmp_path / 'no-server-here'}"
+    app = create_app(Pages(Data(project.config(**{"run.index": url, "run.index_timeout": 1.0}))))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    for path in ("/", "/runs/", "/schedules/job/", "/schedules/job/runs/1/", "/schedules/job/runs/1/output.ipynb"):
+        sent.clear()
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "headers": [], "root_path": "", "scheme": "http", "server": ("127.0.0.1", 1), "client": None}
+        asyncio.run(app(scope, receive, send))
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode()
+        assert sent[0]["status"] == 503, (path, body)
+        assert body.startswith("503: ") and "cannot connect to the run index" in body, body
+        assert "hunter2" not in body and "postgresql://nbgate:***@/runs" in body, body
 
 
 def test_serve_says_it_binds_to_loopback_only(tmp_path: Path) -> None:
