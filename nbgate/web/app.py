@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nbgate.production.index import RunIndexError
 from nbgate.web.pages import DOCUMENT_CSP, PAGE_CSP, NotFound, Pages
 
 ASSETS = Path(__file__).with_name("assets")
@@ -38,12 +39,18 @@ def _not_found(detail: str = "not found") -> Response:
     return PlainTextResponse(f"404: {detail}\n", status_code=404)
 
 
+def _unavailable(exc: RunIndexError) -> Response:
+    return PlainTextResponse(f"503: {exc}\n", status_code=503, headers={"Retry-After": "30"})
+
+
 def _page(render: Callable[[Request], str]) -> Endpoint:
     def endpoint(request: Request) -> Response:
         try:
             return HTMLResponse(render(request))
         except NotFound:
             return _not_found()
+        except RunIndexError as exc:  # e.g. the PostgreSQL server is down: say so, no traceback
+            return _unavailable(exc)
     return endpoint
 
 
@@ -53,6 +60,8 @@ def _document(render: Callable[[Request], str]) -> Endpoint:
             return HTMLResponse(render(request), headers={"Content-Security-Policy": DOCUMENT_CSP})
         except NotFound:
             return _not_found()
+        except RunIndexError as exc:  # e.g. the PostgreSQL server is down: say so, no traceback
+            return _unavailable(exc)
     return endpoint
 
 
@@ -80,6 +89,8 @@ def create_app(pages: Pages) -> Starlette:
             text = pages.output_text(name, run_id)
         except NotFound:
             return _not_found()
+        except RunIndexError as exc:
+            return _unavailable(exc)
         return Response(text.encode("utf-8"), media_type="application/x-ipynb+json", headers={
             "Content-Disposition": f'attachment; filename="{name}-{run_id}.ipynb"',
             "Content-Security-Policy": DOCUMENT_CSP})

@@ -1,35 +1,35 @@
 """Everything ``nbgate serve`` reads: the registry, the run index and output notebooks.
 
-This is the web view's only door to storage, so that the run index backend
-(SQLite today, PostgreSQL later) can be swapped here without touching the
-pages. It reads the registry through ``nbgate.registry.store`` and runs
-through the run index's public ``list``; the one exception is the
-per-schedule statistics of the schedules page, one aggregate query on the
-SQLite file (read-only) because the index has no statistics query yet: at
-merge with the pluggable index this becomes a call to it. Nothing here
+This is the web view's only door to storage. It reads the registry through
+``nbgate.registry.store`` and runs only through the run index's public
+interface (``RunIndex``: ``list``, ``get``, ``stats``, ``latest``), so every
+backend (SQLite file, PostgreSQL server) serves the same pages; a run's
+status is the index's ``shown`` one (``lost`` worked out from the heartbeat
+with the project's ``run.heartbeat``/``run.lost_after``). Nothing here
 writes.
 
 Revision files are immutable, so parsed revisions are cached by file
 (path, size, mtime) and whole schedules by folder mtime: re-rendering the
 schedules page of a large registry costs a directory scan, not a thousand
-YAML parses. Run statistics are cached by the index file's signature (size
-and mtime of the database and its WAL) and recomputed when it changes.
+YAML parses. The schedules page's run statistics (two index queries,
+whatever the number of schedules) are refreshed in the background once they
+are ``STATS_TTL`` seconds old, so that page is never much more than that
+behind the index, on any backend, and no request waits for the refresh.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import threading
-from collections.abc import Iterable
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from nbgate.config import Config
 from nbgate.errors import NbgateError
-from nbgate.production.index import FAILED, SUCCEEDED, RunRecord, shown_status
+from nbgate.production.index import Query, RunRecord, liveness
+from nbgate.production.index.model import stamp
 from nbgate.production.outputs import read_output
 from nbgate.production.runner import run_index
 from nbgate.registry import store
@@ -37,6 +37,8 @@ from nbgate.registry.model import is_name
 
 #: Window of the schedules page's success rate.
 RATE_DAYS = 30
+#: Seconds the schedules page's run statistics are reused before the index is asked again.
+STATS_TTL = 5.0
 
 
 class ScheduleView(NamedTuple):
@@ -74,9 +76,11 @@ class Data:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.index = run_index(config)
+        self.liveness = liveness(config)
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._revisions: dict[Path, tuple[tuple[int, int], store.RevisionFile]] = {}
-        self._stats: tuple[Any, dict[str, Stats]] | None = None
+        self._stats: tuple[float, dict[str, Stats]] | None = None
         self._folders: dict[str, tuple[int, ScheduleView]] = {}
         self._notebooks: dict[tuple[str, str, str], tuple[bytes, str]] = {}
 
@@ -163,67 +167,60 @@ class Data:
     def runs(self, *, name: str | None = None, status: str | None = None,
              limit: int | None = None) -> list[RunRecord]:
         """Runs, newest first, of one schedule and/or with one shown status; the newest ``limit``."""
-        return self.index.list(name=name, status=status, limit=limit)
+        return self.index.list(Query(name=name, status=status, limit=limit), liveness=self.liveness)
 
     def run(self, name: str, run_id: int) -> RunRecord:
         """Run ``run_id`` (the index row) of schedule ``name``; ``KeyError`` when there is none."""
         if not is_name(name):
             raise KeyError(name)
-        for record in self.index.list(name=name):
-            if record.id == run_id:
-                return record
-        raise KeyError(run_id)
+        record = self.index.get(run_id, liveness=self.liveness)
+        if record is None or record.name != name:
+            raise KeyError(run_id)
+        return record
 
     def stats(self) -> dict[str, Stats]:
-        """Per schedule: newest run and the last ``RATE_DAYS`` days' outcomes (cached per index state)."""
-        signature = self._signature()
+        """Per schedule: newest run and the last ``RATE_DAYS`` days' outcomes.
+
+        The first call asks the index; later calls answer from the last result
+        and, once it is ``STATS_TTL`` seconds old, refresh it in a background
+        thread (one at a time), so no request waits for the index's aggregate
+        queries after the first and none shows statistics much older than that.
+        """
         cached = self._stats
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        result = self._summary(datetime.now(timezone.utc))
-        self._stats = (signature, result)
-        return result
+        if cached is None:
+            result = self._summary(datetime.now(timezone.utc))
+            self._stats = (time.monotonic(), result)
+            return result
+        if time.monotonic() - cached[0] >= STATS_TTL and self._refreshing.acquire(blocking=False):
+            threading.Thread(target=self._refresh, name="nbgate-stats", daemon=True).start()
+        return cached[1]
+
+    def _refresh(self) -> None:
+        try:
+            result = self._summary(datetime.now(timezone.utc))
+            self._stats = (time.monotonic(), result)
+        except Exception:  # noqa: BLE001 - e.g. the server is down: keep the last statistics, retry after the TTL
+            last = self._stats
+            if last is not None:
+                self._stats = (time.monotonic(), last[1])
+        finally:
+            self._refreshing.release()
 
     def _summary(self, now: datetime) -> dict[str, Stats]:
-        """``summarise`` of the whole index, as one aggregate query on SQLite.
-
-        The index has no statistics query yet, so this reads its documented
-        table read-only; a backend without a file falls back to ``list()``.
-        """
-        if not self.index.path.exists():
-            return {}
-        since = (now - timedelta(days=RATE_DAYS)).astimezone(timezone.utc).isoformat()[:19]
-        fields = ", ".join(RunRecord._fields)
-        try:
-            connection = sqlite3.connect(f"{self.index.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        except sqlite3.Error:
-            return summarise(self.index.list(), now)
-        try:
-            counts = connection.execute(
-                "SELECT name, MAX(id), SUM(status = 'succeeded' AND started >= ?), "
-                "SUM(status IN ('succeeded', 'failed') AND started >= ?) FROM runs GROUP BY name",
-                (since, since)).fetchall()
-            newest = {row[0]: _record(row) for row in connection.execute(
-                f"SELECT {fields} FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY name)")}
-        except sqlite3.Error:
-            return summarise(self.index.list(), now)
-        finally:
-            connection.close()
-        return {name: Stats(newest.get(last), int(ok or 0), int(done or 0)) for name, last, ok, done in counts}
+        """Two index queries whatever the number of schedules: the window's counts and the newest runs."""
+        counts = {s.name: s for s in self.index.stats(since=stamp(now - timedelta(days=RATE_DAYS)))}
+        result = {}
+        for last in self.index.latest(liveness=self.liveness):
+            found = counts.get(last.name)
+            if found is None:
+                result[last.name] = Stats(last, 0, 0)
+            else:
+                result[last.name] = Stats(last, found.succeeded, found.succeeded + found.failed)
+        return result
 
     def stats_of(self, name: str) -> Stats:
         """``stats()`` of one schedule."""
         return self.stats().get(name, _NO_STATS)
-
-    def _signature(self) -> tuple[tuple[int, int] | None, ...]:
-        signature: list[tuple[int, int] | None] = []
-        for suffix in ("", "-wal"):
-            try:
-                info = os.stat(f"{self.index.path}{suffix}")
-                signature.append((info.st_size, info.st_mtime_ns))
-            except OSError:
-                signature.append(None)
-        return tuple(signature)
 
     def output(self, record: RunRecord) -> str:
         """The output notebook's text, read through the same I/O layer ``nbgate run`` writes with."""
@@ -232,32 +229,6 @@ class Data:
         return read_output(self.config.root, record.output)
 
 
-def summarise(records: Iterable[RunRecord], now: datetime) -> dict[str, Stats]:
-    """Per schedule: newest record, and succeeded/finished counts since ``now - RATE_DAYS``."""
-    since = (now - timedelta(days=RATE_DAYS)).astimezone(timezone.utc).isoformat()[:19]
-    last: dict[str, RunRecord] = {}
-    succeeded: dict[str, int] = {}
-    finished: dict[str, int] = {}
-    for record in records:  # newest first
-        name = record.name
-        if name not in last:
-            last[name] = record
-        if record.started[:19] < since:
-            continue
-        if record.status == SUCCEEDED:
-            succeeded[name] = succeeded.get(name, 0) + 1
-            finished[name] = finished.get(name, 0) + 1
-        elif record.status == FAILED:
-            finished[name] = finished.get(name, 0) + 1
-    return {name: Stats(record, succeeded.get(name, 0), finished.get(name, 0)) for name, record in last.items()}
-
-
-def _record(row: tuple[Any, ...]) -> RunRecord:
-    data = dict(zip(RunRecord._fields, row))
-    data["parameters"] = json.loads(data["parameters"]) if data["parameters"] else {}
-    return RunRecord(**data)
-
-
 def status(record: RunRecord) -> str:
-    """The status a run shows (``lost`` for a dead ``running`` row)."""
-    return shown_status(record)
+    """The status a run shows (``lost`` for a ``running`` row whose heartbeat stopped)."""
+    return record.shown or record.status

@@ -112,6 +112,24 @@ def test_stats_are_the_same_on_both_backends(index_url: str, tmp_path: Path) -> 
     assert (sales.runs, sales.p50, sales.p95, sales.success_rate) == (5, 3.0, 80.8, 0.6)
 
 
+def test_latest_is_the_newest_run_of_each_schedule_on_both_backends(index_url: str, tmp_path: Path) -> None:
+    index = _open(index_url, tmp_path)
+    assert index.latest() == []
+    for i, day in enumerate(["03", "01", "02"]):  # written out of order: newest by start time, not by id
+        key = _start(index, f"s{i}", name="sales", started=f"2024-05-{day}T06:00:00.000Z")
+        index.finish(key, status=FAILED if i else SUCCEEDED, duration=1.0)
+    _start(index, "t1", name="tie", started="2024-05-01T06:00:00.000Z")
+    _start(index, "t2", name="tie", started="2024-05-01T06:00:00.000Z")  # same start: the later row wins
+    index.refused(key="r", name="cleanup", rev=1, date=None, run_id="r", error="paused",
+                  started="2024-04-01T00:00:00.000Z")
+    latest = index.latest(liveness=Liveness(interval=30.0, missed=3))
+    assert [(r.name, r.run_id) for r in latest] == [("cleanup", "r"), ("sales", "s0"), ("tie", "t2")]
+    assert [r.shown for r in latest] == [REFUSED, SUCCEEDED, LOST]  # t2's heartbeat is from 2024
+    newest = {r.name: r for r in reversed(index.list())}  # list is newest first: keep the first of each name
+    assert [newest.get(r.name) for r in latest] == latest
+    assert latest[1] == index.get(latest[1].id)
+
+
 def _kill_after_start(url: str, tmp_path: Path, interval: float) -> int:
     """A separate process records a run with a heartbeat, then is SIGKILLed; its pid."""
     script = (

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nbgate.main import main
-from nbgate.production.index import RunRecord
-from nbgate.web.data import Data, summarise
+from nbgate.production.index import FAILED, SUCCEEDED, open_index
+from nbgate.production.index.model import stamp
+from nbgate.web.data import Data
 from nbgate.web.pages import NotFound, Pages
 from testing.production import add_revision, make_project, promote
 from testing.s3 import S3Server
@@ -121,25 +123,72 @@ def test_filters_and_a_broken_schedule(tmp_path: Path) -> None:
     assert "none (paused)" in pages.schedule("beta")
 
 
-def _record(id: int, name: str, status: str, started: str) -> RunRecord:
-    return RunRecord(id, name, 1, started[:10], f"r{id}", 1, status, started, started, 1.0, None, None, None,
-                     None, {}, "h", 1)
+def test_pages_show_runs_from_either_index_backend(index_url: str, tmp_path: Path) -> None:
+    """A real ``nbgate run`` into a SQLite file or a PostgreSQL server; the pages read it through the index API."""
+    from nbgate.commands.run import run
+
+    project = make_project(tmp_path / "project")
+    promote(project, "job")
+    promote(project, "other")
+    config = project.config(**{"run.index": index_url})
+    assert run(config=config, name="job", date="2024-05-01", params=["limit=1"]) == 1
+    index = open_index(config)
+    [real] = index.list(name="job")
+    moment = datetime.now(timezone.utc)
+    for days, outcome in ((3, SUCCEEDED), (31, SUCCEEDED), (40, FAILED)):  # only the first is in the 30 days
+        started = stamp(moment - timedelta(days=days))
+        index.start(key=f"k{days}", name="job", rev=1, date=started[:10], run_id=f"old{days}", attempt=1,
+                    output=f"/gone/{days}.ipynb", source="s", source_sha256="0" * 64, parameters={},
+                    started=started)
+        index.finish(f"k{days}", status=outcome, duration=2.0, ended=started)
+    index.start(key="stuck", name="other", rev=1, date="2024-05-01", run_id="stuck", attempt=1, output="/o/stuck",
+                source="s", source_sha256="0" * 64, parameters={}, started=stamp(moment - timedelta(hours=2)),
+                host="another-host")  # its heartbeat stopped two hours ago: lost
+    data = Data(config)
+    pages = Pages(data)
+    stats = data.stats()
+    assert stats["job"].last == real and (stats["job"].succeeded, stats["job"].finished) == (1, 2)
+    assert stats["other"].last is not None and stats["other"].last.shown == "lost" and stats["other"].rate is None
+    listing = pages.schedules()
+    assert "50% (1/2)" in listing and f'href="schedules/job/runs/{real.id}/index.html"' in listing
+    page = pages.run("job", real.id)
+    assert "AssertionError: limit 1 is too small" in page and 'sandbox=""' in page
+    assert "limit 1 is too small" in pages.notebook("job", real.id)
+    with pytest.raises(NotFound):
+        pages.run("other", real.id)  # a row of another schedule
+    with pytest.raises(NotFound):
+        pages.run("job", real.id + 1000)
+    lost = pages.runs(state="lost")
+    assert "stuck" in lost and "old3" not in lost
+    assert "old40" in pages.runs(schedule="job") and "stuck" not in pages.runs(schedule="job")
 
 
-def test_summarise_counts_the_last_30_days_of_finished_runs() -> None:
-    now = datetime(2024, 3, 31, 12, 0, tzinfo=timezone.utc)
-    records = [  # newest first, as the index lists them
-        _record(6, "a", "running", "2024-03-31T10:00:00.000Z"),
-        _record(5, "a", "failed", "2024-03-30T10:00:00.000Z"),
-        _record(4, "a", "succeeded", "2024-03-29T10:00:00.000Z"),
-        _record(3, "a", "refused", "2024-03-28T10:00:00.000Z"),
-        _record(2, "a", "succeeded", "2024-03-01T11:00:00.000Z"),  # 30 days and 1 hour ago
-        _record(1, "b", "failed", "2024-01-01T10:00:00.000Z"),
-    ]
-    stats = summarise(records, now)
-    assert stats["a"].last is not None and stats["a"].last.id == 6
-    assert (stats["a"].succeeded, stats["a"].finished, stats["a"].rate) == (1, 2, 0.5)
-    assert stats["b"].rate is None and stats["b"].last is not None
+def test_an_unreachable_index_is_a_503_naming_it_without_the_password(tmp_path: Path) -> None:
+    import asyncio
+
+    from nbgate.web.app import create_app
+
+    project = make_project(tmp_path)
+    promote(project, "job")
+    url = f"postgresql://nbgate:hunter2@/runs?host={tmp_path / 'no-server-here'}"
+    app = create_app(Pages(Data(project.config(**{"run.index": url, "run.index_timeout": 1.0}))))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    for path in ("/", "/runs/", "/schedules/job/", "/schedules/job/runs/1/", "/schedules/job/runs/1/output.ipynb"):
+        sent.clear()
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "headers": [], "root_path": "", "scheme": "http", "server": ("127.0.0.1", 1), "client": None}
+        asyncio.run(app(scope, receive, send))
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode()
+        assert sent[0]["status"] == 503, (path, body)
+        assert body.startswith("503: ") and "cannot connect to the run index" in body, body
+        assert "hunter2" not in body and "postgresql://nbgate:***@/runs" in body, body
 
 
 def test_serve_says_it_binds_to_loopback_only(tmp_path: Path) -> None:

@@ -171,6 +171,10 @@ class RunIndex(Protocol):
         """Per-schedule counts and p50/p95 durations of runs started since ``since``."""
         ...
 
+    def latest(self, *, liveness: Liveness | None = None) -> builtins.list[RunRecord]:
+        """The newest run (by start time, as ``list`` orders) of every schedule, sorted by name."""
+        ...
+
     def version(self) -> int:
         """The schema version stored (0: no index yet)."""
         ...

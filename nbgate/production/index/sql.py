@@ -171,6 +171,14 @@ class SqlIndex:
             durations.setdefault(schedule, []).append(float(duration))
         return [_stats(row, durations.get(row[0], [])) for row in counts]
 
+    def latest(self, *, liveness: Liveness | None = None) -> builtins.list[RunRecord]:
+        """The newest run of every schedule (one query, one index probe per schedule), sorted by name."""
+        rows = self._read(
+            f"{_SELECT} WHERE id IN (SELECT (SELECT id FROM runs AS r WHERE r.name = n.name "
+            "ORDER BY started DESC, id DESC LIMIT 1) FROM (SELECT DISTINCT name FROM runs) AS n)", [])
+        cutoff = (liveness or Liveness()).cutoff()
+        return sorted((_record(row, cutoff) for row in rows), key=lambda record: record.name)
+
     # -- copies ------------------------------------------------------------------
     def rows(self, batch: int = 5000) -> Iterator[builtins.list[dict[str, Any]]]:
         """Every row (all columns but ``id``) as dicts, in id order, ``batch`` at a time."""
