@@ -7,6 +7,7 @@ disagree with the options table, the rule registry or the parsers.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
@@ -49,9 +50,9 @@ def cli_markdown() -> str:
 
     parser = build_parser()
     parts = ["## `nbgate`", "", "```text", _help(parser.format_help()), "```"]
-    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name in COMMANDS:
-        sub = subparsers.choices[name]  # type: ignore[attr-defined]
+        sub = subparsers.choices[name]
         parts += ["", f"## `nbgate {name}`", "", "```text", _help(sub.format_help()), "```"]
     return "\n".join(parts)
 
