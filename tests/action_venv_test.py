@@ -22,6 +22,7 @@ import yaml
 
 from testing import notebooks as nbs
 from testing.git import Repo
+from testing.github import parse_outputs
 
 HELPER = '[project]\nname = "projhelper"\nversion = "1.0"\n[tool.setuptools]\npy-modules = ["projhelper"]\n'
 
@@ -107,4 +108,4 @@ def test_the_actions_own_steps_in_a_fresh_venv_fail_a_pr_with_a_failing_notebook
     assert not any("=====" in line or "test session starts" in line for line in annotations)
     summary = (github / "summary.md").read_text()
     assert "| smoke | ❌ fail | 1 passed, 1 failed |" in summary  # ok.ipynb imported the project's package
-    assert "failed=true" in (github / "output.txt").read_text()
+    assert parse_outputs((github / "output.txt").read_text())["failed"] == "true"
