@@ -12,27 +12,17 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from nbgate import notebook
+from nbgate.commands.registry import stage as verify_stage
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 from nbgate.identity import source_sha256
 from nbgate.registry import retest as retester
-from nbgate.registry import verify as verifier
 
 
 def registry_stage(config: Config, base: str) -> StageResult:
     """``registry verify`` against ``base`` (the merge base): committed revisions may not change or vanish."""
-    report = verifier.verify(config, base)
-    where = verifier.relative(report.registry, config.root)
-    if not report.exists:
-        return StageResult("registry", PASS, f"no registry folder ({where})")
-    if report.findings:
-        details = tuple(f"{verifier.relative(Path(f.path), config.root) if f.path else where}: {f.message}"
-                        for f in report.findings)
-        return StageResult("registry", FAIL, f"{len(report.findings)} finding(s) in {report.files} revision file(s)",
-                           details)
-    return StageResult("registry", PASS, f"{report.schedules} schedule(s), {report.files} revision file(s) "
-                                         "verified against the base")
+    return verify_stage(config, (), base)
 
 
 def _classname(relative: str) -> str:

@@ -173,12 +173,15 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest
     return OK
 
 
-def stage(config: Config, paths: Sequence[str]) -> StageResult:
-    """The gate's ``registry`` stage: ``verify`` against HEAD; passes when there is no registry."""
+def stage(config: Config, paths: Sequence[str], base: str | None = None) -> StageResult:
+    """The gate's ``registry`` stage: ``verify`` against ``base`` (default HEAD); passes without a registry.
+
+    ``nbgate ci`` passes the merge base, so committed revisions may not change or vanish in a pull request.
+    """
     from nbgate.gate import FAIL, PASS, StageResult
     from nbgate.registry import verify as verifier
 
-    report = verifier.verify(config)
+    report = verifier.verify(config, base)
     where = verifier.relative(report.registry, config.root)
     if not report.exists:
         return StageResult("registry", PASS, f"no registry folder ({where})")
@@ -187,7 +190,9 @@ def stage(config: Config, paths: Sequence[str]) -> StageResult:
                         for f in report.findings)
         return StageResult("registry", FAIL, f"{len(report.findings)} finding(s) in {report.files} revision file(s)",
                            details)
-    return StageResult("registry", PASS, f"{report.schedules} schedule(s), {report.files} revision file(s) verified")
+    against = " against the base" if base else ""
+    return StageResult("registry", PASS, f"{report.schedules} schedule(s), {report.files} revision file(s) "
+                                         f"verified{against}")
 
 
 def _rev(text: str) -> int:
