@@ -47,4 +47,4 @@ def test_an_index_without_schema_is_created_through_psycopg(pg_server: Server, t
     url = pg_server.create_database("libpq_empty")
     index = open_url(url, tmp_path)
     assert isinstance(index, PostgresIndex)
-    assert index.list() == [] and index.version() == 2
+    assert index.list() == [] and index.version() == 3

@@ -52,6 +52,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS runs_by_key ON runs (key);
 CREATE INDEX IF NOT EXISTS runs_by_started ON runs (started);
 CREATE INDEX IF NOT EXISTS runs_by_name_started ON runs (name, started);
 CREATE INDEX IF NOT EXISTS runs_by_status_started ON runs (status, started);
+CREATE INDEX IF NOT EXISTS runs_for_stats ON runs (name, started) INCLUDE (status, duration);
 CREATE TABLE IF NOT EXISTS nbgate_schema (version INTEGER NOT NULL)
 """
 #: Any 64-bit number private to nbgate: serialises schema creation across machines.
