@@ -115,7 +115,7 @@ def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
 
 def main() -> None:
     parser = common_args(__doc__ or "")
-    parser.add_argument("--day-runs", type=int, default=150_000, help="runs in the simulated day (default 150000)")
+    parser.add_argument("--day-runs", type=int, default=150_000, help="runs in the simulated day (default 150000; 0: reads only)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the read index (default 1000000)")
     args = parser.parse_args()
     runs = runs_from(args)
@@ -128,7 +128,7 @@ def main() -> None:
         (work / "day.db").unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
             (work / f"day.db{suffix}").unlink(missing_ok=True)
-        day = {label: simulated_day(url, work, day_runs) for label, url in urls.items()}
+        day = {label: simulated_day(url, work, day_runs) for label, url in urls.items()} if day_runs > 0 else {}
         print(f"\nsimulated day: {day_runs} runs (start + finish rows) by {WRITERS} processes")
         print(f"{'backend':<12} {'rows':>8} {'wall s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
         for label, result in day.items():

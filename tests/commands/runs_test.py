@@ -132,7 +132,7 @@ def test_migrate_upgrades_a_version_1_file_and_copies_idempotently(
     old.parent.mkdir()
     _version_1_file(old, rows=3)
     assert main(["runs", "migrate"]) == 0
-    assert capsys.readouterr().out.strip().endswith("schema 1 -> 2")
+    assert capsys.readouterr().out.strip().endswith("schema 1 -> 3")
     upgraded = open_url(f"sqlite:///{old}", tmp_path)
     before = upgraded.list()
     assert [(r.run_id, r.status, r.duration) for r in before] == [("v1-2", "succeeded", 2.0),

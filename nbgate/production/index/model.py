@@ -28,8 +28,9 @@ REFUSED = "refused"
 LOST = "lost"
 STATUSES = (RUNNING, SUCCEEDED, FAILED, REFUSED, LOST)
 
-#: The schema this nbgate reads and writes (1: the SQLite file of nbgate <= 0.x, no key/heartbeat).
-SCHEMA_VERSION = 2
+#: The schema this nbgate reads and writes (1: the SQLite file of nbgate <= 0.x, no key/heartbeat;
+#: 2: keys, heartbeats; 3: the covering index ``runs_for_stats`` that ``runs stats`` reads).
+SCHEMA_VERSION = 3
 
 COLUMNS = ("id", "key", "name", "rev", "date", "run_id", "attempt", "status", "started", "ended", "duration",
            "heartbeat", "output", "error", "source", "source_sha256", "parameters", "host", "pid")

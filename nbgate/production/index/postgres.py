@@ -52,6 +52,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS runs_by_key ON runs (key);
 CREATE INDEX IF NOT EXISTS runs_by_started ON runs (started);
 CREATE INDEX IF NOT EXISTS runs_by_name_started ON runs (name, started);
 CREATE INDEX IF NOT EXISTS runs_by_status_started ON runs (status, started);
+CREATE INDEX IF NOT EXISTS runs_for_stats ON runs (name, started) INCLUDE (status, duration);
 CREATE TABLE IF NOT EXISTS nbgate_schema (version INTEGER NOT NULL)
 """
 #: Any 64-bit number private to nbgate: serialises schema creation across machines.
@@ -67,6 +68,8 @@ class PostgresIndex(SqlIndex):
         self.where = where or "postgresql"
         self._conn: Any = None
         self._ready = False
+        #: The libpq reader (``libpq``): reads without importing psycopg; False once it cannot serve.
+        self._reader: Any = None
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
@@ -113,6 +116,10 @@ class PostgresIndex(SqlIndex):
             return super()._run(statement, args)  # the server dropped an idle connection: once more
 
     def _read(self, statement: str, args: Sequence[Any]) -> builtins.list[tuple[Any, ...]]:
+        if self._conn is None and self._reader is not False:
+            rows = self._fast_read(statement, args)
+            if rows is not None:
+                return rows
         reused = self._conn is not None
         try:
             return super()._read(statement, args)
@@ -121,8 +128,44 @@ class PostgresIndex(SqlIndex):
                 raise
             return super()._read(statement, args)
 
+    def _fast_read(self, statement: str, args: Sequence[Any], *, again: bool = True) -> builtins.list[tuple[Any, ...]] | None:
+        """Read through libpq (no psycopg import); None when libpq is missing or the schema needs psycopg."""
+        from nbgate.production.index import libpq
+
+        if self._reader is None:
+            if libpq.library() is None:
+                self._reader = False
+                return None
+            try:
+                reader = libpq.Connection(self.url, timeout=self.timeout)
+            except libpq.LibpqError as exc:
+                raise IndexUnavailable(f"{self.where}: cannot connect to the run index: {exc}") from None
+            try:
+                known = reader.query("SELECT to_regclass('nbgate_schema') IS NOT NULL")[0][0] == "t"
+                stored = int(reader.query("SELECT MAX(version) FROM nbgate_schema")[0][0] or 0) if known else 0
+            except libpq.LibpqError as exc:
+                reader.close()
+                raise RunIndexError(f"{self.where}: run index error: {exc}") from None
+            if stored != SCHEMA_VERSION:  # psycopg creates, upgrades or refuses it, as for writes
+                reader.close()
+                self._reader = False
+                return None
+            self._reader, again = reader, False
+        try:
+            return self._reader.query(_numbered(statement), args)  # type: ignore[no-any-return]
+        except libpq.LibpqError as exc:
+            self._reader.close()
+            self._reader = None
+            if exc.connecting and again:  # the server dropped an idle connection: once more
+                return self._fast_read(statement, args, again=False)
+            kind = IndexUnavailable if exc.connecting else RunIndexError
+            raise kind(f"{self.where}: run index error: {exc}") from None
+
     def close(self) -> None:
         """Close the connection (the next call opens a new one)."""
+        if self._reader:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -182,6 +225,12 @@ class PostgresIndex(SqlIndex):
         return [Stats(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]),
                       None if r[6] is None else round(float(r[6]), 3),
                       None if r[7] is None else round(float(r[7]), 3)) for r in rows]
+
+
+def _numbered(statement: str) -> str:
+    """``?`` placeholders as libpq's ``$1``, ``$2``, ... (no statement here has a literal ``?``)."""
+    parts = statement.split("?")
+    return parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], 1))
 
 
 def _first_line(exc: BaseException) -> str:
