@@ -48,3 +48,10 @@ def test_an_index_without_schema_is_created_through_psycopg(pg_server: Server, t
     index = open_url(url, tmp_path)
     assert isinstance(index, PostgresIndex)
     assert index.list() == [] and index.version() == 3
+
+
+def test_no_fast_paths_switches_libpq_reads_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbgate.production.index import libpq
+
+    monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "1")
+    assert libpq.library() is None  # reads then go through psycopg, as writes do

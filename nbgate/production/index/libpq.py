@@ -11,6 +11,7 @@ back as text and are converted by column type (integers, floats, text).
 from __future__ import annotations
 
 import ctypes
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,8 +33,10 @@ class LibpqError(Exception):
 
 
 def library() -> Any:
-    """The loaded libpq, or None when it is not installed."""
+    """The loaded libpq, or None when it is not installed (or ``NBGATE_NO_FAST_PATHS=1``: psycopg reads)."""
     global _lib, _tried
+    if os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
+        return None
     if not _tried:
         _tried = True
         for name in _NAMES:
