@@ -293,8 +293,12 @@ class Pages:
         """A run: parameters, timing, host, error, and its output notebook in a sandboxed frame."""
         return self.run_page(self._record(name, run_id))
 
-    def run_page(self, record: RunRecord) -> str:
-        """``run`` for a record already read from the index."""
+    def run_page(self, record: RunRecord, output: str | Exception | None = None) -> str:
+        """``run`` for a record already read from the index.
+
+        ``output``: its output notebook's text, or the error reading it raised, when the caller
+        has read it already (``--static`` writes the notebook too); else it is read here.
+        """
         name = record.name
         failed: int | None = None
         failed_label = ""
@@ -302,7 +306,7 @@ class Pages:
         has_output = False
         if record.output:
             try:
-                text = self.data.output(record)
+                text = self.data.output(record) if output is None else _given(output)
                 has_output = True
                 nb = orjson.loads(text)
                 failed = failing_cell(nb)
@@ -380,3 +384,10 @@ def _with_policy(document: str) -> str:
         return meta + document
     return document[: head + 6] + meta + document[head + 6:]
 
+
+
+def _given(output: str | Exception) -> str:
+    """An output notebook's text read by the caller, or the error its read raised (raised again)."""
+    if isinstance(output, Exception):
+        raise output
+    return output

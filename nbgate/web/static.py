@@ -40,15 +40,22 @@ class _Writer:
         self.root = root
         self.pages = 0
         self.written = 0
+        self._root = str(root)
+        self._folders: set[str] = set()  # made by this writer: no mkdir per page
 
     def put(self, relative: str, data: bytes) -> bool:
-        target = self.root / relative
+        target = os.path.join(self._root, relative)
         self.pages += 1
         try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return False
+            if os.stat(target).st_size == len(data):
+                with open(target, "rb") as handle:
+                    if handle.read() == data:
+                        return False
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder = os.path.dirname(target)
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
             try:  # a new file: nobody can be reading an older version of it
                 with open(target, "xb") as handle:
                     handle.write(data)
@@ -58,8 +65,9 @@ class _Writer:
                 pass
         # a changed file is replaced whole (temp file and rename): a reader never sees half a page;
         # no fsync, a site can always be written again
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temp.write_bytes(data)
+        temp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+        with open(temp, "wb") as handle:
+            handle.write(data)
         os.replace(temp, target)
         self.written += 1
         return True
@@ -128,15 +136,17 @@ def _runs_in_parallel(pages: Pages, out: _Writer, records: list[RunRecord]) -> l
 
 def _run(pages: Pages, out: _Writer, record: RunRecord) -> int:
     base = f"schedules/{record.name}/runs/{record.id}"
-    out.put(f"{base}/index.html", pages.run_page(record).encode())
-    if not record.output:
-        return 0
-    try:
-        text = pages.data.output(record)
-    except (KeyError, FileNotFoundError, NbgateError):
+    text: str | Exception | None = None
+    if record.output:  # read once, for the run page and the notebook files
+        try:
+            text = pages.data.output(record)
+        except (KeyError, FileNotFoundError, NbgateError) as exc:
+            text = exc
+    out.put(f"{base}/index.html", pages.run_page(record, text).encode())
+    if not isinstance(text, str):
         return 0
     raw = text.encode("utf-8")
-    if not out.put(f"{base}/output.ipynb", raw) and os.path.exists(out.root / base / "notebook.html"):
+    if not out.put(f"{base}/output.ipynb", raw) and os.path.exists(os.path.join(out.root, base, "notebook.html")):
         return 0  # the same output as last time: its page is already there
     try:
         out.put(f"{base}/notebook.html", pages.notebook_document(text, base).encode())
