@@ -105,10 +105,11 @@ def serve(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
             request, fds = None, []
         if request is None:
             for pid in children:
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                for kill in (os.killpg, os.kill):  # its group; and itself, should it not have called setsid yet
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
             os._exit(0)
         sys.stdout.flush()
         sys.stderr.flush()
