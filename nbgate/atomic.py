@@ -7,6 +7,14 @@ import stat
 from pathlib import Path
 
 
+def write_synced(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the open descriptor ``fd`` and flush it to disk (short writes retried)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+
+
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically, keeping its permission bits.
 
@@ -33,10 +41,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
             continue
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
+            write_synced(fd, data)
             if mode is not None:
                 if hasattr(os, "fchmod"):
                     os.fchmod(fd, mode)

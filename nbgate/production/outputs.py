@@ -19,7 +19,7 @@ import string
 from pathlib import Path
 from typing import Any
 
-from nbgate.atomic import atomic_write
+from nbgate.atomic import atomic_write, write_synced
 from nbgate.errors import ConfigError, ExecutionError
 from nbgate.production.index import OutputTaken
 from nbgate.registry import safety
@@ -89,10 +89,7 @@ class Output:
             raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
+                write_synced(fd, data)
             finally:
                 os.close(fd)
             os.link(tmp, path)
