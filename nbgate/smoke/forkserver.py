@@ -281,11 +281,7 @@ class Templates:
         key = (tuple(prefix), tuple(sorted(template_env.items())))
         template = self._templates.get(key)
         if template is None:
-            try:
-                template = Template(prefix, template_env, self.cwd)
-            except ForkUnavailable as exc:
-                template = exc
-            self._templates[key] = template
+            template = self._templates[key] = self._new_template(prefix, template_env)
         if isinstance(template, ForkUnavailable):
             raise template
         if template.state is True and template.broken():
@@ -305,6 +301,13 @@ class Templates:
         self.forked += 1
         return ForkedProcess(template, pid)
 
+    def _new_template(self, prefix: list[str], env: dict[str, str]) -> Template | ForkUnavailable:
+        """A template process, or why none can be started (kept, so kernels are spawned instead)."""
+        try:
+            return Template(prefix, env, self.cwd)
+        except ForkUnavailable as exc:
+            return exc
+
     def _restart(self, key: tuple[Any, ...], template: Template, prefix: list[str],
                  env: dict[str, str]) -> Template:
         """Replace a template a notebook broke (killed or stopped): a new one, or spawning for good."""
@@ -314,10 +317,7 @@ class Templates:
             replacement: Template | ForkUnavailable = ForkUnavailable(
                 f"kernel template broken {self.restarts[key]} times: spawning kernels from now on")
         else:
-            try:
-                replacement = Template(prefix, env, self.cwd)
-            except ForkUnavailable as exc:
-                replacement = exc
+            replacement = self._new_template(prefix, env)
         self._templates[key] = replacement
         if isinstance(replacement, ForkUnavailable):
             raise replacement
