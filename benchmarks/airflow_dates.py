@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from nbgate.registry.exporters import ExportJob, ExportOptions, render, sync
+from nbgate.production.export import ExportJob, ExportOptions, render, sync
 
 _LOAD = r"""
 import json, sys, pendulum, airflow

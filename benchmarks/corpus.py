@@ -56,7 +56,7 @@ if str(_ROOT) not in sys.path:  # run as a script from anywhere: use this checko
     sys.path.insert(0, str(_ROOT))
 
 from nbgate import notebook
-from nbgate.strip import StripOptions, strip_notebook
+from nbgate.strip.transform import StripOptions, strip_notebook
 
 Cell = dict[str, Any]
 

@@ -137,9 +137,9 @@ def main() -> int:
     print_table(f"diff of one 500-cell notebook ({sizes}), whole process, {runs} runs",
                 interleaved(cases, runs=runs, cwd=work), baseline="nbgate diff --files")
 
-    from nbgate.diff import MODIFIED, FileDiff, diff_notebooks
-    from nbgate.diffalign import load_nbdime
-    from nbgate.diffrender import Sides, markdown
+    from nbgate.diff.model import MODIFIED, FileDiff, diff_notebooks
+    from nbgate.diff.align import load_nbdime
+    from nbgate.diff.render import Sides, markdown
 
     load_nbdime()
     count = 10 if args.quick else 50
@@ -165,13 +165,13 @@ def main() -> int:
 def _explain(old: Path, new: Path, runs: int) -> None:
     """Where nbdiff -s spends its time, and what nbgate does instead."""
     plain = [sys.executable, "-c", "import nbdime.diffing.notebooks"]
-    ours = [sys.executable, "-c", "from nbgate.diffalign import load_nbdime; load_nbdime()"]
+    ours = [sys.executable, "-c", "from nbgate.diff.align import load_nbdime; load_nbdime()"]
     timings = interleaved([Case("import nbdime (as nbdiff does)", plain),
-                           Case("nbgate.diffalign.load_nbdime()", ours)], runs=runs)
-    print_table("importing nbdime, whole process", timings, baseline="nbgate.diffalign.load_nbdime()")
+                           Case("nbgate.diff.align.load_nbdime()", ours)], runs=runs)
+    print_table("importing nbdime, whole process", timings, baseline="nbgate.diff.align.load_nbdime()")
 
-    from nbgate.diff import DiffOptions
-    from nbgate.diffalign import load_nbdime, nbdime_diff
+    from nbgate.diff.model import DiffOptions
+    from nbgate.diff.align import load_nbdime, nbdime_diff
 
     differ = load_nbdime()
     import nbformat

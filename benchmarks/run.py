@@ -134,7 +134,7 @@ def main() -> None:
 
     # where an export's time goes, in process
     from nbgate.production.adapt import export_jobs
-    from nbgate.registry.exporters import ExportOptions, render
+    from nbgate.production.export import ExportOptions, render
 
     config = config_module.load(exports, env={})
     started = time.perf_counter()

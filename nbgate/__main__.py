@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from nbgate.main import main
+from nbgate.cli.main import main
 
 raise SystemExit(main())

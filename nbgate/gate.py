@@ -45,11 +45,11 @@ class Stage(NamedTuple):
 
 
 STAGES: list[Stage] = [
-    Stage("strip", "nbgate.commands.strip:stage"),
-    Stage("lint", "nbgate.commands.lint:stage"),
-    Stage("sync", "nbgate.commands.sync:gate_stage"),
+    Stage("strip", "nbgate.cli.strip:stage"),
+    Stage("lint", "nbgate.cli.lint:stage"),
+    Stage("sync", "nbgate.cli.sync:gate_stage"),
     Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
-    Stage("registry", "nbgate.commands.registry:stage"),
+    Stage("registry", "nbgate.cli.registry:stage"),
 ]
 
 

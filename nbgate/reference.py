@@ -46,7 +46,7 @@ def rules_markdown() -> str:
 
 def cli_markdown() -> str:
     """``nbgate --help`` and every command's ``--help``, one section per command."""
-    from nbgate.main import COMMANDS, build_parser
+    from nbgate.cli.main import COMMANDS, build_parser
 
     parser = build_parser()
     parts = ["## `nbgate`", "", "```text", _help(parser.format_help()), "```"]

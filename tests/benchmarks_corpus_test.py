@@ -11,7 +11,7 @@ import jupytext
 
 from nbgate import notebook
 from nbgate.identity import source_sha256
-from nbgate.strip import strip_notebook
+from nbgate.strip.transform import strip_notebook
 from testing.corpus import generate
 
 
@@ -65,7 +65,7 @@ def test_pair_writes_twins_in_sync(tmp_path: Path) -> None:
 
 
 def test_magics_corpus_has_typical_magics_and_options_and_the_fast_path_reads_it(tmp_path: Path) -> None:
-    from nbgate import pairing
+    from nbgate.sync import pairing
 
     plain = generate(tmp_path / "plain", 3, dirty=False)
     paths = generate(tmp_path / "magics", 8, dirty=False, pair=True, magics=True)

@@ -10,7 +10,7 @@ import pytest
 
 from nbgate import config
 from nbgate.errors import ConfigError
-from nbgate.main import main
+from nbgate.cli.main import main
 
 
 def _project(folder: Path, body: str) -> Path:

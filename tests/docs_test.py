@@ -12,7 +12,7 @@ import yaml
 
 from nbgate import config, errors, reference
 from nbgate.lint.registry import rules
-from nbgate.main import COMMANDS
+from nbgate.cli.main import COMMANDS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

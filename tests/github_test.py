@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from nbgate import github
-from nbgate.commands.ci import Outcome, report
-from nbgate.diff import ADDED, MODIFIED, FileDiff, diff_notebooks
+from nbgate.cli.ci import Outcome, report
+from nbgate.diff.model import ADDED, MODIFIED, FileDiff, diff_notebooks
 from nbgate.gate import FAIL, PASS, StageResult
-from nbgate.main import main
+from nbgate.cli.main import main
 from testing import notebooks as nbs
 from testing.git import Repo
 from testing.github import parse_outputs

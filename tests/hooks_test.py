@@ -14,7 +14,7 @@ import yaml
 from pre_commit.clientlib import load_manifest
 
 from nbgate import notebook
-from nbgate.strip import strip_notebook
+from nbgate.strip.transform import strip_notebook
 from testing import notebooks as nbs
 from testing.git import Repo
 

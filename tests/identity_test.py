@@ -13,7 +13,7 @@ import pytest
 
 from nbgate import notebook
 from nbgate.identity import canonical, normalise_source, source_sha256
-from nbgate.strip import strip_notebook
+from nbgate.strip.transform import strip_notebook
 from testing import notebooks as nbs
 
 

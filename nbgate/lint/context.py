@@ -15,7 +15,7 @@ from typing import Any
 
 from nbgate.lint.options import LintOptions
 from nbgate.notebook import Notebook, language, tags
-from nbgate.strip import StripError, cell_keeps_outputs, notebook_keeps_outputs
+from nbgate.strip.transform import StripError, cell_keeps_outputs, notebook_keeps_outputs
 
 # IPython syntax that is not Python: line magics, shell escapes, help queries.
 _MAGIC_LINE = re.compile(r"^([ \t]*)(?:[%!]|\?\??\w|\w[\w.]*\?\??\s*$)")

@@ -9,7 +9,7 @@ import orjson
 from nbgate.lint.context import Context
 from nbgate.lint.engine import suppressions
 from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
-from nbgate.strip import stripped_outputs
+from nbgate.strip.transform import stripped_outputs
 
 OUTPUTS = rule(
     "NBG101", "outputs-committed", ERROR,
@@ -43,7 +43,7 @@ EMPTY = rule(
 
 @checker(OUTPUTS, COUNTS)
 def strip_policy(ctx: Context) -> Iterator[Finding]:
-    """NBG101 and NBG102, mirroring ``nbgate.strip.strip_notebook``'s decisions.
+    """NBG101 and NBG102, mirroring ``nbgate.strip.transform.strip_notebook``'s decisions.
 
     One finding per notebook and rule, at its first cell, listing every cell
     (what ``nbgate strip --check`` says in one line); cells that suppress the

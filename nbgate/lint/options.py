@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from nbgate.errors import ConfigError
 from nbgate.lint.registry import rules
 from nbgate.project import matches
-from nbgate.strip import StripOptions
+from nbgate.strip.transform import StripOptions
 
 
 class LintOptions(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from nbgate.config import Config
 from nbgate.production.spec import RunSpec
-from nbgate.registry.exporters import ExportJob
+from nbgate.production.export import ExportJob
 from nbgate.registry.model import ACTIVE, Revision
 
 

@@ -127,7 +127,7 @@ def _kernels_killed_on_interrupt() -> Iterator[type]:
     ``ZMQError`` traceback on the terminal. Killing the kernels first (before
     the folder goes) and retrieving the exceptions of nbclient's abandoned
     tasks (``DeadKernelError``, "Task exception was never retrieved") leaves
-    the one-line message of ``nbgate.main``.
+    the one-line message of ``nbgate.cli.main``.
     """
     from jupyter_client.manager import AsyncKernelManager
 

@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from nbgate import git, pairing
+from nbgate import git
+from nbgate.sync import pairing
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.registry import store, yamlio

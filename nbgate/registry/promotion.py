@@ -101,8 +101,8 @@ def who(repo: Path) -> str:
 
 
 def read_evidence(config: Config, sha: str) -> dict[str, Any] | None:
-    """The ledger's record for ``sha`` (``nbgate.smoke.ledger``), or None."""
-    from nbgate.smoke.ledger import read_evidence as read
+    """The ledger's record for ``sha`` (``nbgate.evidence``), or None."""
+    from nbgate.evidence import read_evidence as read
 
     return read(config, sha)
 
@@ -132,8 +132,8 @@ def _git_reasons(repo: Path, path: Path) -> list[Reason]:
 
 
 def _strip_reasons(config: Config, path: Path) -> list[Reason]:
-    from nbgate.commands.strip import check_file
-    from nbgate.strip import StripOptions
+    from nbgate.cli.strip import check_file
+    from nbgate.strip.transform import StripOptions
 
     status = check_file(path, StripOptions.from_config(config.section("strip")), write=False)
     if status.error:

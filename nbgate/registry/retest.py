@@ -36,7 +36,7 @@ from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.registry import content, model, store
-from nbgate.smoke.ledger import describe_provenance
+from nbgate.evidence import describe_provenance
 
 #: Actions after which the schedule runs: their content must pass here.
 RUNNABLE = (model.PROMOTE, model.RESUME, model.ROLLBACK)

@@ -1,6 +1,6 @@
 """What a promotion changes, for the person confirming it: settings and the notebook source diff.
 
-The source diff is nbdime's, through ``nbgate.diff`` (outputs, ids and
+The source diff is nbdime's, through ``nbgate.diff.model`` (outputs, ids and
 metadata ignored), rendered like ``nbgate diff``; nbdime is imported only
 when the active revision's content differs from the promoted one.
 """
@@ -35,13 +35,13 @@ def notebook_diff(old: notebook.Notebook, new: notebook.Notebook, old_side: tupl
     """nbdime's source diff of two notebooks (outputs, ids and metadata ignored), as ``nbgate diff`` shows it.
 
     ``old_side`` and ``new_side`` are ``(path, label)``. Falls back to a
-    unified diff of the sources when ``nbgate.diff`` is not installed.
+    unified diff of the sources when ``nbgate.diff.model`` is not installed.
     """
     try:
-        from nbgate.diff import MODIFIED, RENAMED, DiffOptions, FileDiff, diff_notebooks
-        from nbgate.diffrender import Sides, terminal
+        from nbgate.diff.model import MODIFIED, RENAMED, DiffOptions, FileDiff, diff_notebooks
+        from nbgate.diff.render import Sides, terminal
     except ImportError:  # pragma: no cover - a partial installation
-        from nbgate.pairing import inputs_diff
+        from nbgate.sync.pairing import inputs_diff
 
         text: str = inputs_diff(old, new, f"{old_side[0]}@{old_side[1]}", f"{new_side[0]}@{new_side[1]}")
         return text

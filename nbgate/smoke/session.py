@@ -19,7 +19,8 @@ from nbgate.config import Config
 from nbgate.errors import ConfigError, NbgateError
 from nbgate.identity import source_sha256
 from nbgate.notebook import Notebook
-from nbgate.smoke import checks, ledger
+from nbgate import evidence as ledger
+from nbgate.smoke import checks
 from nbgate.smoke.params import resolve
 from nbgate.smoke.pool import KernelPool, KernelSpec
 from nbgate.smoke.report import Failure, format_failure

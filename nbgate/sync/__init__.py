@@ -1,1 +1,1 @@
-"""Pairing notebooks with their jupytext twins (the command lives in ``nbgate.commands.sync``)."""
+"""Pairing notebooks with their jupytext twins (the command lives in ``nbgate.cli.sync``)."""

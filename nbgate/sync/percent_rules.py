@@ -1,9 +1,9 @@
-"""jupytext's rules for reading a ``py:percent`` cell, copied line by line for ``nbgate.percent``.
+"""jupytext's rules for reading a ``py:percent`` cell, copied line by line for ``nbgate.sync.percent``.
 
 Each function names the jupytext function it mirrors (jupytext 1.19:
 ``magics.py``, ``stringparser.py``, ``cell_metadata.py``, ``languages.py``)
 and does exactly what it does for a Python twin with jupytext's default
-options (magics commented, ``.py`` extension). tests/pairing_test.py checks
+options (magics commented, ``.py`` extension). tests/sync/pairing_test.py checks
 the tables against jupytext's and fuzzes the whole reader against it.
 """
 

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from nbgate.diff import ADDED, MODIFIED, FileDiff, diff_notebooks
-from nbgate.diffrender import Sides, to_html
+from nbgate.diff.model import ADDED, MODIFIED, FileDiff, diff_notebooks
+from nbgate.diff.render import Sides, to_html
 from nbgate.errors import NbgateError
 from nbgate.notebook import loads as load_notebook
 from nbgate.production.index import STATUSES, RunRecord

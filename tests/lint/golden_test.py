@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nbgate.lint import rules
-from nbgate.main import main
+from nbgate.cli.main import main
 from testing.lint_cases import CASES, GOLDEN, KINDS, NOT_APPLICABLE, Case
 
 UPDATE = bool(os.environ.get("NBGATE_UPDATE_GOLDEN"))

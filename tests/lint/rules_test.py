@@ -9,7 +9,7 @@ import pytest
 from nbgate.lint import LintOptions, lint_notebook, rules
 from nbgate.lint.context import parse_ipython
 from nbgate.lint.registry import Finding
-from nbgate.strip import StripOptions, strip_notebook
+from nbgate.strip.transform import StripOptions, strip_notebook
 from testing import notebooks as T
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from nbgate import notebook
 from nbgate.identity import source_sha256
-from nbgate.main import main
+from nbgate.cli.main import main
 from nbgate.registry import model
 from testing import notebooks as nbs
 from testing.git import Repo

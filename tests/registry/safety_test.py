@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgate import main as main_module
+from nbgate.cli import main as main_module
 from nbgate.registry import safety
 from testing.production import make_project, promote
 from testing.registry import Project

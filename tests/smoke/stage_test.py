@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.main import main
+from nbgate.cli.main import main
 from testing.notebooks import code, make
 from testing.smoke_project import evidence, params_nb, project
 
