@@ -45,7 +45,7 @@ def _revision(name: str, notebook: str, sha: str, commit: str, *, schedule: str 
     return model.Revision(
         name=name, rev=1, action=model.PROMOTE, notebook=notebook, source_sha256=sha, commit=commit,
         schedule=schedule, timezone=timezone, parameters=dict(PARAMETERS),
-        execution=model.Execution(timeout=600.0, retries=1, concurrency=1), owners=("bench",),
+        execution=model.ExecutionSettings(timeout=600.0, retries=1, concurrency=1), owners=("bench",),
         evidence={"source_sha256": sha, "outcome": "passed"}, promoted_by="benchmark",
         promoted_at="2024-01-01T00:00:00Z",
     )

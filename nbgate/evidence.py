@@ -27,6 +27,7 @@ fresh outcome is the proof, never this file.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import os
 import re
 from collections.abc import Mapping
@@ -41,7 +42,20 @@ from nbgate.config import Config
 from nbgate.errors import ExecutionError
 
 SCHEMA = 1
-OUTCOMES = ("passed", "failed", "error", "timeout", "dead-kernel", "xfailed")
+
+
+class SmokeOutcome(enum.StrEnum):
+    """How a smoke test of a notebook ended (the ledger's ``outcome``; ``xfailed`` only in the ledger)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    DEAD_KERNEL = "dead-kernel"
+    XFAILED = "xfailed"
+
+
+OUTCOMES = tuple(SmokeOutcome)
 KEYS = ("schema", "path", "source_sha256", "parameters", "outcome", "duration", "kernel", "versions",
         "output", "time")
 _SHA = re.compile(r"[0-9a-f]{64}\Z")

@@ -7,22 +7,33 @@ them, by name, so none of those modules is imported until its stage runs.
 
 from __future__ import annotations
 
+import enum
 import importlib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from nbgate.config import Config
 
-PASS = "pass"
-FAIL = "fail"
-SKIP = "skip"
+
+class StageStatus(enum.StrEnum):
+    """How a gate stage ended (the values are what the summary and ``--format json`` show)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+# The module-level names are the members themselves, kept for the modules that import them.
+PASS = StageStatus.PASS
+FAIL = StageStatus.FAIL
+SKIP = StageStatus.SKIP
 
 
 class StageResult(NamedTuple):
     """One row of the gate summary."""
 
     name: str
-    status: str
+    status: StageStatus
     summary: str
     details: tuple[str, ...] = ()
 
@@ -41,7 +52,7 @@ class Stage(NamedTuple):
             return check(config, paths)
         except OSError as exc:  # a read-only project or state folder: the stage fails, naming the path
             where = f"{exc.filename}: " if exc.filename else ""
-            return StageResult(self.name, FAIL, f"cannot write or read {where}{exc.strerror or exc}")
+            return StageResult(self.name, StageStatus.FAIL, f"cannot write or read {where}{exc.strerror or exc}")
 
 
 STAGES: list[Stage] = [

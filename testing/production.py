@@ -83,7 +83,7 @@ def add_revision(config: Config, name: str, *, action: str = "promote", **fields
         fields.setdefault("source_rev", base.rev if action != "promote" else None)
     execution = fields.pop("execution", None)
     if execution is not None:
-        fields["execution"] = model.Execution(**{**base.execution.to_dict(), **execution})
+        fields["execution"] = model.ExecutionSettings(**{**base.execution.to_dict(), **execution})
     revision = base.__class__(**{**base.__dict__, "rev": base.rev + 1 if previous else 1, "action": action,
                                  "previous_sha256": previous, **fields})
     return store.create_revision(config, revision).revision

@@ -30,12 +30,12 @@ def evidence_record(sha: str, *, path: str = "nb.ipynb", outcome: str = "passed"
 
 def revision(**changes: Any) -> Any:
     """A valid ``Revision`` (revision 1 of ``daily``), with ``changes`` applied."""
-    from nbgate.registry.model import Execution, Revision
+    from nbgate.registry.model import ExecutionSettings, Revision, RevisionAction
 
     base = Revision(
-        name="daily", rev=1, action="promote", notebook="reports/daily.ipynb", source_sha256=SHA_A,
+        name="daily", rev=1, action=RevisionAction.PROMOTE, notebook="reports/daily.ipynb", source_sha256=SHA_A,
         commit=COMMIT, schedule="0 6 * * 1-5", timezone="Europe/Berlin",
-        parameters={"region": "eu", "limit": 100}, execution=Execution(timeout=600.0, retries=2),
+        parameters={"region": "eu", "limit": 100}, execution=ExecutionSettings(timeout=600.0, retries=2),
         output="out/{name}/{date}.ipynb", owners=("data@example.com",),
         evidence=evidence_record(SHA_A, path="reports/daily.ipynb"),
         promoted_by="Jane Doe <jane@example.com>", promoted_at="2024-05-01T06:00:00Z",

@@ -50,9 +50,7 @@ def test_every_hook_is_in_the_docs() -> None:
         assert hook["id"] in WRITTEN, hook["id"]
 
 
-@pytest.mark.parametrize(
-    "code", [errors.OK, errors.FAILED, errors.USAGE, errors.UNEXPECTED, errors.REFUSED, errors.INTERRUPTED]
-)
+@pytest.mark.parametrize("code", list(errors.ExitCode))
 def test_every_exit_code_is_documented(code: int) -> None:
     assert re.search(rf"^\| {code} \|", PAGES["reference/exit-codes.md"], re.MULTILINE), code
 

@@ -33,7 +33,7 @@ from nbgate.execution.attribution import first_error
 INJECTED = "injected-parameters"
 
 
-class Execution(NamedTuple):
+class ExecutedNotebook(NamedTuple):
     """The outcome of one execution: the notebook to keep and the error summary, if any."""
 
     ok: bool
@@ -231,7 +231,7 @@ def _quiet_shutdown(kernel_name: str) -> list[str]:
 
 
 def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | None, timeout: float | None,
-            startup_timeout: float = 60.0, stream: bool = False) -> Execution:
+            startup_timeout: float = 60.0, stream: bool = False) -> ExecutedNotebook:
     """Run the prepared notebook ``nb`` in ``cwd``; never raises for a notebook failure."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import papermill_engines
@@ -267,7 +267,7 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
     found = first_error(nb.cells) if problem is None else None  # raises-exception cells may raise
     stopped = bool(nb.metadata.get("papermill", {}).get("exception"))  # papermill's loop stopped at an error
     if problem is None and found is None and not stopped:
-        return Execution(True, dumps(nb), None)
+        return ExecutedNotebook(True, dumps(nb), None)
     if found is not None:
         count = nb.cells[found.position].get("execution_count")
         problem = _summary(count, positions.get(found.position, found.position + 1), found.ename, found.evalue)
@@ -279,7 +279,7 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
         if problem is None:
             position = positions.get(exc.cell_index, exc.cell_index + 1)
             problem = _summary(exc.exec_count, position, exc.ename, exc.evalue)
-    return Execution(problem is None, dumps(nb), problem)
+    return ExecutedNotebook(problem is None, dumps(nb), problem)
 
 
 def _positions(nb: Any) -> dict[int, int]:

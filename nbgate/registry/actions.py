@@ -13,19 +13,22 @@ from pathlib import Path
 from nbgate import git
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError
-from nbgate.registry import content, model, promotion, store
-from nbgate.registry.model import Revision
+from nbgate.evidence import SmokeOutcome
+from nbgate.registry import content, promotion, store
+from nbgate.registry.model import Revision, RevisionAction, ScheduleState
 
 #: The states from which each action may start.
 ALLOWED_FROM = {
-    model.PAUSE: (model.ACTIVE,),
-    model.RESUME: (model.PAUSED,),
-    model.ROLLBACK: (model.ACTIVE, model.PAUSED),
-    model.RETIRE: (model.ACTIVE, model.PAUSED),
+    RevisionAction.PAUSE: (ScheduleState.ACTIVE,),
+    RevisionAction.RESUME: (ScheduleState.PAUSED,),
+    RevisionAction.ROLLBACK: (ScheduleState.ACTIVE, ScheduleState.PAUSED),
+    RevisionAction.RETIRE: (ScheduleState.ACTIVE, ScheduleState.PAUSED),
 }
+#: The actions that only change a schedule's state (a rollback also changes its content).
+STATE_CHANGES = (RevisionAction.PAUSE, RevisionAction.RESUME, RevisionAction.RETIRE)
 
 
-def _next(config: Config, schedule: store.Schedule, action: str, source: Revision) -> Revision:
+def _next(config: Config, schedule: store.Schedule, action: RevisionAction, source: Revision) -> Revision:
     return dataclasses.replace(
         source,
         rev=len(schedule.files) + 1,
@@ -44,7 +47,7 @@ def _repo(config: Config) -> Path:
         return config.root
 
 
-def _check_state(schedule: store.Schedule, action: str) -> None:
+def _check_state(schedule: store.Schedule, action: RevisionAction) -> None:
     if schedule.state not in ALLOWED_FROM[action]:
         raise GateError(f"cannot {action} schedule {schedule.name!r}: it is {schedule.state} "
                         f"(revision {schedule.latest.rev})")
@@ -53,26 +56,27 @@ def _check_state(schedule: store.Schedule, action: str) -> None:
 def check(config: Config, name: str, action: str) -> store.Schedule:
     """The schedule, if ``action`` may apply to it now (``GateError`` if its state forbids it)."""
     schedule = store.load_schedule(config, name)
-    _check_state(schedule, action)
+    _check_state(schedule, RevisionAction(action))
     return schedule
 
 
 def change_state(config: Config, name: str, action: str) -> store.RevisionFile:
     """Pause, resume or retire ``name``: a new revision repeating the latest one."""
-    if action not in (model.PAUSE, model.RESUME, model.RETIRE):
+    if action not in STATE_CHANGES:
         raise ValueError(f"not a state change: {action!r}")
+    change = RevisionAction(action)
     schedule = store.load_schedule(config, name)
-    _check_state(schedule, action)
-    return store.create_revision(config, _next(config, schedule, action, schedule.latest))
+    _check_state(schedule, change)
+    return store.create_revision(config, _next(config, schedule, change, schedule.latest))
 
 
 def rollback_problems(config: Config, target: Revision) -> list[str]:
     """Why ``target``'s content may not run again: its evidence no longer matches its notebook."""
     problems = []
-    if target.state != model.ACTIVE:
+    if target.state != ScheduleState.ACTIVE:
         problems.append(f"revision {target.rev} is a {target.action}, not a revision that was active")
     recorded = target.evidence
-    if recorded.get("source_sha256") != target.source_sha256 or recorded.get("outcome") != "passed":
+    if recorded.get("source_sha256") != target.source_sha256 or recorded.get("outcome") != SmokeOutcome.PASSED:
         problems.append(f"revision {target.rev}'s recorded evidence is not a passing run of its content")
     repo = _repo(config)
     try:
@@ -89,7 +93,7 @@ def rollback_problems(config: Config, target: Revision) -> list[str]:
     except NbgateError as exc:
         problems.append(f"the evidence ledger for that content is unusable: {exc}")
     else:
-        if latest is not None and latest.get("outcome") != "passed":
+        if latest is not None and latest.get("outcome") != SmokeOutcome.PASSED:
             problems.append(f"the latest smoke test of that content did not pass (outcome {latest.get('outcome')!r} "
                             f"at {latest.get('time')}): re-run it before rolling back")
     return problems
@@ -98,7 +102,7 @@ def rollback_problems(config: Config, target: Revision) -> list[str]:
 def rollback(config: Config, name: str, to: int) -> store.RevisionFile:
     """Make revision ``to``'s notebook and settings active again, as a new revision."""
     schedule = store.load_schedule(config, name)
-    _check_state(schedule, model.ROLLBACK)
+    _check_state(schedule, RevisionAction.ROLLBACK)
     target = schedule.get(to).revision
     if to == len(schedule.files):
         raise GateError(f"revision {to} is already the latest revision of {name!r}")
@@ -106,4 +110,4 @@ def rollback(config: Config, name: str, to: int) -> store.RevisionFile:
     if problems:
         lines = [f"refusing to roll {name!r} back to revision {to}:"] + [f"  - {p}" for p in problems]
         raise GateError("\n".join(lines))
-    return store.create_revision(config, _next(config, schedule, model.ROLLBACK, target))
+    return store.create_revision(config, _next(config, schedule, RevisionAction.ROLLBACK, target))

@@ -15,6 +15,7 @@ file's ``name`` and ``rev`` match its place and the chain.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -30,18 +31,44 @@ SCHEMA_VERSION = 1
 #: Largest revision file nbgate reads (a revision is a few KiB; this stops a YAML bomb or a mistake).
 MAX_BYTES = 256 * 1024
 
-PROMOTE = "promote"
-PAUSE = "pause"
-RESUME = "resume"
-ROLLBACK = "rollback"
-RETIRE = "retire"
-ACTIONS = (PROMOTE, PAUSE, RESUME, ROLLBACK, RETIRE)
 
-ACTIVE = "active"
-PAUSED = "paused"
-RETIRED = "retired"
+class RevisionAction(enum.StrEnum):
+    """What a revision does to its schedule (the ``action`` of a revision file)."""
+
+    PROMOTE = "promote"
+    PAUSE = "pause"
+    RESUME = "resume"
+    ROLLBACK = "rollback"
+    RETIRE = "retire"
+
+
+class ScheduleState(enum.StrEnum):
+    """A schedule's state, decided by the action of its latest revision."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    RETIRED = "retired"
+
+
+# The module-level names are the members themselves, kept for the modules that import them.
+PROMOTE = RevisionAction.PROMOTE
+PAUSE = RevisionAction.PAUSE
+RESUME = RevisionAction.RESUME
+ROLLBACK = RevisionAction.ROLLBACK
+RETIRE = RevisionAction.RETIRE
+ACTIONS = tuple(RevisionAction)
+ACTIVE = ScheduleState.ACTIVE
+PAUSED = ScheduleState.PAUSED
+RETIRED = ScheduleState.RETIRED
+
 #: The schedule's state after a revision with this action.
-STATE_AFTER = {PROMOTE: ACTIVE, RESUME: ACTIVE, ROLLBACK: ACTIVE, PAUSE: PAUSED, RETIRE: RETIRED}
+STATE_AFTER = {
+    RevisionAction.PROMOTE: ScheduleState.ACTIVE,
+    RevisionAction.RESUME: ScheduleState.ACTIVE,
+    RevisionAction.ROLLBACK: ScheduleState.ACTIVE,
+    RevisionAction.PAUSE: ScheduleState.PAUSED,
+    RevisionAction.RETIRE: ScheduleState.RETIRED,
+}
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}\Z")
 SCHEMA_PATH = Path(__file__).with_name("revision.schema.json")
@@ -68,8 +95,8 @@ def is_name(name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Execution:
-    """How a production run executes: limits in seconds, retries and parallel runs."""
+class ExecutionSettings:
+    """A revision's ``execution`` settings: time limits in seconds, retries and parallel runs."""
 
     timeout: float | None = 3600.0
     cell_timeout: float | None = None
@@ -89,14 +116,14 @@ class Revision:
 
     name: str
     rev: int
-    action: str
+    action: RevisionAction
     notebook: str
     source_sha256: str
     commit: str
     schedule: str
     timezone: str
     parameters: dict[str, Any] = field(default_factory=dict)
-    execution: Execution = field(default_factory=Execution)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     output: str = ""
     owners: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -109,7 +136,7 @@ class Revision:
     blob: str = ""
 
     @property
-    def state(self) -> str:
+    def state(self) -> ScheduleState:
         """The schedule's state after this revision: active, paused or retired."""
         return STATE_AFTER[self.action]
 
@@ -124,7 +151,7 @@ class Revision:
             "schema": SCHEMA_VERSION,
             "name": self.name,
             "rev": self.rev,
-            "action": self.action,
+            "action": str(self.action),
             "notebook": self.notebook,
             "source_sha256": self.source_sha256,
             "commit": self.commit,
@@ -156,14 +183,14 @@ def from_dict(data: dict[str, Any]) -> Revision:
     return Revision(
         name=data["name"],
         rev=data["rev"],
-        action=data["action"],
+        action=RevisionAction(data["action"]),
         notebook=data["notebook"],
         source_sha256=data["source_sha256"],
         commit=data["commit"],
         schedule=data["schedule"],
         timezone=data["timezone"],
         parameters=dict(data["parameters"]),
-        execution=Execution(
+        execution=ExecutionSettings(
             timeout=_number(execution["timeout"]),
             cell_timeout=_number(execution["cell_timeout"]),
             retries=execution["retries"],

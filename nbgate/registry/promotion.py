@@ -20,7 +20,7 @@ from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
 from nbgate.identity import source_sha256
 from nbgate.registry import model, safety, store
-from nbgate.registry.model import Execution, Revision
+from nbgate.registry.model import ExecutionSettings, Revision
 
 NO_EVIDENCE = "no-evidence"
 
@@ -255,8 +255,8 @@ def refusal(assessment: Assessment, name: str) -> GateError:
     return GateError("\n".join(lines))
 
 
-def _execution(request: Request, previous: Revision | None) -> Execution:
-    base = previous.execution if previous else Execution()
+def _execution(request: Request, previous: Revision | None) -> ExecutionSettings:
+    base = previous.execution if previous else ExecutionSettings()
     changes: dict[str, Any] = {k: getattr(request, k) for k in
                                ("timeout", "cell_timeout", "retries", "retry_delay", "concurrency")
                                if getattr(request, k) is not None}

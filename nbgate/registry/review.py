@@ -13,7 +13,7 @@ from typing import Any
 from nbgate import notebook
 from nbgate.config import Config
 from nbgate.registry import content, model
-from nbgate.registry.model import Execution, Revision
+from nbgate.registry.model import ExecutionSettings, Revision
 from nbgate.registry.promotion import Plan
 
 
@@ -79,6 +79,6 @@ def settings_changes(planned: Plan) -> list[str]:
 
 
 def _shown(value: Any) -> Any:
-    if isinstance(value, Execution):
+    if isinstance(value, ExecutionSettings):
         return value.to_dict()
     return list(value) if isinstance(value, tuple) else value

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from nbgate.config import Config
 from nbgate.errors import RegistryError
 from nbgate.registry import model
-from nbgate.registry.model import ACTIVE, MAX_BYTES, Revision
+from nbgate.registry.model import MAX_BYTES, Revision, ScheduleState
 
 _REVISION_FILE = re.compile(r"([0-9]{4,})\.yaml\Z")
 TEMP_SUFFIX = ".tmp"
@@ -54,7 +54,7 @@ class Schedule(NamedTuple):
         return self.files[-1].revision
 
     @property
-    def state(self) -> str:
+    def state(self) -> ScheduleState:
         """``active``, ``paused`` or ``retired``: the state after the newest revision."""
         return self.latest.state
 
@@ -66,7 +66,7 @@ class Schedule(NamedTuple):
         was last active; ``nbgate run`` must check ``state`` as well.
         """
         for stored in reversed(self.files):
-            if stored.revision.state == ACTIVE:
+            if stored.revision.state == ScheduleState.ACTIVE:
                 return stored.revision
         return None
 
@@ -200,10 +200,10 @@ def active_revision(config: Config, name: str) -> Revision | None:
     Unlike ``Schedule.active`` this is None for a paused or retired schedule.
     """
     schedule = load_schedule(config, name)
-    return schedule.latest if schedule.state == ACTIVE else None
+    return schedule.latest if schedule.state == ScheduleState.ACTIVE else None
 
 
-def state(config: Config, name: str) -> str:
+def state(config: Config, name: str) -> ScheduleState:
     """``active``, ``paused`` or ``retired``."""
     return load_schedule(config, name).state
 

@@ -34,7 +34,7 @@ class Settings(NamedTuple):
     cell_timeout_forced: bool = False
 
 
-class Execution(NamedTuple):
+class SmokeRun(NamedTuple):
     """How an execution ended: outcome, the executed notebook (if any), why it failed."""
 
     outcome: str  # passed, failed, timeout, dead-kernel, error
@@ -43,7 +43,7 @@ class Execution(NamedTuple):
     duration: float
 
 
-def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, settings: Settings) -> Execution:
+def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, settings: Settings) -> SmokeRun:
     """Run ``nb`` (a plain dict) with ``parameters`` injected on the pool ``kernel``.
 
     The kernel is left running; the caller releases it to the pool.
@@ -58,12 +58,12 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
     if kernel.error is not None:
         failure = Failure("kernel-start", f"could not start kernel {kernel.spec.name!r}: {kernel.error}",
                           extra=_stderr(kernel))
-        return Execution("error", None, failure, 0.0)
+        return SmokeRun("error", None, failure, 0.0)
 
     try:
         own = declared(nb)
     except ValueError as exc:
-        return Execution("error", None, Failure("metadata", str(exc)), 0.0)
+        return SmokeRun("error", None, Failure("metadata", str(exc)), 0.0)
     cell_timeout = settings.cell_timeout
     if own.cell_timeout is not None and not settings.cell_timeout_forced:
         cell_timeout = own.cell_timeout
@@ -109,7 +109,7 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         executed.cells[:] = [cell for cell in executed.cells if not is_marker_cell(cell)]
 
     if tracker.error is not None:
-        return Execution("failed", executed, _cell_error(executed, tracker), duration)
+        return SmokeRun("failed", executed, _cell_error(executed, tracker), duration)
     if isinstance(error, CellTimeoutError):
         if tracker.limit == "notebook":
             why = f"notebook timed out after {settings.timeout:g} s (whole-notebook timeout, smoke.timeout)"
@@ -117,29 +117,29 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
             source = ("--nbgate-cell-timeout" if settings.cell_timeout_forced else
                       "metadata.execution.timeout" if own.cell_timeout is not None else "smoke.cell_timeout")
             why = f"cell timed out after {settings.cell_timeout:g} s (per-cell timeout, {source})"
-        return Execution("timeout", executed, _at_cell(executed, tracker, "timeout", why), duration)
+        return SmokeRun("timeout", executed, _at_cell(executed, tracker, "timeout", why), duration)
     if isinstance(error, DeadKernelError) or (error is not None and tracker.current is not None
                                               and not _alive(kernel)):
         why = "the kernel died while the cell was running"
-        return Execution("dead-kernel", executed, _at_cell(executed, tracker, "dead-kernel", why, _stderr(kernel)),
-                         duration)
+        return SmokeRun("dead-kernel", executed, _at_cell(executed, tracker, "dead-kernel", why, _stderr(kernel)),
+                        duration)
     if error is not None and tracker.current is None:
         summary = f"kernel {kernel.spec.name!r} did not start: {_one_line(error)}"
         if "didn't respond" in str(error) or isinstance(error, TimeoutError):
             summary = f"kernel {kernel.spec.name!r} did not become ready within {startup:g} s (smoke.startup_timeout)"
-        return Execution("error", executed, Failure("kernel-start", summary, extra=_stderr(kernel)), duration)
+        return SmokeRun("error", executed, Failure("kernel-start", summary, extra=_stderr(kernel)), duration)
     if error is not None:
         import traceback
 
         tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         failure = _at_cell(executed, tracker, "error", f"execution failed: {_one_line(error)}")
-        return Execution("error", executed, failure._replace(traceback=tb), duration)
+        return SmokeRun("error", executed, failure._replace(traceback=tb), duration)
     if not tracker.completed:  # defensive: papermill returned without running every cell
-        return Execution("error", executed, Failure("error", "execution stopped before the last cell"), duration)
+        return SmokeRun("error", executed, Failure("error", "execution stopped before the last cell"), duration)
     found = first_error(executed.cells, bool(own.allow_errors))
     if found is not None:  # raised after the cell's code finished (a post_execute callback)
-        return Execution("failed", executed, _found_error(executed, found), duration)
-    return Execution("passed", executed, None, duration)
+        return SmokeRun("failed", executed, _found_error(executed, found), duration)
+    return SmokeRun("passed", executed, None, duration)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -28,6 +28,7 @@ from nbgate.production.index.model import (
     RunIndex,
     RunIndexError,
     RunRecord,
+    RunStatus,
     Stats,
     now,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "RunIndex",
     "RunIndexError",
     "RunRecord",
+    "RunStatus",
     "Spool",
     "Stats",
     "index_url",

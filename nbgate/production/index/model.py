@@ -11,6 +11,7 @@ is never duplicated.
 from __future__ import annotations
 
 import builtins
+import enum
 import math
 import os
 import socket
@@ -20,12 +21,24 @@ from typing import Any, NamedTuple, Protocol
 
 from nbgate.errors import GateError, NbgateError
 
-RUNNING = "running"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-REFUSED = "refused"
-#: Shown (never stored) for a ``running`` row whose heartbeat stopped.
-LOST = "lost"
+
+class RunStatus(enum.StrEnum):
+    """A run attempt's status: the text stored in the index's ``status`` column."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUSED = "refused"
+    #: Shown (never stored) for a ``running`` row whose heartbeat stopped.
+    LOST = "lost"
+
+
+# The module-level names are the members themselves, kept for the modules that import them.
+RUNNING = RunStatus.RUNNING
+SUCCEEDED = RunStatus.SUCCEEDED
+FAILED = RunStatus.FAILED
+REFUSED = RunStatus.REFUSED
+LOST = RunStatus.LOST
 STATUSES = (RUNNING, SUCCEEDED, FAILED, REFUSED, LOST)
 
 #: The schema this nbgate reads and writes (1: the SQLite file of nbgate <= 0.x, no key/heartbeat;
