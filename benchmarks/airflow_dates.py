@@ -50,7 +50,7 @@ def main() -> int:
     job = ExportJob("weekday", "0 6 * * 1-5", "Europe/Berlin")
     with tempfile.TemporaryDirectory() as folder:
         dags = Path(folder) / "dags"
-        sync(dags, render("airflow", [job], ExportOptions(workdir="/srv/app")))
+        sync(dags, render("airflow", [job], ExportOptions.default()._replace(workdir="/srv/app")))
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env.update(AIRFLOW_HOME=str(Path(folder) / "home"), AIRFLOW__CORE__LOAD_EXAMPLES="False")
         done = subprocess.run([python, "-c", _LOAD, str(dags)], capture_output=True, text=True, env=env,

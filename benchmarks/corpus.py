@@ -324,7 +324,7 @@ def generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = Tru
         if pair:
             nb["metadata"]["jupytext"] = {"formats": "ipynb,py:percent"}
         if not dirty:
-            nb = strip_notebook(nb, StripOptions()).nb
+            nb = strip_notebook(nb, StripOptions.default()).nb
         path = folder / f"nb_{number:04d}.ipynb"
         path.write_bytes(notebook.dumps(nb))
         if pair:

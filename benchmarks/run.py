@@ -143,7 +143,7 @@ def main() -> None:
     parts = [f"load registry {loaded:.2f}s"]
     for kind in ("cron", "k8s", "airflow"):
         started = time.perf_counter()
-        render(kind, jobs, ExportOptions(workdir=str(exports)))
+        render(kind, jobs, ExportOptions.default()._replace(workdir=str(exports)))
         parts.append(f"render {kind} {time.perf_counter() - started:.2f}s")
     print(f"in process, {len(jobs):,} schedules: " + ", ".join(parts))
 

@@ -132,6 +132,20 @@ def mask_url(url: str) -> str:
 _SECTIONS = {name.split(".", 1)[0] for name in _BY_NAME if "." in name}
 
 
+def defaults(prefix: str = "") -> dict[str, Any]:
+    """The defaults in ``OPTIONS`` (fresh copies), keyed by dotted name.
+
+    With ``prefix``, only the options under ``prefix.``, keyed without it
+    (the shape of ``Config.section``): the one place a feature's options
+    record gets its defaults from when no configuration was loaded.
+    """
+    values = {option.name: _copy(option.default) for option in OPTIONS}
+    if not prefix:
+        return values
+    cut = len(prefix) + 1
+    return {name[cut:]: value for name, value in values.items() if name.startswith(prefix + ".")}
+
+
 @dataclass(frozen=True)
 class Config:
     """Resolved configuration: option values plus where they came from."""
@@ -262,7 +276,7 @@ def load(
     start = (start or Path.cwd()).resolve()
     env = os.environ if env is None else env
     warnings: list[str] = []
-    values: dict[str, Any] = {option.name: _copy(option.default) for option in OPTIONS}
+    values = defaults()
     sources = {option.name: "default" for option in OPTIONS}
 
     path = pyproject.resolve() if pyproject else find_pyproject(start)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -228,3 +231,71 @@ def test_cli_explicit_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     code, options, _ = _shown(capsys, "--config", str(other))
     assert code == 0 and options["state_dir"]["value"] == "there"
+
+
+# ---------------------------------------------------------------- one source of truth for defaults
+
+#: Every options record built from the config, and the sections of ``config.OPTIONS`` it reads.
+OPTIONS_RECORDS = {
+    "nbgate.strip.transform:StripOptions": ("strip",),
+    "nbgate.lint.options:LintOptions": ("lint", "strip"),
+    "nbgate.production.export:ExportOptions": ("export", ""),
+}
+#: Options records with no configuration behind them (command-line flags only).
+FLAG_ONLY_RECORDS = {"nbgate.diff.model:DiffOptions"}
+
+
+def _record(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _declared_defaults(record: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(record):
+        return {f.name: f.default for f in dataclasses.fields(record)
+                if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+    return dict(record._field_defaults)
+
+
+def test_every_options_record_is_listed_here() -> None:
+    """A new ``*Options`` record must be added above, so the next test checks it."""
+    found = set()
+    package = Path(config.__file__).parent
+    for path in package.rglob("*.py"):
+        module = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Options"):
+                found.add(f"{module}:{node.name}")
+    assert found == set(OPTIONS_RECORDS) | FLAG_ONLY_RECORDS
+
+
+@pytest.mark.parametrize("target", sorted(OPTIONS_RECORDS))
+def test_no_options_record_declares_a_default_of_the_config(target: str) -> None:
+    record = _record(target)
+    sections = OPTIONS_RECORDS[target]
+    in_config = {option.name.rpartition(".")[2] for option in config.OPTIONS
+                 if option.name.rpartition(".")[0] in sections}
+    assert in_config & set(record._fields), target  # the record does read these sections
+    second_copies = {name: value for name, value in _declared_defaults(record).items() if name in in_config}
+    assert second_copies == {}, f"{target} declares defaults that config.OPTIONS declares: {second_copies}"
+
+
+@pytest.mark.parametrize("target", sorted(OPTIONS_RECORDS))
+def test_an_options_record_of_an_unconfigured_project_has_the_config_defaults(target: str, tmp_path: Path) -> None:
+    record = _record(target)
+    unconfigured = config.load(tmp_path, env={})
+    values = {**unconfigured.values, **{name.rpartition(".")[2]: value for name, value in unconfigured.values.items()
+                                        if name.rpartition(".")[0] in OPTIONS_RECORDS[target]}}
+    built = record.default()
+    for field in record._fields:
+        if field in values and field != "strip":
+            expected = values[field]
+            assert getattr(built, field) == (tuple(expected) if isinstance(expected, list) else expected), field
+
+
+def test_defaults_by_section_are_fresh_copies() -> None:
+    strip = config.defaults("strip")
+    assert set(strip) == {name[len("strip."):] for name in (o.name for o in config.OPTIONS) if name.startswith("strip.")}
+    strip["keep_cell_metadata"].append("mutated")
+    assert "mutated" not in config.defaults("strip")["keep_cell_metadata"]
+    assert config.defaults() == {option.name: option.default for option in config.OPTIONS}

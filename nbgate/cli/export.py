@@ -52,9 +52,7 @@ def export(*, config: Config, kind: str, out: str | None = None, check: bool = F
         raise UsageError(deployment.refusal(kind, missing))
 
     workdir = str(config["export.workdir"]) or ("" if kind == "k8s" else str(config.root))
-    options = ExportOptions(command=str(config["export.command"]), workdir=workdir,
-                            image=str(config["export.image"]), lock_dir=f"{config['state_dir']}/locks",
-                            **_index_names(config))
+    options = ExportOptions.from_config(config.values, workdir=workdir, **_index_names(config))
     jobs = export_jobs(config)
     files = render(kind, jobs, options)
     if out is None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from nbgate.config import defaults
 from nbgate.errors import ConfigError
 from nbgate.lint.registry import rules
 from nbgate.project import matches
@@ -22,32 +23,53 @@ from nbgate.strip.transform import StripOptions
 
 
 class LintOptions(NamedTuple):
-    """Everything a lint run needs besides the notebook itself."""
+    """Everything a lint run needs besides the notebook itself (defaults: ``config.OPTIONS`` only)."""
 
     enabled: frozenset[str]
-    max_cells: int = 200
-    max_lines_per_cell: int = 100
-    max_notebook_bytes: int = 5_000_000
-    max_output_bytes: int = 1_000_000
-    secret_names: tuple[str, ...] = ("token", "secret", "password", "passwd", "api_key", "apikey", "private_key")
-    secret_min_entropy: float = 3.5
-    keep_output_tag: str = "keep-output"
-    keep_outputs: bool = False
-    keep_execution_counts: bool = False
-    strip: StripOptions | None = None  # all of strip's options (None: from the three above)
+    max_cells: int
+    max_lines_per_cell: int
+    max_notebook_bytes: int
+    max_output_bytes: int
+    secret_names: tuple[str, ...]
+    secret_min_entropy: float
+    keep_output_tag: str
+    keep_outputs: bool
+    keep_execution_counts: bool
+    strip: StripOptions | None = None  # all of strip's options (None: the defaults, but the three above)
 
     @property
     def strip_options(self) -> StripOptions:
         """The strip options NBG101-103 mirror."""
         if self.strip is not None:
             return self.strip
-        return StripOptions(keep_output_tag=self.keep_output_tag, keep_outputs=self.keep_outputs,
-                            keep_execution_counts=self.keep_execution_counts)
+        return StripOptions.default()._replace(keep_output_tag=self.keep_output_tag, keep_outputs=self.keep_outputs,
+                                               keep_execution_counts=self.keep_execution_counts)
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, Any], enabled: frozenset[str]) -> LintOptions:
+        """Build from ``Config.values`` (dotted keys; ``lint.*`` and ``strip.*``) with ``enabled`` rules."""
+        return cls(
+            enabled=enabled,
+            max_cells=values["lint.max_cells"],
+            max_lines_per_cell=values["lint.max_lines_per_cell"],
+            max_notebook_bytes=values["lint.max_notebook_bytes"],
+            max_output_bytes=values["lint.max_output_bytes"],
+            secret_names=tuple(name.lower() for name in values["lint.secret_names"]),
+            secret_min_entropy=values["lint.secret_min_entropy"],
+            keep_output_tag=values["strip.keep_output_tag"],
+            keep_outputs=values["strip.keep_outputs"],
+            keep_execution_counts=values["strip.keep_execution_counts"],
+            strip=StripOptions.from_config({k[6:]: v for k, v in values.items() if k.startswith("strip.")}),
+        )
 
     @classmethod
     def default(cls) -> LintOptions:
-        """Every rule enabled, default limits."""
-        return cls(enabled=frozenset(rules()))
+        """Every rule enabled, the defaults of ``config.OPTIONS``.
+
+        ``strip`` is left None so that replacing one of the three ``keep_*``
+        fields also changes what NBG101-103 expect.
+        """
+        return cls.from_config(defaults(), frozenset(rules()))._replace(strip=None)
 
 
 def normalize(entries: Iterable[str], key: str) -> list[str]:
@@ -111,19 +133,7 @@ class Settings(NamedTuple):
         for key in ("lint.max_cells", "lint.max_lines_per_cell", "lint.max_notebook_bytes", "lint.max_output_bytes"):
             if values[key] < 0:
                 raise ConfigError(f"{key} = {values[key]!r} must not be negative")
-        base = LintOptions(
-            enabled=select_codes(select, ignore),
-            max_cells=values["lint.max_cells"],
-            max_lines_per_cell=values["lint.max_lines_per_cell"],
-            max_notebook_bytes=values["lint.max_notebook_bytes"],
-            max_output_bytes=values["lint.max_output_bytes"],
-            secret_names=tuple(name.lower() for name in values["lint.secret_names"]),
-            secret_min_entropy=values["lint.secret_min_entropy"],
-            keep_output_tag=values["strip.keep_output_tag"],
-            keep_outputs=values["strip.keep_outputs"],
-            keep_execution_counts=values["strip.keep_execution_counts"],
-            strip=StripOptions.from_config({k[6:]: v for k, v in values.items() if k.startswith("strip.")}),
-        )
+        base = LintOptions.from_config(values, select_codes(select, ignore))
         return cls(root, base, ignore, select, _per_path(values["lint.per_path_ignores"]))
 
     def for_path(self, path: str | os.PathLike[str]) -> LintOptions:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from nbgate.config import defaults
 from nbgate.jsonsafe import dumps_bytes
 from nbgate.notebook import Notebook, tags
 
@@ -20,42 +21,39 @@ INIT_CELL = "init_cell"
 
 
 class StripOptions(NamedTuple):
-    """What strip keeps (see the ``strip.*`` options in ``config``)."""
+    """What strip keeps: the ``strip.*`` options (their defaults are in ``config.OPTIONS`` only)."""
 
-    keep_cell_metadata: tuple[str, ...] = ("tags", "nbgate", "jupytext", "slideshow", "editable", "deletable")
-    keep_notebook_metadata: tuple[str, ...] = (
-        "kernelspec",
-        "language_info.name",
-        "jupytext",
-        "nbgate",
-        "title",
-        "authors",
-    )
-    keep_output_tag: str = "keep-output"
-    keep_outputs: bool = False
-    keep_execution_counts: bool = False
-    nbstripout_markers: bool = True
-    init_cells: bool = False
-    drop_empty_cells: bool = False
-    drop_tagged_cells: tuple[str, ...] = ()
-    max_output_size: int = 0
+    keep_cell_metadata: tuple[str, ...]
+    keep_notebook_metadata: tuple[str, ...]
+    keep_output_tag: str
+    keep_outputs: bool
+    keep_execution_counts: bool
+    nbstripout_markers: bool
+    init_cells: bool
+    drop_empty_cells: bool
+    drop_tagged_cells: tuple[str, ...]
+    max_output_size: int
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> StripOptions:
-        """Build from ``config.section("strip")``."""
+        """Build from ``config.section("strip")`` (or ``config.defaults("strip")``)."""
         return cls(
             keep_cell_metadata=tuple(section["keep_cell_metadata"]),
             keep_notebook_metadata=tuple(section["keep_notebook_metadata"]),
             keep_output_tag=section["keep_output_tag"],
             keep_outputs=section["keep_outputs"],
             keep_execution_counts=section["keep_execution_counts"],
-            # the nbstripout options are optional here: older callers pass only the five above
-            nbstripout_markers=section.get("nbstripout_markers", True),
-            init_cells=section.get("init_cells", False),
-            drop_empty_cells=section.get("drop_empty_cells", False),
-            drop_tagged_cells=tuple(section.get("drop_tagged_cells", ())),
-            max_output_size=section.get("max_output_size", 0),
+            nbstripout_markers=section["nbstripout_markers"],
+            init_cells=section["init_cells"],
+            drop_empty_cells=section["drop_empty_cells"],
+            drop_tagged_cells=tuple(section["drop_tagged_cells"]),
+            max_output_size=section["max_output_size"],
         )
+
+    @classmethod
+    def default(cls) -> StripOptions:
+        """The options of a project without configuration (the defaults of ``config.OPTIONS``)."""
+        return cls.from_config(defaults("strip"))
 
 
 class StripError(ValueError):
@@ -167,8 +165,10 @@ def _cells(numbers: list[int]) -> str:
     return f"cell{'s' if len(numbers) > 1 else ''} {shown}{more}"
 
 
-def strip_notebook(nb: Notebook, options: StripOptions = StripOptions()) -> StripResult:
-    """Return ``nb`` stripped, and the reasons it was not clean."""
+def strip_notebook(nb: Notebook, options: StripOptions | None = None) -> StripResult:
+    """Return ``nb`` stripped, and the reasons it was not clean (``options`` None: the config's defaults)."""
+    if options is None:
+        options = StripOptions.default()
     cell_tree = _keep_tree(options.keep_cell_metadata)
     cell_tree.pop("trusted", None)
     cell_tree[INIT_CELL] = True  # the markers strip honours are never stripped themselves

@@ -9,8 +9,9 @@ import pytest
 from nbgate.lint import LintOptions, lint_notebook, rules
 from nbgate.lint.context import parse_ipython
 from nbgate.lint.registry import Finding
-from nbgate.strip.transform import StripOptions, strip_notebook
+from nbgate.strip.transform import strip_notebook
 from testing import notebooks as T
+from testing.options import strip_options
 
 
 def run(nb: dict[str, Any], *codes: str, size: int = 1000, **options: Any) -> list[Finding]:
@@ -116,7 +117,7 @@ def test_strip_policy(options: dict[str, Any], tags: list[str], expected: list[s
 ])
 def test_strip_policy_agrees_with_strip(cell: dict[str, Any]) -> None:
     nb = T.make([params(), cell])
-    reasons = strip_notebook(nb, StripOptions()).reasons
+    reasons = strip_notebook(nb, strip_options()).reasons
     codes = {f.code for f in run(nb, "NBG101", "NBG102")}
     assert ("NBG101" in codes) == any(r.startswith("outputs") for r in reasons)
     assert ("NBG102" in codes) == any(r.startswith("execution counts") for r in reasons)

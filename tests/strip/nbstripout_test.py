@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from nbgate.cli.main import main
-from nbgate.strip.transform import StripError, StripOptions, strip_notebook
+from nbgate.strip.transform import StripError, strip_notebook
 from testing import notebooks as nbs
+from testing.options import strip_options
 
 OUT = [nbs.stream("hello\n"), nbs.result("42", 3)]
 
@@ -67,17 +68,17 @@ def test_notebook_metadata_keep_output_keeps_every_cell_but_clears_counts() -> N
     assert _kept(result.nb) == [True, True]
     assert [c["execution_count"] for c in result.nb["cells"]] == [None, None]
     assert result.nb["metadata"]["keep_output"] is True
-    assert _kept(strip_notebook(nb, StripOptions(nbstripout_markers=False)).nb) == [False, False]
+    assert _kept(strip_notebook(nb, strip_options(nbstripout_markers=False)).nb) == [False, False]
 
 
 def test_markers_off_only_the_configured_tag_counts() -> None:
-    result = strip_notebook(_marked(), StripOptions(nbstripout_markers=False))
+    result = strip_notebook(_marked(), strip_options(nbstripout_markers=False))
     assert _kept(result.nb) == [False, False, False, True, False, True]
     assert "keep_output" not in result.nb["cells"][1]["metadata"]
 
 
 def test_init_cells_option_strips_them() -> None:
-    assert _kept(strip_notebook(_marked(), StripOptions(init_cells=True)).nb)[5] is False
+    assert _kept(strip_notebook(_marked(), strip_options(init_cells=True)).nb)[5] is False
 
 
 @pytest.mark.parametrize("tag", ["keep_output", "keep-output"])
@@ -102,18 +103,18 @@ def test_contradiction_is_an_error_naming_the_cell(tmp_path: Path, monkeypatch: 
 def test_drop_empty_and_tagged_cells() -> None:
     nb = nbs.make([nbs.markdown("# T"), nbs.code("  \n"), nbs.markdown(""), nbs.code("x = 1", tags=["scratch"]),
                    nbs.code("y = 2", tags=["other"])])
-    result = strip_notebook(nb, StripOptions(drop_empty_cells=True, drop_tagged_cells=("scratch", "tmp")))
+    result = strip_notebook(nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch", "tmp")))
     assert [c["source"] for c in result.nb["cells"]] == ["# T", "y = 2"]
     assert result.reasons[:2] == ("cell 4 tagged scratch, tmp (strip.drop_tagged_cells)",
                                   "empty cells 2, 3 (strip.drop_empty_cells)")
     assert [c["id"] for c in result.nb["cells"]] == [nb["cells"][0]["id"], nb["cells"][4]["id"]]
-    assert not strip_notebook(result.nb, StripOptions(drop_empty_cells=True, drop_tagged_cells=("scratch",))).changed
+    assert not strip_notebook(result.nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch",))).changed
 
 
 def test_max_output_size_keeps_small_outputs_without_counts() -> None:
     big = nbs.stream("x" * 500)
     nb = nbs.make([nbs.code("x", outputs=[big, nbs.result("42", 7)], execution_count=7)])
-    result = strip_notebook(nb, StripOptions(max_output_size=200))  # the result is ~110 bytes, the stream ~560
+    result = strip_notebook(nb, strip_options(max_output_size=200))  # the result is ~110 bytes, the stream ~560
     outputs = result.nb["cells"][0]["outputs"]
     assert outputs == [{**nbs.result("42", 7), "execution_count": None}]
     assert result.nb["cells"][0]["execution_count"] is None

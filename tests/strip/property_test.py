@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from nbgate import notebook
 from nbgate.cli.strip import check_file
 from nbgate.jsonsafe import escape_surrogates
-from nbgate.strip.transform import StripOptions
+from testing.options import strip_options
 
 nbformat = pytest.importorskip("nbformat")
 
@@ -106,7 +106,7 @@ def test_strip_keeps_every_source_and_id(tmp_path: Path, nb: dict[str, Any], asc
     path = tmp_path / "x.ipynb"
     path.write_bytes(text.encode("utf-8"))
 
-    status = check_file(path, StripOptions(), write=True)
+    status = check_file(path, strip_options(), write=True)
     assert status.error is None, status.error
     raw = path.read_bytes()
     written = raw.decode("utf-8")  # strict: no surrogate ever reaches the file unescaped
@@ -129,5 +129,5 @@ def test_strip_keeps_every_source_and_id(tmp_path: Path, nb: dict[str, Any], asc
         assert raw == (escape_surrogates(nbformat.writes(_nbformat_reads(written))) + "\n").encode("utf-8")
     # stripping again changes nothing
     assert notebook.dumps(notebook.read(path).nb) == raw
-    again = check_file(path, StripOptions(), write=True)
+    again = check_file(path, strip_options(), write=True)
     assert again.error is None and not again.reasons and path.read_bytes() == raw

@@ -8,10 +8,11 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from nbgate import notebook
+from nbgate import config, notebook
 from nbgate.strip.transform import StripOptions, strip_notebook
 from testing import notebooks as nbs
 from testing.corpus import generate
+from testing.options import strip_options
 
 KERNEL = {"kernelspec": nbs.KERNELSPEC, "language_info": {"name": "python"}}
 LANGUAGE_INFO = {"name": "python", "version": "3.11.7", "codemirror_mode": {"name": "ipython", "version": 3},
@@ -37,7 +38,7 @@ class Case(NamedTuple):
     reasons: tuple[str, ...]
 
 
-DEFAULT = StripOptions()
+DEFAULT = strip_options()
 
 CASES = [
     Case("already-clean", _nb([nbs.markdown("# T"), nbs.code("x = 1", tags=["parameters"])]),
@@ -62,15 +63,15 @@ CASES = [
          _nb([nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]),
               nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"])]),
          _nb([nbs.code("a", tags=["keep-output"]), nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"])]),
-         StripOptions(keep_output_tag="show"), ("outputs in cell 1", "execution counts in cell 1")),
+         strip_options(keep_output_tag="show"), ("outputs in cell 1", "execution counts in cell 1")),
     Case("keep-outputs-still-strips-counts",
          _nb([nbs.code("a", outputs=_out(4), execution_count=4), nbs.code("b", outputs=_out(), execution_count=5)]),
          _nb([nbs.code("a", outputs=[nbs.stream("hello\n"), {**nbs.result("42", 1), "execution_count": None}]),
               nbs.code("b", outputs=_out())]),
-         StripOptions(keep_outputs=True), ("execution counts in cells 1, 2",)),
+         strip_options(keep_outputs=True), ("execution counts in cells 1, 2",)),
     Case("keep-execution-counts",
          _nb([nbs.code("a", outputs=_out(4), execution_count=4)]),
-         _nb([nbs.code("a", execution_count=4)]), StripOptions(keep_execution_counts=True),
+         _nb([nbs.code("a", execution_count=4)]), strip_options(keep_execution_counts=True),
          ("outputs in cell 1",)),
     Case("volatile-cell-metadata",
          _nb([nbs.code("a", metadata={"ExecuteTime": {"end_time": "t"}, "collapsed": True, "scrolled": "auto",
@@ -83,7 +84,7 @@ CASES = [
     Case("dotted-cell-keep-list",
          _nb([nbs.code("a", metadata={"jupyter": {"source_hidden": True, "outputs_hidden": True}, "tags": ["x"]})]),
          _nb([nbs.code("a", metadata={"jupyter": {"source_hidden": True}})]),
-         StripOptions(keep_cell_metadata=("jupyter.source_hidden",)), ("cell metadata jupyter.outputs_hidden, tags",)),
+         strip_options(keep_cell_metadata=("jupyter.source_hidden",)), ("cell metadata jupyter.outputs_hidden, tags",)),
     Case("notebook-metadata-keeps-language-info-name",
          _nb([nbs.code("a")], language_info=LANGUAGE_INFO, widgets={"state": {}}, toc={"x": 1},
              jupytext={"formats": "ipynb,py:percent"}, nbgate={"test_parameters": {"n": 1}}, title="T"),
@@ -94,7 +95,7 @@ CASES = [
     Case("custom-notebook-keep-list",
          _nb([nbs.code("a")], language_info=LANGUAGE_INFO),
          {**_nb([nbs.code("a")]), "metadata": {"language_info": LANGUAGE_INFO}},
-         StripOptions(keep_notebook_metadata=("language_info",)), ("notebook metadata kernelspec",)),
+         strip_options(keep_notebook_metadata=("language_info",)), ("notebook metadata kernelspec",)),
     Case("nested-key-emptied-is-dropped",
          _nb([nbs.code("a")], language_info={"version": "3.11"}),
          {**_nb([nbs.code("a")]), "metadata": {"kernelspec": nbs.KERNELSPEC}},
@@ -102,8 +103,8 @@ CASES = [
     Case("trusted-and-signature-always-go",
          _nb([nbs.code("a", metadata={"trusted": True, "tags": ["x"]})], signature="sha256:00"),
          _nb([nbs.code("a", tags=["x"])]),
-         StripOptions(keep_cell_metadata=("tags", "trusted"),
-                      keep_notebook_metadata=("kernelspec", "language_info", "signature")),
+         strip_options(keep_cell_metadata=("tags", "trusted"),
+                       keep_notebook_metadata=("kernelspec", "language_info", "signature")),
          ("cell metadata trusted", "notebook metadata signature")),
     Case("ids-kept-not-renumbered",
          {**_nb([nbs.code("a", outputs=_out(), execution_count=1)]),
@@ -161,7 +162,19 @@ def test_ids_and_minor_versions_survive_the_corpus(tmp_path: Path) -> None:
 
 
 def test_from_config_section() -> None:
-    options = StripOptions.from_config({"keep_cell_metadata": ["a"], "keep_notebook_metadata": ["b.c"],
-                                        "keep_output_tag": "t", "keep_outputs": True,
-                                        "keep_execution_counts": False})
-    assert options == StripOptions(("a",), ("b.c",), "t", True, False)
+    section = {**config.defaults("strip"), "keep_cell_metadata": ["a"], "keep_notebook_metadata": ["b.c"],
+               "keep_output_tag": "t", "keep_outputs": True}
+    options = StripOptions.from_config(section)
+    assert options == strip_options(keep_cell_metadata=("a",), keep_notebook_metadata=("b.c",),
+                                    keep_output_tag="t", keep_outputs=True)
+
+
+def test_every_option_comes_from_the_config_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
+    section = config.defaults("strip")
+    assert set(section) == set(StripOptions._fields)
+    unconfigured = config.load(tmp_path, env={})
+    assert unconfigured.pyproject is None
+    assert strip_options() == StripOptions.default() == StripOptions.from_config(unconfigured.section("strip"))
+    del section["max_output_size"]
+    with pytest.raises(KeyError, match="max_output_size"):
+        StripOptions.from_config(section)

@@ -15,8 +15,9 @@ import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from nbgate.config import defaults
 from nbgate.errors import RegistryError
 from nbgate.registry import safety
 
@@ -43,17 +44,35 @@ class ExportJob(NamedTuple):
 
 
 class ExportOptions(NamedTuple):
-    """Settings shared by the exporters (from config ``export.*``)."""
+    """Settings shared by the exporters: the ``export.*`` options (defaults in ``config.OPTIONS`` only)."""
 
-    command: str = "nbgate"
-    workdir: str = ""
-    image: str = "python:3.11-slim"
-    lock_dir: str = ".nbgate/locks"
+    command: str
+    workdir: str
+    image: str
+    lock_dir: str
     #: Kubernetes Secret (and key in it) holding the run index URL ('' = none: each pod's own SQLite file).
-    index_secret: str = ""
-    index_secret_key: str = "url"
+    index_secret: str
+    index_secret_key: str
     #: Airflow Variable holding the run index URL ('' = the worker's own NBGATE_RUN_INDEX_URL, if any).
-    index_variable: str = ""
+    index_variable: str
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, Any], **changes: str) -> ExportOptions:
+        """Build from ``Config.values`` (dotted keys), then apply ``changes`` (already checked values).
+
+        ``lock_dir`` is ``<state_dir>/locks``.
+        """
+        built = cls(command=str(values["export.command"]), workdir=str(values["export.workdir"]),
+                    image=str(values["export.image"]), lock_dir=f"{values['state_dir']}/locks",
+                    index_secret=str(values["export.index_secret"]),
+                    index_secret_key=str(values["export.index_secret_key"]),
+                    index_variable=str(values["export.index_variable"]))
+        return built._replace(**changes)
+
+    @classmethod
+    def default(cls) -> ExportOptions:
+        """The options of a project without configuration (the defaults of ``config.OPTIONS``)."""
+        return cls.from_config(defaults())
 
 
 Renderer = Callable[[Sequence[ExportJob], ExportOptions], dict[str, str]]

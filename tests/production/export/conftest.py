@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.production.export import ExportJob, ExportOptions
+from nbgate.production.export import ExportJob
+from testing.options import export_options
 
 GOLDEN = Path(__file__).with_name("golden")
 #: ``UPDATE_GOLDENS=1 pytest tests/production/export`` rewrites the golden files.
@@ -20,8 +21,8 @@ JOBS = (
               concurrency=1, owners=("alice", "bob")),
     ExportJob("hourly_refresh", "15 * * * *", "UTC", retries=0, retry_delay=0.0, timeout=None, concurrency=3),
 )
-OPTIONS = ExportOptions(command="nbgate", workdir="/srv/analytics", image="registry.example.com/analytics:1.4",
-                        lock_dir=".nbgate/locks")
+OPTIONS = export_options(command="nbgate", workdir="/srv/analytics", image="registry.example.com/analytics:1.4",
+                         lock_dir=".nbgate/locks")
 
 
 @pytest.fixture
