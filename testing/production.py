@@ -7,8 +7,10 @@ from typing import Any, NamedTuple
 
 from nbgate import config as config_module
 from nbgate.config import Config
+from nbgate.evidence import SmokeOutcome
 from nbgate.identity import source_sha256
 from nbgate.production.spec import RunSpec
+from nbgate.registry.model import RevisionAction, ScheduleState
 from testing import notebooks
 from testing.git import Repo
 
@@ -41,7 +43,7 @@ class Project(NamedTuple):
     def spec(self, **changes: Any) -> RunSpec:
         """A run spec for the committed notebook (``changes`` replace fields)."""
         base = RunSpec(
-            name="job", rev=1, state="active", notebook="notebooks/job.ipynb",
+            name="job", rev=1, state=ScheduleState.ACTIVE, notebook="notebooks/job.ipynb",
             source_sha256=source_sha256(self.nb), commit=self.commit, parameters={"label": "prod"},
         )
         return base._replace(**changes)
@@ -58,7 +60,7 @@ def make_project(root: Path, cells: list[dict[str, Any]] | None = None, *, pypro
     return Project(root, repo, path, commit, nb)
 
 
-def add_revision(config: Config, name: str, *, action: str = "promote", **fields: Any) -> Any:
+def add_revision(config: Config, name: str, *, action: str = RevisionAction.PROMOTE, **fields: Any) -> Any:
     """Append a revision to schedule ``name`` through the registry store; return the ``Revision``.
 
     The first revision needs ``notebook``, ``source_sha256`` and ``commit``;
@@ -72,7 +74,7 @@ def add_revision(config: Config, name: str, *, action: str = "promote", **fields
             name=name, rev=1, action=action, notebook=fields.pop("notebook"),
             source_sha256=fields.pop("source_sha256"), commit=fields.pop("commit"),
             schedule=fields.pop("schedule", "0 6 * * *"), timezone=fields.pop("timezone", "UTC"),
-            evidence={"source_sha256": "0" * 64, "outcome": "passed"}, promoted_by="tests",
+            evidence={"source_sha256": "0" * 64, "outcome": SmokeOutcome.PASSED}, promoted_by="tests",
             promoted_at="2024-01-01T00:00:00Z",
         )
         previous = None
@@ -80,7 +82,7 @@ def add_revision(config: Config, name: str, *, action: str = "promote", **fields
         last = schedule.files[-1]
         base = last.revision
         previous = last.sha256
-        fields.setdefault("source_rev", base.rev if action != "promote" else None)
+        fields.setdefault("source_rev", base.rev if action != RevisionAction.PROMOTE else None)
     execution = fields.pop("execution", None)
     if execution is not None:
         fields["execution"] = model.ExecutionSettings(**{**base.execution.to_dict(), **execution})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nbgate import config as config_module
+from nbgate.evidence import SmokeOutcome
 from nbgate.identity import source_sha256
 from nbgate.notebook import read
 from testing import notebooks
@@ -17,7 +18,7 @@ SHA_A = "a" * 64
 COMMIT = "c" * 40
 
 
-def evidence_record(sha: str, *, path: str = "nb.ipynb", outcome: str = "passed") -> dict[str, Any]:
+def evidence_record(sha: str, *, path: str = "nb.ipynb", outcome: str = SmokeOutcome.PASSED) -> dict[str, Any]:
     """An evidence ledger record in the smoke helper's format (schema 1)."""
     return {
         "schema": 1, "path": path, "source_sha256": sha, "parameters": {}, "outcome": outcome,
@@ -43,7 +44,7 @@ def revision(**changes: Any) -> Any:
     return dataclasses.replace(base, **changes)
 
 
-def write_evidence(state_dir: Path, sha: str, *, path: str = "nb.ipynb", outcome: str = "passed") -> Path:
+def write_evidence(state_dir: Path, sha: str, *, path: str = "nb.ipynb", outcome: str = SmokeOutcome.PASSED) -> Path:
     """Write a ledger file ``<state_dir>/evidence/<sha>.json`` as the smoke runner would."""
     target = state_dir / "evidence" / f"{sha}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +91,7 @@ class Project:
         """The notebook's current source_sha256."""
         return source_sha256(read(self.notebook).nb)
 
-    def add_evidence(self, outcome: str = "passed", path: Path | None = None) -> Path:
+    def add_evidence(self, outcome: str = SmokeOutcome.PASSED, path: Path | None = None) -> Path:
         """Passing (or ``outcome``) evidence for the notebook's current content."""
         target = path or self.notebook
         sha = source_sha256(read(target).nb)
