@@ -74,7 +74,7 @@ def add_revision(config: Config, name: str, *, action: str = RevisionAction.PROM
             name=name, rev=1, action=action, notebook=fields.pop("notebook"),
             source_sha256=fields.pop("source_sha256"), commit=fields.pop("commit"),
             schedule=fields.pop("schedule", "0 6 * * *"), timezone=fields.pop("timezone", "UTC"),
-            evidence={"source_sha256": "0" * 64, "outcome": SmokeOutcome.PASSED}, promoted_by="tests",
+            evidence={"source_sha256": "0" * 64, "outcome": SmokeOutcome.PASSED.value}, promoted_by="tests",
             promoted_at="2024-01-01T00:00:00Z",
         )
         previous = None

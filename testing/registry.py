@@ -21,7 +21,7 @@ COMMIT = "c" * 40
 def evidence_record(sha: str, *, path: str = "nb.ipynb", outcome: str = SmokeOutcome.PASSED) -> dict[str, Any]:
     """An evidence ledger record in the smoke helper's format (schema 1)."""
     return {
-        "schema": 1, "path": path, "source_sha256": sha, "parameters": {}, "outcome": outcome,
+        "schema": 1, "path": path, "source_sha256": sha, "parameters": {}, "outcome": str(outcome),
         "duration": 1.25, "kernel": "python3",
         "versions": {"python": "3.11.7", "papermill": "2.7.0", "nbgate": "0.1.0"},
         "output": {"path": f".nbgate/runs/smoke/x.{sha[:12]}.ipynb", "sha256": "e" * 64},
