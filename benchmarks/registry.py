@@ -142,7 +142,8 @@ def _write_schedule(repo: Path, index: int, sha: str, commit: str) -> None:
     first = model.Revision(
         name=name, rev=1, action=model.PROMOTE, notebook=notebook_path, source_sha256=sha, commit=commit,
         schedule=f"{index % 60} {index % 24} * * {'1-5' if index % 2 else '*'}", timezone=ZONES[index % len(ZONES)],
-        parameters={"region": "eu", "limit": index}, execution=model.ExecutionSettings(timeout=1800.0, retries=index % 3),
+        parameters={"region": "eu", "limit": index},
+        execution=model.ExecutionSettings(timeout=1800.0, retries=index % 3),
         output="s3://reports/{name}/{date}/{run_id}.ipynb", owners=(f"team-{index % 17}@example.com",),
         evidence=evidence, promoted_by="Bench <bench@example.com>", promoted_at="2024-05-01T06:00:00Z",
     )
