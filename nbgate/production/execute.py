@@ -3,15 +3,20 @@
 papermill's top-level ``execute_notebook`` re-reads its input and, with
 ``request_save_on_cell_execute=False``, writes nothing when a cell times
 out or the kernel dies. So this module composes papermill's own steps
-(``load_notebook_node``, ``parameterize_notebook``, the nbclient engine,
+(``load_notebook_node``, ``parameterize_notebook``, the engine,
 ``raise_for_execution_errors``) around one notebook object it keeps, and
 always returns the executed notebook for the caller to write, once.
 
-Timeouts: the per-cell limit and the whole-notebook deadline both reach
-nbclient through its ``timeout_func``: each cell gets the smaller of the
-cell limit and the time left. Pass or fail comes from the execution itself,
-never from papermill's metadata (which says "completed" after a timeout).
-Heavy imports (papermill, nbformat, nbclient) happen inside the functions.
+The execution itself is the shared layer's (``nbgate.execution``): its
+papermill engine on a kernel nbclient starts (Unix sockets in a private
+folder, killed on Ctrl-C or SIGTERM), its ``Deadline`` (the whole-notebook
+clock starts before the kernel does: a run's timeout covers start-up), and
+``outcome.classify`` for pass/fail and which cell; this module words the
+outcome as the run's one-line error and marks it in the output notebook.
+Every cell runs as written: the smoke-test markers (skip, nbval's may-raise
+spellings) are not applied to a production run; nbclient's own
+``raises-exception`` tag is. Heavy imports (papermill, nbformat, nbclient)
+happen inside the functions.
 """
 
 from __future__ import annotations
