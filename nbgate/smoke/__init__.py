@@ -3,7 +3,8 @@ checks and the evidence ledger.
 
 The pieces are split so the cheap ones (``params``, ``ledger``, ``checks``,
 ``report``) import nothing heavy; ``pool`` imports jupyter_client and
-``engine``/``runner`` import papermill, and only when a notebook is executed.
+``runner`` papermill (through ``nbgate.execution.engine``, the execution
+layer it shares with production runs), and only when a notebook is executed.
 """
 
 from __future__ import annotations

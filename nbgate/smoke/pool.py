@@ -20,10 +20,8 @@ planned ``FORK_AFTER`` kernels; a run of one to three notebooks spawns them all.
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
+
+from nbgate.execution import transport
 
 #: kernels launched or planned before a template process is worth starting (see the module docstring)
 FORK_AFTER = 4
@@ -67,13 +67,6 @@ class Kernel:
         except (OSError, ValueError):
             return ""
         return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def _run(coro: Any) -> Any:
-    """Run a coroutine on the thread's event loop, the same one nbclient uses."""
-    from jupyter_core.utils import ensure_event_loop
-
-    return ensure_event_loop().run_until_complete(coro)
 
 
 class KernelPool:
@@ -151,15 +144,10 @@ class KernelPool:
             # one manager for all launches: finding the kernelspec folders costs 60 ms each time
             self._specs = KernelSpecManager()
         stderr = tempfile.TemporaryFile(prefix="nbgate-kernel-")
-        transport: dict[str, str] = {}
-        if os.name == "posix":
-            # Unix sockets, not TCP: jupyter_client picks a TCP port by binding and releasing it,
-            # and with kernels booting ahead (and xdist workers doing the same) another process
-            # can take the port before the kernel binds it ("Address already in use").
-            if self._ipc is None:
-                self._ipc = tempfile.mkdtemp(prefix="nbgate-")
-            transport = {"transport": "ipc", "ip": os.path.join(self._ipc, f"k{self.launched}")}
-        km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs, **transport)
+        if self._ipc is None:  # one socket folder for the pool's kernels (see nbgate.execution.transport)
+            self._ipc = transport.ipc_folder()
+        km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs,
+                                  **transport.ipc(self._ipc, f"k{self.launched}"))
         wanted = max(self.launched + len(self._plan), self._foreseen)
         if self.fork and (self._templates is not None or wanted >= self.fork_after):
             if self._templates is None:
@@ -168,12 +156,12 @@ class KernelPool:
         kernel = Kernel(spec, km, time.monotonic(), stderr)
         try:
             # nbclient passes the same history flag when it starts kernels: no sqlite file in $HOME
-            _run(km.start_kernel(cwd=spec.cwd, stdout=subprocess.DEVNULL, stderr=stderr,
-                                 extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+            transport.run(km.start_kernel(cwd=spec.cwd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                          extra_arguments=list(transport.HISTORY)))
         except Exception as exc:  # NoSuchKernel, a bad kernelspec argv, a missing folder...
             kernel.error = exc
         else:
-            kernel.process = getattr(km.provisioner, "process", None)
+            kernel.process = transport.process_of(km)
         return kernel
 
     # ------------------------------------------------------------------ killing
@@ -181,15 +169,7 @@ class KernelPool:
     @staticmethod
     def kill(kernel: Kernel) -> None:
         """SIGKILL the kernel's process group (safe from any thread; no clean-up)."""
-        process = kernel.process
-        if process is not None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # the kernel started its own session
-            except OSError:
-                try:
-                    process.kill()
-                except OSError:
-                    pass
+        transport.kill_group(kernel.process)
 
     def release(self, kernel: Kernel) -> None:
         """Kill a used kernel now; reap its process on a background thread."""
@@ -201,7 +181,7 @@ class KernelPool:
         try:
             if kernel.error is None:
                 kernel.km.shutting_down = True
-                _run(kernel.km.cleanup_resources())
+                transport.run(kernel.km.cleanup_resources())
         except Exception:  # cleanup is best effort: the process is already dead
             pass
         if process is not None:

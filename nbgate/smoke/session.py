@@ -24,6 +24,7 @@ from nbgate.smoke import checks
 from nbgate.smoke.params import resolve
 from nbgate.smoke.pool import KernelPool, KernelSpec
 from nbgate.smoke.report import Failure, format_failure
+from nbgate.smoke.runner import Settings, execute
 
 DEFAULT_KERNEL = "python3"
 T = TypeVar("T")
@@ -155,8 +156,6 @@ class SmokeSession:
 
     def run(self, prepared: Prepared) -> Result:
         """Execute one notebook, keep its output, check outputs, write its evidence."""
-        from nbgate.smoke.runner import Settings, execute
-
         if prepared.problem is not None:
             problem = Failure("parameters", prepared.problem.split(": ", 1)[-1])
             return Result(prepared, "error", problem, self._format(prepared, problem, None), None, None, 0.0)

@@ -15,7 +15,7 @@ import papermill  # noqa: F401
 import pytest
 import testbook  # noqa: F401
 
-import nbgate.smoke.engine
+import nbgate.execution.engine
 import nbgate.smoke.runner  # noqa: F401
 from nbgate import notebook
 from nbgate.identity import source_sha256

@@ -11,7 +11,7 @@ import jupytext  # noqa: F401
 import papermill  # noqa: F401
 import pytest
 
-import nbgate.smoke.engine
+import nbgate.execution.engine
 import nbgate.smoke.runner  # noqa: F401
 from testing.notebooks import code, make, markdown, stream, write
 from testing.smoke_project import project

@@ -1,26 +1,31 @@
-"""A papermill engine that runs on a pre-started kernel and records what happened.
+"""The papermill engine every notebook execution goes through, and what it records.
 
 Papermill's own engine starts a kernel per notebook, rewrites the output
 file at every cell start and finish (when given an output path), and marks
-the notebook "completed" even after a timeout. This engine is papermill's
-nbclient engine with four changes: cells whose markers say so are skipped or
-may raise (``nbgate.execution.attribution``); the ``PapermillNotebookClient`` gets the
-pool's kernel manager (``km``), so the kernel that booted while the previous
-notebook ran is used; the cell loop records which cell ran and how it ended
-in a ``Tracker``, the source of truth for pass/fail; and per-cell timeouts
-shrink to what is left of the whole-notebook timeout (nbclient's
-``timeout_func``). The kernel is never shut down here: the pool kills it.
+the notebook "completed" even after a timeout. This engine (registered as
+``nbgate``) is papermill's nbclient engine with these changes:
 
+- the ``PapermillNotebookClient`` gets a kernel manager (``Tracker.km``)
+  when the caller has one running (the smoke pool's kernel, booted while the
+  previous notebook ran); without one nbclient starts its own kernel, with
+  the caller's ``kernel_manager_class`` and transport (``nbgate run``);
+- the start-up handshake does not idle 0.2 s (``transport.wait_for_ready``);
+- the cell loop records which cell ran and how it ended in a ``Tracker``,
+  the source of truth for pass/fail and for "which cell" (``outcome``);
+- with ``Tracker.markers``, cells whose markers say so are skipped or may
+  raise (``nbgate.execution.attribution``);
+- per-cell timeouts shrink to what is left of the whole-notebook timeout
+  (``deadline.Deadline`` as nbclient's ``timeout_func``).
+
+A kernel the caller passed in is never shut down here: the caller kills it.
 Importing this module imports papermill and nbformat (about 1.3 s).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from queue import Empty
 from typing import Any
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -29,80 +34,39 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 from nbgate.execution.attribution import cell_policy
+from nbgate.execution.deadline import Deadline
+from nbgate.execution.transport import process_of, wait_for_ready
 
 ENGINE_NAME = "nbgate"
-#: nbclient's log ("Kernel died while waiting...") goes here, not to stderr; pytest still captures it
-logger = logging.getLogger("nbgate.smoke")
+#: nbclient's log ("Kernel died while waiting...") goes here, not to stderr, unless the tracker names another
+logger = logging.getLogger("nbgate.execution")
 logger.addHandler(logging.NullHandler())
 
 
 @dataclass
 class Tracker:
-    """What the execution did, filled in as it runs (read by the runner afterwards)."""
+    """What the execution did, filled in as it runs (read by ``outcome.classify`` afterwards).
+
+    ``km``: a started kernel manager to run on (kept running), or ``None``
+    for nbclient to start one. ``markers``: honour the skip and nbval
+    may-raise markers of ``attribution`` (smoke tests); without, only
+    nbclient's own ``raises-exception`` tag (a production run executes every
+    cell as written).
+    """
 
     km: Any
-    cell_timeout: float | None
-    timeout: float | None  # whole notebook, counted from the first cell (kernel start-up has its own)
+    deadline: Deadline
     allow_errors: bool = False  # the notebook's metadata.execution.allow_errors
-    deadline: float | None = None
+    markers: bool = True
+    log: logging.Logger = logger
     nb: Any = None
     client: Any = None
+    process: Any = None  # the kernel process, once the client has its kernel
     current: int | None = None
     cell: Any = None
     completed: bool = False
     error: CellExecutionError | None = None
-    limit: str = "cell"
     started: dict[int, float] = field(default_factory=dict)
-
-    def timeout_for(self, cell: Any) -> float | None:
-        """The timeout of the cell about to run: the per-cell one or what is left overall."""
-        limits: list[tuple[float, str]] = []
-        if self.cell_timeout:
-            limits.append((self.cell_timeout, "cell"))
-        if self.deadline is not None:
-            limits.append((max(self.deadline - time.monotonic(), 0.001), "notebook"))
-        if not limits:
-            return None
-        seconds, self.limit = min(limits)
-        return seconds
-
-
-async def wait_for_ready(kc: Any, km: Any, timeout: float) -> None:
-    """Wait until the kernel answers ``kernel_info`` on shell and publishes on IOPub.
-
-    jupyter_client's ``wait_for_ready`` does the same and then drains IOPub
-    until it has been silent for 0.2 s: 0.2 s of idling per notebook, most of
-    a small notebook's run once its kernel was started ahead. The drain is not
-    needed here: nbclient reads only the IOPub and shell messages whose parent
-    is the request it sent, so the leftover status messages of the handshake
-    are skipped. The IOPub check stays: a reply proves shell works, a status
-    message proves the IOPub subscription is live, so no output is lost.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        msg_id = kc.kernel_info()
-        reply = None
-        wait_until = min(time.monotonic() + 1.0, deadline)
-        while reply is None:
-            try:
-                msg = await ensure_async(kc.shell_channel.get_msg(timeout=max(wait_until - time.monotonic(), 0)))
-            except Empty:
-                break
-            if msg.get("parent_header", {}).get("msg_id") == msg_id:
-                reply = msg
-        if reply is not None:
-            try:
-                await ensure_async(kc.iopub_channel.get_msg(timeout=0.2))
-            except Empty:  # IOPub not subscribed yet (slow joiner): ask again
-                pass
-            else:
-                kc._handle_kernel_info_reply(reply)
-                return
-        if not await ensure_async(km.is_alive()):
-            raise RuntimeError("Kernel died before replying to kernel_info")
-        if time.monotonic() >= deadline:
-            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
-        await asyncio.sleep(0)
 
 
 class _Client(PapermillNotebookClient):  # type: ignore[misc]
@@ -114,6 +78,7 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
 
     async def async_start_new_kernel_client(self) -> Any:
         """nbclient's client start-up with a handshake that does not idle 0.2 s per kernel."""
+        self.tracker.process = process_of(self.km)
         try:
             self.kc = self.km.client()
             await ensure_async(self.kc.start_channels())
@@ -129,10 +94,9 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
     def papermill_execute_cells(self) -> None:
         """Papermill's loop, recording the running cell and a cell error as they happen."""
         tracker = self.tracker
-        if tracker.timeout:
-            tracker.deadline = time.monotonic() + tracker.timeout
+        tracker.deadline.start()
         for index, cell in enumerate(self.nb.cells):
-            policy = cell_policy(cell) if cell.get("cell_type") == "code" else None
+            policy = cell_policy(cell) if tracker.markers and cell.get("cell_type") == "code" else None
             if policy is not None and policy.skip:
                 continue  # nbgate-skip-cell, nbval-skip, # NBVAL_SKIP: never sent to the kernel
             # nbclient allows errors per run (and for the raises-exception tag): set it per cell,
@@ -154,7 +118,7 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
 
 
 class NbgateEngine(NBClientEngine):  # type: ignore[misc]
-    """Papermill's nbclient engine on a pre-started kernel (``nbgate_tracker`` kwarg)."""
+    """Papermill's nbclient engine recording into the ``nbgate_tracker`` kwarg (a ``Tracker``)."""
 
     @classmethod
     def execute_managed_notebook(
@@ -168,21 +132,23 @@ class NbgateEngine(NBClientEngine):  # type: ignore[misc]
         execution_timeout: Any = None,
         **kwargs: Any,
     ) -> Any:
-        """Execute ``nb_man.nb`` on the tracker's kernel manager."""
+        """Execute ``nb_man.nb`` on the tracker's kernel manager, or on a kernel nbclient starts."""
         tracker: Tracker = kwargs.pop("nbgate_tracker")
         kwargs.pop("input_path", None)
+        kwargs.pop("timeout_func", None)
         tracker.nb = nb_man.nb
+        if tracker.km is not None:  # not ours to stop: the caller kills it (nbclient then leaves it anyway)
+            kwargs["shutdown_kernel"] = "immediate"
         client = _Client(
             nb_man,
             tracker,
-            timeout_func=tracker.timeout_for,
+            timeout_func=tracker.deadline,
             startup_timeout=start_timeout,
             kernel_name=kernel_name,
-            log=logger,
+            log=tracker.log,
             log_output=log_output,
             stdout_file=stdout_file,
             stderr_file=stderr_file,
-            shutdown_kernel="immediate",
             **kwargs,
         )
         tracker.client = client
