@@ -45,7 +45,7 @@ class Stage(NamedTuple):
 
 
 STAGES: list[Stage] = [
-    Stage("strip", "nbgate.cli.strip:stage"),
+    Stage("strip", "nbgate.strip.stage:run"),
     Stage("lint", "nbgate.cli.lint:stage"),
     Stage("sync", "nbgate.cli.sync:gate_stage"),
     Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
