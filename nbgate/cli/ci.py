@@ -367,8 +367,8 @@ def _annotations(config: Config, repo: Path, outcomes: Sequence[Outcome],
     lines: list[str] = []
     lint_done = False
     lint_ran = any(o.result.name == "lint" and o.result.status != SKIP for o in outcomes)
-    if lint_ran and importlib.util.find_spec("nbgate.cli.lint") is not None:
-        from nbgate.cli.lint import collect, render
+    if lint_ran:
+        from nbgate.lint.files import collect, render
 
         reported, _ = collect(config, notebooks, locate=True)
         text = render(reported, "github", config.root)

@@ -8,7 +8,8 @@ import orjson
 
 from nbgate.lint.context import Context
 from nbgate.lint.engine import suppressions
-from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.lint.checkers import checker
+from nbgate.lint.registry import ERROR, WARNING, Finding, finding, rule
 from nbgate.strip.transform import stripped_outputs
 
 OUTPUTS = rule(
