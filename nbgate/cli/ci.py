@@ -246,7 +246,8 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
        pytest_args: Sequence[str] = (), fail_on: str = "error", report_dir: str | None = None,
        env: Mapping[str, str] | None = None) -> int:
     """Check and report on the notebooks changed since the base; exit 1 when a check fails."""
-    from nbgate.cli.diff import Side, changed_entries, changes, file_diffs
+    from nbgate.diff.changes import Side, changed_entries, changes
+    from nbgate.diff.files import file_diffs
     from nbgate.diff.model import DELETED, SOURCES
     from nbgate.diff.render import Sides, to_html
 
