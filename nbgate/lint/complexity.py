@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nbgate.lint.context import Context
 from nbgate.lint.checkers import checker
+from nbgate.lint.context import Context
 from nbgate.lint.registry import WARNING, Finding, finding, rule
 
 TOO_MANY_CELLS = rule(

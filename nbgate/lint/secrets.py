@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from nbgate.lint.context import Context
 from nbgate.lint.checkers import checker
+from nbgate.lint.context import Context
 from nbgate.lint.registry import ERROR, Finding, finding, rule
 
 AWS = rule(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nbgate.lint import schema
-from nbgate.lint.context import Context
 from nbgate.lint.checkers import checker
+from nbgate.lint.context import Context
 from nbgate.lint.registry import ERROR, Finding, finding, rule
 
 UNREADABLE = rule(

@@ -63,7 +63,8 @@ def check_file(path: Path, options: StripOptions, *, write: bool) -> FileStatus:
 def _scan_share(paths: Sequence[Path], *, options: StripOptions, write: bool) -> list[FileStatus]:
     if not write or len(paths) < 2:
         return [check_file(path, options, write=write) for path in paths]
-    from concurrent.futures import Future, ThreadPoolExecutor  # stdlib, but only worth its import when writing many
+    # stdlib, but only worth its import (threads, queues) when writing many files
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     # fsync waits for the disk, not the CPU: let it overlap the next notebooks' parsing
     pending: list[FileStatus | Future[FileStatus]] = []
