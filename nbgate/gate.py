@@ -56,9 +56,9 @@ class Stage(NamedTuple):
 
 
 STAGES: list[Stage] = [
-    Stage("strip", "nbgate.cli.strip:stage"),
-    Stage("lint", "nbgate.cli.lint:stage"),
-    Stage("sync", "nbgate.cli.sync:gate_stage"),
+    Stage("strip", "nbgate.strip.stage:run"),
+    Stage("lint", "nbgate.lint.stage:run"),
+    Stage("sync", "nbgate.sync.stage:run"),
     Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
     Stage("registry", "nbgate.cli.registry:stage"),
 ]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nbgate import github
-from nbgate.cli.ci import Outcome, report
+from nbgate.ci.checks import Outcome
+from nbgate.ci.report import report
 from nbgate.diff.model import ADDED, MODIFIED, FileDiff, diff_notebooks
 from nbgate.gate import FAIL, PASS, StageResult
 from nbgate.cli.main import main
@@ -69,6 +70,13 @@ def test_outputs_use_a_fresh_delimiter_per_value(tmp_path: Path) -> None:
     delimiters = re.findall(r"^\w+<<(.+)$", text, re.MULTILINE)
     assert len(set(delimiters)) == 3 and all(d.startswith("ghadelimiter_") for d in delimiters)
     assert parse_outputs(text) == {"a": "1", "b": "x\nNBGATE_EOF\nfailed=false", "c": ""}
+
+
+def test_write_outputs_appends_one_block_per_value(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    github.write_outputs(path, {"a": "1", "b": "x\ny"})
+    github.write_outputs(path, {"c": "3"})
+    assert parse_outputs(path.read_text()) == {"a": "1", "b": "x\ny", "c": "3"}
 
 
 def test_outputs_refuse_what_could_forge_an_output(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """``nbgate ci``'s registry part: verify against the merge base, re-test the schedules a change makes runnable.
 
-Kept apart from ``nbgate.cli.ci`` (which runs the stages and writes the
+Kept apart from ``nbgate.ci.checks`` (which runs the stages) and ``nbgate.ci.report`` (which writes the
 report) so the registry's trust chain can change without touching the rest.
 """
 

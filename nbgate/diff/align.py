@@ -2,8 +2,7 @@
 
 ``nbdime_diff`` is what ``nbgate.diff.model.diff_notebooks`` calls once the views
 differ; ``load_nbdime`` imports nbdime (with ``nbgate.lazyimport``, so
-jsonschema's IRI grammar is not built). Kept apart from ``nbgate.diff.model`` so
-that reading a diff's records never imports this.
+jsonschema's IRI grammar is not built), only when a diff is computed.
 """
 
 from __future__ import annotations
@@ -11,15 +10,13 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from nbgate import jsonsafe
-from nbgate.diff.model import DiffOptions, view
+from nbgate import jsonsafe, lazyimport
+from nbgate.diff.view import DiffOptions, view
 from nbgate.notebook import Notebook
 
 
 def load_nbdime() -> ModuleType:
     """Import ``nbdime.diffing.notebooks`` (about 0.1 s instead of 1.5 s: ``nbgate.lazyimport``)."""
-    from nbgate import lazyimport
-
     return lazyimport.import_module("nbdime.diffing.notebooks")
 
 

@@ -13,8 +13,9 @@ The result (``NotebookDiff``) keeps nbdime's own diff (for ``--format
 json``) next to a cell-by-cell reading of it (for the other renderers in
 ``nbgate.diff.render``). Nothing here reads files or prints.
 
-nbdime is driven by ``nbgate.diff.align``, imported only when a diff is
-computed; callers first compare ``view``s, which needs no nbdime at all.
+nbdime is driven by ``nbgate.diff.align``, which imports nbdime only when
+a diff is computed; callers first compare ``view``s (``nbgate.diff.view``,
+re-exported here), which needs no nbdime at all.
 """
 
 from __future__ import annotations
@@ -22,20 +23,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from nbgate.diff.align import nbdime_diff
+from nbgate.diff.view import SOURCES, DiffOptions, same, view
 from nbgate.notebook import Notebook
 from nbgate.notebook import text as notebook_text
+
+__all__ = [
+    "ADDED", "DELETED", "EMPTY", "MODIFIED", "REMOVED", "RENAMED", "SOURCES", "TWIN", "CellDiff", "DiffOptions",
+    "FileDiff", "NotebookDiff", "OutputChange", "describe_outputs", "diff_notebooks", "output_kind", "same", "view",
+]
 
 ADDED = "added"
 REMOVED = "removed"
 MODIFIED = "modified"
-
-
-class DiffOptions(NamedTuple):
-    """What a diff shows besides sources (each off by default)."""
-
-    outputs: bool = False
-    metadata: bool = False
-    ids: bool = False
 
 
 class OutputChange(NamedTuple):
@@ -83,48 +83,7 @@ class NotebookDiff(NamedTuple):
         return sum(1 for cell in self.cells if cell.status == status)
 
 
-#: The default: sources, cell types, tags and attachments only.
-SOURCES = DiffOptions()
 EMPTY: Notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-
-
-# ---------------------------------------------------------------- the view
-
-
-def view(nb: Notebook, options: DiffOptions, *, keep_ids: bool = True) -> Notebook:
-    """The part of ``nb`` a diff with ``options`` compares (a new dict; ``nb`` is not changed).
-
-    ``keep_ids=False`` drops ids that ``options`` does not show: two such
-    views are equal exactly when the diff would show nothing.
-    """
-    cells = []
-    for cell in nb.get("cells", ()):
-        cell_type = cell.get("cell_type", "code")
-        metadata = cell.get("metadata") or {}
-        source = notebook_text(cell.get("source", ""))
-        new: dict[str, Any] = {"cell_type": cell_type, "source": source}
-        if options.metadata:
-            new["metadata"] = metadata
-        else:  # tags decide what a cell is for (parameters, keep-output...): always shown
-            new["metadata"] = {"tags": metadata["tags"]} if metadata.get("tags") else {}
-        if "id" in cell and (keep_ids or options.ids):
-            new["id"] = cell["id"]
-        if "attachments" in cell:
-            new["attachments"] = cell["attachments"]
-        if cell_type == "code":
-            new["outputs"] = cell.get("outputs", []) if options.outputs else []
-            new["execution_count"] = cell.get("execution_count") if options.outputs else None
-        cells.append(new)
-    shown: Notebook = {"cells": cells, "metadata": nb.get("metadata", {}) if options.metadata else {},
-                       "nbformat": 4, "nbformat_minor": 0}
-    if options.metadata:
-        shown["nbformat_minor"] = nb.get("nbformat_minor", 0)
-    return shown
-
-
-def same(a: Notebook, b: Notebook, options: DiffOptions) -> bool:
-    """Whether a diff with ``options`` would show nothing (decided without nbdime)."""
-    return view(a, options, keep_ids=False) == view(b, options, keep_ids=False)
 
 
 def diff_notebooks(a: Notebook | None, b: Notebook | None, options: DiffOptions = SOURCES) -> NotebookDiff:
@@ -134,8 +93,6 @@ def diff_notebooks(a: Notebook | None, b: Notebook | None, options: DiffOptions 
     cells_a, cells_b = a.get("cells", []), b.get("cells", [])
     if same(a, b, options):
         return NotebookDiff((), (), [], len(cells_a), len(cells_b))
-    from nbgate.diff.align import nbdime_diff
-
     raw = nbdime_diff(a, b, options)
     cells: tuple[CellDiff, ...] = ()
     metadata: list[str] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nbgate.lint.checkers import checker
 from nbgate.lint.context import Context
-from nbgate.lint.registry import WARNING, Finding, checker, finding, rule
+from nbgate.lint.registry import WARNING, Finding, finding, rule
 
 TOO_MANY_CELLS = rule(
     "NBG401", "too-many-cells", WARNING,

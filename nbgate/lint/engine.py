@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 
+from nbgate.lint.checkers import checkers
 from nbgate.lint.context import CellView, Context
 from nbgate.lint.options import LintOptions
-from nbgate.lint.registry import Finding, checkers
+from nbgate.lint.registry import Finding
 from nbgate.lint.secrets import mask_text
 from nbgate.notebook import Notebook
 

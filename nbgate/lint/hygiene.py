@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import orjson
 
+from nbgate.lint.checkers import checker
 from nbgate.lint.context import Context
 from nbgate.lint.engine import suppressions
-from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.lint.registry import ERROR, WARNING, Finding, finding, rule
 from nbgate.strip.transform import stripped_outputs
 
 OUTPUTS = rule(

@@ -1,20 +1,16 @@
 """The rule registry: every rule's code, severity, family, summary and example.
 
 Each family module (``validity``, ``hygiene``, ``scheduling``, ``secrets``,
-``complexity``) declares its rules with ``Rule(...)`` and registers the
-checker functions that emit them with ``@checker(...)``. A checker may emit
-several codes (one pass over a notebook for all secret kinds); the engine
-runs it when any of its codes is enabled and drops what is not.
+``complexity``) declares its rules with ``rule(...)`` and registers the
+checker functions that emit them with ``nbgate.lint.checkers.checker``.
+This module sits below the options and the per-notebook ``Context``, so it
+knows rules and findings but nothing of how a notebook is inspected.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from nbgate.lint.context import Context
+from typing import NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -49,18 +45,7 @@ class Finding(NamedTuple):
     line: int | None = None
 
 
-Check = Callable[["Context"], Iterable[Finding]]
-
-
-class Checker(NamedTuple):
-    """A function that inspects a notebook and the codes it may emit."""
-
-    codes: frozenset[str]
-    run: Check
-
-
 _RULES: dict[str, Rule] = {}
-_CHECKERS: list[Checker] = []
 _loaded = False
 
 
@@ -77,17 +62,8 @@ def rule(code: str, name: str, severity: str, summary: str, example: str) -> Rul
     return declared
 
 
-def checker(*rules: Rule) -> Callable[[Check], Check]:
-    """Register the decorated function as the checker emitting ``rules``."""
-
-    def wrap(fn: Check) -> Check:
-        _CHECKERS.append(Checker(frozenset(r.code for r in rules), fn))
-        return fn
-
-    return wrap
-
-
-def _load() -> None:
+def load_families() -> None:
+    """Import every family module once, so that all rules and checkers are declared."""
     global _loaded
     if not _loaded:
         for name in _MODULES:
@@ -97,14 +73,8 @@ def _load() -> None:
 
 def rules() -> dict[str, Rule]:
     """Every rule by code, sorted by code."""
-    _load()
+    load_families()
     return dict(sorted(_RULES.items()))
-
-
-def checkers() -> list[Checker]:
-    """Every registered checker, in registration order."""
-    _load()
-    return list(_CHECKERS)
 
 
 def finding(code: str, message: str, cell: int | None = None, line: int | None = None) -> Finding:

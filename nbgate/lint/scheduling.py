@@ -6,8 +6,9 @@ import ast
 import re
 from collections.abc import Iterator
 
+from nbgate.lint.checkers import checker
 from nbgate.lint.context import CellView, Context
-from nbgate.lint.registry import ERROR, WARNING, Finding, checker, finding, rule
+from nbgate.lint.registry import ERROR, WARNING, Finding, finding, rule
 
 PARAMETERS_TAG = "parameters"
 

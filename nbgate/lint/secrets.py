@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate.lint.checkers import checker
 from nbgate.lint.context import Context
-from nbgate.lint.registry import ERROR, Finding, checker, finding, rule
+from nbgate.lint.registry import ERROR, Finding, finding, rule
 
 AWS = rule(
     "NBG301", "aws-key", ERROR,

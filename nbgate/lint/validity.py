@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nbgate.lint import schema
+from nbgate.lint.checkers import checker
 from nbgate.lint.context import Context
-from nbgate.lint.registry import ERROR, Finding, checker, finding, rule
+from nbgate.lint.registry import ERROR, Finding, finding, rule
 
 UNREADABLE = rule(
     "NBG000", "unreadable", ERROR,

@@ -132,7 +132,7 @@ def _git_reasons(repo: Path, path: Path) -> list[Reason]:
 
 
 def _strip_reasons(config: Config, path: Path) -> list[Reason]:
-    from nbgate.cli.strip import check_file
+    from nbgate.strip.files import check_file
     from nbgate.strip.transform import StripOptions
 
     status = check_file(path, StripOptions.from_config(config.section("strip")), write=False)

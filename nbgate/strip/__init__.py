@@ -1,3 +1,4 @@
-"""nbgate strip: the pure strip transform, file service, gate stage and nbstripout migration."""
+"""nbgate strip: the pure transform (``transform``), strip on files (``files``), the command
+(``command``), the gate stage (``stage``) and the nbstripout migration (``migrate``)."""
 
 from __future__ import annotations

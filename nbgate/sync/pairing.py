@@ -23,6 +23,7 @@ from nbgate.errors import ConfigError
 from nbgate.identity import content_cells, normalise_source, source_sha256
 from nbgate.notebook import Notebook, language, tags
 from nbgate.notebook import text as notebook_text
+from nbgate.sync.percent import percent_sha256
 
 
 class TwinFormat(NamedTuple):
@@ -197,8 +198,6 @@ def quick_text_sha256(text: str, spec: str) -> str | None:
     """
     if parse_format(spec).spec not in _QUICK_FORMATS or os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
         return None
-    from nbgate.sync.percent import percent_sha256
-
     return percent_sha256(text)
 
 

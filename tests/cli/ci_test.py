@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from nbgate.cli.ci import annotation, find_base, report, write_outputs
-from nbgate.gate import FAIL, PASS, SKIP, StageResult
+from nbgate.ci.base import find_base
 from nbgate.cli.main import main
 from testing import notebooks as nbs
 from testing.git import Repo
@@ -230,39 +229,3 @@ def test_base_from_a_push_event_and_missing_bases(repo: Repo, tmp_path: Path, mo
     github.event.write_text(json.dumps({"before": "0" * 40}))  # a new branch: nothing to compare with
     assert main(["ci", "--no-smoke"]) == 2
     assert main(["ci", "--base", "nope", "--no-smoke"]) == 2
-
-
-# ---------------------------------------------------------------- GitHub's formats
-
-
-@pytest.mark.parametrize(("level", "detail", "expected"), [
-    ("error", "nb/a.ipynb: outputs in cell 2", "::error file=nb/a.ipynb,title=nbgate x::outputs in cell 2"),
-    ("error", "nb/a.ipynb:cell 3: NBG101 bad", "::error file=nb/a.ipynb,title=nbgate x::NBG101 bad (cell 3)"),
-    ("warning", "no file here: 100%\nline two", "::warning title=nbgate x::no file here: 100%25%0Aline two"),
-    ("error", "dir,x/a b.ipynb: y", "::error file=dir%2Cx/a b.ipynb,title=nbgate x::y"),
-])
-def test_annotation(level: str, detail: str, expected: str, tmp_path: Path) -> None:
-    assert annotation(level, detail, "nbgate x", tmp_path) == expected
-
-
-def test_write_outputs_appends_one_block_per_value(tmp_path: Path) -> None:
-    from testing.github import parse_outputs
-
-    path = tmp_path / "out"
-    write_outputs(path, {"a": "1", "b": "x\ny"})
-    write_outputs(path, {"c": "3"})
-    assert parse_outputs(path.read_text()) == {"a": "1", "b": "x\ny", "c": "3"}
-
-
-def test_report_leaves_out_diffs_beyond_the_size_limit() -> None:
-    from nbgate.cli.ci import Outcome
-    from nbgate.diff.model import MODIFIED, FileDiff, diff_notebooks
-
-    big = [FileDiff(f"n{k}.ipynb", MODIFIED, diff_notebooks(_nb("a" * 300), _nb("b" * 300))) for k in range(5)]
-    outcomes = [Outcome(StageResult("strip", PASS, "ok"), 0.1), Outcome(StageResult("lint", FAIL, "a|b", ("x",)), 0),
-                Outcome(StageResult("smoke", SKIP, "off"), 0)]
-    text = report(outcomes, big, "main", ["n0.ipynb"], failed=True, limit=2500)
-    assert "| lint | ❌ fail | a&#124;b | 0.0s |" in text
-    assert "#### <code>n0.ipynb</code> (modified)" in text and "n4.ipynb</code> (modified)" not in text
-    assert "section(s) left out to keep this summary under GitHub's size limit: see diff.html" in text
-    assert len(text) < 2700

@@ -11,7 +11,7 @@ import pytest
 
 import nbgate
 from nbgate import errors
-from nbgate.cli import strip as strip_command
+from nbgate.strip import command as strip_command
 from nbgate.cli.main import COMMANDS, build_parser, main
 from testing import notebooks as nbs
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from nbgate import notebook
-from nbgate.cli import strip as strip_command
+from nbgate.strip import files as strip_files
 from nbgate.cli.main import main
 from nbgate.strip.transform import strip_notebook
 from testing import notebooks as nbs
@@ -74,7 +74,7 @@ def test_a_folder_named_like_a_notebook_is_an_error(project: Path, capsys: pytes
     folder.mkdir()
     code, out, err = _run(capsys, "strip", "folder.ipynb")  # never silently "0 of 0 stripped"
     assert code == 1 and err == "error: folder.ipynb: is a directory, not a notebook\n"
-    status = strip_command.check_file(folder, strip_options(), write=True)
+    status = strip_files.check_file(folder, strip_options(), write=True)
     assert status.error == f"{folder}: is a directory, not a notebook" and folder.is_dir()
 
 
@@ -194,7 +194,7 @@ def test_keep_output_cells_survive_byte_for_byte(project: Path, capsys: pytest.C
 def test_many_files_in_worker_processes_match_one_by_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dirty = project / "dirty"
     paths = generate(dirty, 40, seed=11)
-    expected = [strip_command.check_file(p.relative_to(project), strip_options(), write=False) for p in paths]
+    expected = [strip_files.check_file(p.relative_to(project), strip_options(), write=False) for p in paths]
     wanted = [notebook.dumps(strip_notebook(notebook.read(p).nb).nb) for p in paths]
     code, out, _ = _run(capsys, "strip", "--check", "dirty")
     assert code == 1

@@ -317,7 +317,7 @@ def test_disabled(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_gate_stage(repo: Repo) -> None:
-    from nbgate.cli.sync import gate_stage
+    from nbgate.sync.stage import run as gate_stage
 
     assert gate_stage(load(repo.path), []).status == PASS
     _edit(repo.path / "nb.py", "print('done')", "print('changed')")

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nbgate import notebook
-from nbgate.cli.strip import check_file
+from nbgate.strip.files import check_file
 from nbgate.jsonsafe import escape_surrogates
 from testing.options import strip_options
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.cli.ci import annotation, markdown_cell, schedules_table
+from nbgate.ci.annotations import annotation
+from nbgate.ci.report import markdown_cell, schedules_table
 from nbgate.ci.schedules import smoke_tested
 from nbgate.config import load
 from nbgate.identity import source_sha256
