@@ -49,7 +49,7 @@ STAGES: list[Stage] = [
     Stage("lint", "nbgate.cli.lint:stage"),
     Stage("sync", "nbgate.cli.sync:gate_stage"),
     Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
-    Stage("registry", "nbgate.cli.registry:stage"),
+    Stage("registry", "nbgate.registry.stage:run"),
 ]
 
 
