@@ -1,17 +1,18 @@
-"""Reference text generated from the code: configuration, lint rules, command-line usage.
+"""Reference text generated from the code: configuration and lint rules.
 
 The docs site (``mkdocs build``, through ``tools/docs_hooks.py``) and
 ``nbgate config --reference`` print these, so the reference pages can never
-disagree with the options table, the rule registry or the parsers.
+disagree with the options table or the rule registry. Command-line usage
+comes from the parsers themselves (``nbgate.cli.reference``), since nothing
+outside the CLI may import it.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import re
 
 from nbgate.config import OPTIONS
+from nbgate.lint.registry import rules
 
 
 def _cell(text: str) -> str:
@@ -34,8 +35,6 @@ def config_markdown() -> str:
 
 def rules_markdown() -> str:
     """Every lint rule: code, name, severity, family, what it finds and an example, as a Markdown table."""
-    from nbgate.lint.registry import rules
-
     lines = ["| code | name | severity | family | finds | example |", "|---|---|---|---|---|---|"]
     for rule in rules().values():
         example = _code(_cell(rule.example)) if rule.example else ""
@@ -44,22 +43,5 @@ def rules_markdown() -> str:
     return "\n".join(lines)
 
 
-def cli_markdown() -> str:
-    """``nbgate --help`` and every command's ``--help``, one section per command."""
-    from nbgate.cli.main import COMMANDS, build_parser
-
-    parser = build_parser()
-    parts = ["## `nbgate`", "", "```text", _help(parser.format_help()), "```"]
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in COMMANDS:
-        sub = subparsers.choices[name]
-        parts += ["", f"## `nbgate {name}`", "", "```text", _help(sub.format_help()), "```"]
-    return "\n".join(parts)
-
-
-def _help(text: str) -> str:
-    # argparse wraps to the terminal's width: normalise so the page does not depend on where it was built
-    return re.sub(r"[ \t]+\n", "\n", text).rstrip()
-
-
-GENERATORS = {"config": config_markdown, "lint-rules": rules_markdown, "cli": cli_markdown}
+#: The generated pages by marker name (the command-line page is ``nbgate.cli.reference``).
+GENERATORS = {"config": config_markdown, "lint-rules": rules_markdown}

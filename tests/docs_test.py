@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from nbgate import config, errors, reference
+from nbgate.cli import reference as cli_reference
 from nbgate.lint.registry import rules
 from nbgate.cli.main import COMMANDS
 
@@ -75,7 +76,7 @@ def test_a_new_option_appears_in_the_generated_reference(monkeypatch: pytest.Mon
 
 
 def test_the_cli_reference_has_every_command() -> None:
-    text = reference.cli_markdown()
+    text = cli_reference.cli_markdown()
     for command in COMMANDS:
         assert f"## `nbgate {command}`" in text and f"usage: nbgate {command}" in text
 
