@@ -29,7 +29,16 @@ from nbgate import output
 from nbgate.config import Config
 from nbgate.errors import OK
 from nbgate.init.files import (
-    ACTION, CREATED, KEPT, REPLACED, UNCHANGED, UPDATED, Step, gitignore_step, registry_step, write_new,
+    ACTION,
+    CREATED,
+    KEPT,
+    REPLACED,
+    UNCHANGED,
+    UPDATED,
+    Step,
+    gitignore_step,
+    registry_step,
+    write_new,
 )
 from nbgate.init.precommit import precommit_step
 from nbgate.init.pyproject import deploy_step, install_command, nbstripout_step, pyproject_step

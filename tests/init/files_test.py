@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.init.files import CREATED, KEPT, REPLACED, UNCHANGED, UPDATED, append, gitignore_step, glue, write_new
+from nbgate.init.files import (
+    CREATED,
+    KEPT,
+    REPLACED,
+    UNCHANGED,
+    UPDATED,
+    append,
+    gitignore_step,
+    glue,
+    write_new,
+)
 
 
 @pytest.mark.parametrize(("old", "blank_line", "expected"), [

@@ -19,7 +19,6 @@ from nbgate.errors import FAILED, OK, ConfigError, UsageError
 from nbgate.production.adapt import export_jobs
 from nbgate.production.export import ExportOptions, deployment, render, sync
 
-
 #: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
 _NAMES = {
     "export.index_secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"), "a Kubernetes Secret name"),
