@@ -1,8 +1,8 @@
 """``nbgate config``: show the configuration in effect and where each value comes from.
 
-Next to ``nbgate.config`` (which loads it) rather than inside it, because
-``--reference`` prints the generated options table of ``nbgate.reference``,
-which itself reads ``config.OPTIONS``.
+Next to ``nbgate.config`` (which loads it) rather than inside it. With
+``--reference`` it prints the options table that the docs site's
+configuration page is generated from (``nbgate.reference``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,27 @@ from __future__ import annotations
 import json
 
 from nbgate import output
-from nbgate.config import SECRET_URLS, Config, mask_url
+from nbgate.config import OPTIONS, SECRET_URLS, Config, mask_url
 from nbgate.errors import OK
-from nbgate.reference import config_markdown
+
+
+def table_cell(text: str) -> str:
+    """``text`` inside a Markdown table cell: pipes escaped, on one line."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def inline_code(text: str) -> str:
+    """Inline code that may itself hold backticks."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def config_markdown() -> str:
+    """Every option of ``[tool.nbgate]``: key, type, default and meaning, as a Markdown table."""
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for option in OPTIONS:
+        default = inline_code(table_cell(json.dumps(option.default)))
+        lines.append(f"| `{option.name}` | {option.type.__name__} | {default} | {table_cell(option.help)} |")
+    return "\n".join(lines)
 
 
 def _shown(name: str, value: object) -> object:
