@@ -2,17 +2,21 @@
 
 A stage is a function ``(config, paths) -> StageResult`` in the module of
 the part it checks. ``STAGES`` lists them in the order ``nbgate gate`` runs
-them, by name, so none of those modules is imported until its stage runs.
+them, by name, so none of those modules is imported until its stage runs;
+``run_stages`` is ``nbgate gate``: it runs them and prints one summary table.
 """
 
 from __future__ import annotations
 
 import enum
 import importlib
+import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from nbgate import output, progress
 from nbgate.config import Config
+from nbgate.errors import FAILED, OK
 
 
 class StageStatus(enum.StrEnum):
@@ -60,7 +64,7 @@ STAGES: list[Stage] = [
     Stage("lint", "nbgate.lint.stage:run"),
     Stage("sync", "nbgate.sync.stage:run"),
     Stage("smoke", "nbgate.smoke.stage:smoke_stage"),
-    Stage("registry", "nbgate.cli.registry:stage"),
+    Stage("registry", "nbgate.registry.stage:run"),
 ]
 
 
@@ -70,3 +74,33 @@ def stage_named(name: str) -> Stage:
         if stage.name == name:
             return stage
     raise KeyError(name)
+
+
+_MARK = {PASS: ("PASS", "green"), FAIL: ("FAIL", "red"), SKIP: ("skip", "dim")}
+
+
+def run_stages(*, config: Config, paths: Sequence[str] = (), only: Sequence[str] = (),
+               skip: Sequence[str] = ()) -> int:
+    """Run the stages (all, or ``only``, minus ``skip``); print details and a table; exit 1 if one failed."""
+    rows = []
+    failed = False
+    chosen = [stage for stage in STAGES if not ((only and stage.name not in only) or stage.name in skip)]
+    shown = progress.Progress("nbgate gate", len(chosen))
+    for stage in chosen:
+        shown.step(stage.name)
+        started = time.perf_counter()
+        try:
+            result = stage.run(config, paths)
+        except BaseException:
+            shown.close()
+            raise
+        seconds = time.perf_counter() - started
+        failed = failed or result.status == FAIL
+        for detail in result.details:
+            output.result(f"[{result.name}] {detail}")
+        word, colour = _MARK.get(result.status, (result.status, "dim"))
+        rows.append([result.name, output.style(word, colour), result.summary, f"{seconds:.2f}s"])
+    shown.close()
+    output.result("")
+    output.result(output.table(["stage", "result", "summary", "time"], rows))
+    return FAILED if failed else OK

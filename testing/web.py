@@ -48,7 +48,7 @@ class Demo(NamedTuple):
 
 
 def _run(project: Project, name: str, date: str, *params: str) -> int:
-    from nbgate.cli.run import run
+    from nbgate.production.run import run
     from nbgate.production.runner import run_index
 
     run(config=project.config(), name=name, date=date, params=params)

@@ -1,7 +1,7 @@
 """MkDocs hook: replace ``<!-- nbgate-reference: NAME -->`` markers with text generated from the code.
 
 Named in ``mkdocs.yml`` (``hooks:``). The generators live in
-``nbgate.reference``; a page never holds a pasted copy of an options table,
+``nbgate.reference`` and (the command-line page) ``nbgate.cli.reference``; a page never holds a pasted copy of an options table,
 rule list or ``--help`` text.
 """
 
@@ -33,9 +33,10 @@ def hooks_markdown() -> str:
 def on_page_markdown(markdown: str, **_: Any) -> str:
     """Expand every reference marker on the page (an unknown name fails the build)."""
     os.environ.setdefault("COLUMNS", "100")  # argparse wraps --help to this width
+    from nbgate.cli.reference import cli_markdown
     from nbgate.reference import GENERATORS
 
-    generators = {**GENERATORS, "hooks": hooks_markdown}
+    generators = {**GENERATORS, "cli": cli_markdown, "hooks": hooks_markdown}
 
     def expand(match: re.Match[str]) -> str:
         name = match.group(1)

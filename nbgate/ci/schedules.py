@@ -12,7 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from nbgate import notebook
-from nbgate.cli.registry import stage as verify_stage
+from nbgate.registry.stage import run as verify_stage
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult

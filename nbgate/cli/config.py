@@ -1,40 +1,10 @@
-"""``nbgate config``: show the configuration in effect and where each value comes from."""
+"""``nbgate config``: show the configuration in effect and its sources (see ``nbgate.config_show``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 
-from nbgate import output
-from nbgate.config import SECRET_URLS, Config, mask_url
-from nbgate.errors import OK
-from nbgate.reference import config_markdown
-
-
-def _shown(name: str, value: object) -> object:
-    """``value`` as printed: URLs that may hold a password are masked."""
-    return mask_url(value) if name in SECRET_URLS and isinstance(value, str) else value
-
-
-def show_config(*, config: Config, fmt: str = "table", reference: bool = False) -> int:
-    """Print every option's value and source (or, with ``reference``, the options table)."""
-    if reference:
-        output.result(config_markdown())
-        return OK
-    if fmt == "json":
-        payload = {
-            "root": str(config.root),
-            "pyproject": str(config.pyproject) if config.pyproject else None,
-            "options": {name: {"value": _shown(name, value), "source": config.sources.get(name, "default")}
-                        for name, value in config.values.items()},
-        }
-        output.result(json.dumps(payload, indent=2, sort_keys=True))
-        return OK
-    output.echo(f"root: {config.root}")
-    output.echo(f"pyproject: {config.pyproject or '(none found)'}")
-    rows = [[name, json.dumps(_shown(name, value)), config.sources.get(name, "default")] for name, value in config.values.items()]
-    output.result(output.table(["option", "value", "source"], rows))
-    return OK
+from nbgate.config_show import show_config
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

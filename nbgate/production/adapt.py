@@ -10,6 +10,7 @@ from __future__ import annotations
 from nbgate.config import Config
 from nbgate.production.spec import RunSpec
 from nbgate.production.export import ExportJob
+from nbgate.registry import store
 from nbgate.registry.model import ACTIVE, Revision
 
 
@@ -33,8 +34,6 @@ def load_run_spec(config: Config, name: str, rev: int | None = None) -> RunSpec:
     ``--rev N`` runs the notebook and settings recorded in revision N; a
     pause or rollback revision repeats those of the revision it applies to.
     """
-    from nbgate.registry import store
-
     schedule = store.load_schedule(config, name)
     revision = schedule.latest if rev is None else schedule.get(rev).revision
     return run_spec(revision, schedule.state)
@@ -56,8 +55,6 @@ def export_jobs(config: Config) -> list[ExportJob]:
     A broken registry fails the export rather than leaving a schedule out,
     since a missing schedule would delete its job from the exported folder.
     """
-    from nbgate.registry import store
-
     jobs = []
     for name in store.list_schedules(config):
         schedule = store.load_schedule(config, name)

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
+from nbgate.evidence import read_evidence as read_ledger
+from nbgate.gate import FAIL, stage_named
 from nbgate.identity import source_sha256
 from nbgate.registry import model, safety, store
 from nbgate.registry.model import ExecutionSettings, Revision
@@ -102,9 +104,7 @@ def who(repo: Path) -> str:
 
 def read_evidence(config: Config, sha: str) -> dict[str, Any] | None:
     """The ledger's record for ``sha`` (``nbgate.evidence``), or None."""
-    from nbgate.evidence import read_evidence as read
-
-    return read(config, sha)
+    return read_ledger(config, sha)
 
 
 def _location(config: Config, path: Path) -> tuple[Path, str, Path]:
@@ -145,8 +145,6 @@ def _strip_reasons(config: Config, path: Path) -> list[Reason]:
 
 def _stage_reasons(config: Config, path: Path, name: str, fix: str) -> list[Reason]:
     """Run the gate's ``name`` stage on one notebook; its failure is a reason to refuse."""
-    from nbgate.gate import FAIL, stage_named
-
     result = stage_named(name).run(config, [str(path)])
     if result.status != FAIL:
         return []

@@ -12,6 +12,8 @@ from typing import Any
 
 from nbgate import notebook
 from nbgate.config import Config
+from nbgate.diff.model import MODIFIED, RENAMED, DiffOptions, FileDiff, diff_notebooks
+from nbgate.diff.render import Sides, terminal
 from nbgate.registry import content, model
 from nbgate.registry.model import ExecutionSettings, Revision
 from nbgate.registry.promotion import Plan
@@ -34,17 +36,8 @@ def notebook_diff(old: notebook.Notebook, new: notebook.Notebook, old_side: tupl
                   new_side: tuple[str, str], *, color: bool = False) -> str:
     """nbdime's source diff of two notebooks (outputs, ids and metadata ignored), as ``nbgate diff`` shows it.
 
-    ``old_side`` and ``new_side`` are ``(path, label)``. Falls back to a
-    unified diff of the sources when ``nbgate.diff.model`` is not installed.
+    ``old_side`` and ``new_side`` are ``(path, label)``.
     """
-    try:
-        from nbgate.diff.model import MODIFIED, RENAMED, DiffOptions, FileDiff, diff_notebooks
-        from nbgate.diff.render import Sides, terminal
-    except ImportError:  # pragma: no cover - a partial installation
-        from nbgate.sync.pairing import inputs_diff
-
-        text: str = inputs_diff(old, new, f"{old_side[0]}@{old_side[1]}", f"{new_side[0]}@{new_side[1]}")
-        return text
     found = diff_notebooks(old, new, DiffOptions())
     if not found.changed:
         return ""

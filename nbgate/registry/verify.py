@@ -30,6 +30,9 @@ from typing import Any, NamedTuple
 from nbgate import git
 from nbgate.config import Config
 from nbgate.errors import NbgateError, NotebookError, UsageError
+from nbgate.identity import source_sha256
+from nbgate.notebook import loads
+from nbgate.parallel import map_shares
 from nbgate.registry import model, safety, store
 
 _CONTENT_KEYS = ("notebook", "source_sha256", "commit", "blob", "schedule", "timezone", "parameters", "execution",
@@ -207,9 +210,6 @@ def _history_findings(repo: Path, registry: Path, base: str | None) -> list[Find
 
 
 def _notebook_sha(data: bytes) -> str | None:
-    from nbgate.identity import source_sha256
-    from nbgate.notebook import loads
-
     try:
         return source_sha256(loads(data, "<blob>"))
     except NotebookError:
@@ -222,8 +222,6 @@ def _hash_share(blobs: Sequence[bytes]) -> list[str | None]:
 
 def _drift_findings(config: Config, repo: Path, active: list[tuple[str, str, int, str, str]]) -> list[Finding]:
     """Active schedules whose notebook in git no longer has the promoted content."""
-    from nbgate.parallel import map_shares
-
     try:
         inside = config.root.resolve().relative_to(repo).as_posix()
     except ValueError:
@@ -254,8 +252,6 @@ def _drift_findings(config: Config, repo: Path, active: list[tuple[str, str, int
 
 def verify(config: Config, base: str | None = None) -> Report:
     """Check the whole registry; see the module docstring for what counts as a finding."""
-    from nbgate.parallel import map_shares
-
     registry = store.registry_dir(config)
     if not registry.is_dir():
         return Report(registry, False, 0, 0, (), ())

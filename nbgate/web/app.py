@@ -12,7 +12,6 @@ diffs get a stricter one with ``sandbox``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,11 +23,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nbgate.production.index import RunIndexError
-from nbgate.web.pages import DOCUMENT_CSP, PAGE_CSP, NotFound, Pages
+from nbgate.web.pages import ASSET_NAMES, ASSETS, DOCUMENT_CSP, PAGE_CSP, NotFound, Pages
 
-ASSETS = Path(__file__).with_name("assets")
-#: The only files served from disk, read once at start-up.
-ASSET_NAMES = ("style.css",)
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
             "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Resource-Policy": "same-origin"}
 

@@ -29,6 +29,8 @@ from typing import NamedTuple
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.production.index import Query, RunRecord, liveness
+from nbgate.production.adapt import run_spec
+from nbgate.production.content import promoted_content
 from nbgate.production.index.model import stamp
 from nbgate.production.outputs import read_output
 from nbgate.production.runner import run_index
@@ -146,9 +148,6 @@ class Data:
 
     def notebook(self, name: str, rev: int) -> tuple[bytes, str]:
         """The promoted notebook of revision ``rev`` (git at its commit, or the identical file)."""
-        from nbgate.production.adapt import run_spec
-        from nbgate.production.content import promoted_content
-
         view = self.schedule(name)
         if view.schedule is None:
             raise KeyError(name)

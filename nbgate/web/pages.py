@@ -35,6 +35,9 @@ PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-s
 #: Policy of an output notebook or diff document: sandboxed, inline styles and data images only.
 DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 TEMPLATES = Path(__file__).with_name("templates") / "pages"
+ASSETS = Path(__file__).with_name("assets")
+#: The only files served from disk (style sheets), read once at start-up.
+ASSET_NAMES = ("style.css",)
 RUNS_SHOWN = 500
 CHARTS_SHOWN = 12
 SCHEDULE_RUNS_SHOWN = 100

@@ -22,8 +22,7 @@ from typing import NamedTuple
 from nbgate.errors import NbgateError, UsageError
 from nbgate.production.index import RunRecord
 from nbgate.registry.model import is_name
-from nbgate.web.app import ASSET_NAMES, ASSETS
-from nbgate.web.pages import NotFound, Pages
+from nbgate.web.pages import ASSET_NAMES, ASSETS, NotFound, Pages
 
 
 class Published(NamedTuple):

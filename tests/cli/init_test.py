@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nbgate.cli.init import ACTION, HOOKS
+from nbgate.init.files import ACTION
+from nbgate.init.precommit import HOOKS
 from nbgate.config import load
 from nbgate.cli.main import main
 

@@ -125,7 +125,7 @@ def test_filters_and_a_broken_schedule(tmp_path: Path) -> None:
 
 def test_pages_show_runs_from_either_index_backend(index_url: str, tmp_path: Path) -> None:
     """A real ``nbgate run`` into a SQLite file or a PostgreSQL server; the pages read it through the index API."""
-    from nbgate.cli.run import run
+    from nbgate.production.run import run
 
     project = make_project(tmp_path / "project")
     promote(project, "job")
@@ -206,7 +206,7 @@ def test_serve_says_it_binds_to_loopback_only(tmp_path: Path) -> None:
 
 
 def test_a_run_with_its_output_on_s3(s3: S3Server, tmp_path: Path) -> None:
-    from nbgate.cli.run import run
+    from nbgate.production.run import run
 
     project = make_project(tmp_path)
     promote(project, "job", output="s3://runs/{name}/{date}/{run_id}.ipynb")

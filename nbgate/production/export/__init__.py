@@ -6,7 +6,8 @@ randomness, no absolute paths beyond the configured working directory, so
 the output can be committed and diffed. Each generated job runs
 ``nbgate run NAME --date <logical date>``; ``nbgate run`` then loads the
 active revision itself, so a promotion that keeps the schedule leaves the
-exported files unchanged.
+exported files unchanged. ``service`` is ``nbgate export`` (the registry's
+active schedules, rendered to stdout or a synchronised folder).
 """
 
 from __future__ import annotations
