@@ -10,7 +10,7 @@ starting together create it once. A server that cannot be reached raises
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -189,7 +189,7 @@ class PostgresIndex(SqlIndex):
                         connection.execute(statement)
                     # schema 4: writers wait until the summary is built and its triggers are in place
                     connection.execute("LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE")
-                    for statement in (*summary.TABLES, *summary.postgres_triggers(), *summary.REBUILD):
+                    for statement in (*summary.tables(), *summary.postgres_triggers(), *summary.REBUILD):
                         connection.execute(statement)
                     connection.execute("DELETE FROM nbgate_schema")
                     connection.execute("INSERT INTO nbgate_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
@@ -217,6 +217,10 @@ class PostgresIndex(SqlIndex):
         with self._connection(create=True):
             pass
         return before, self.version()
+
+    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> Iterable[tuple[str, builtins.list[builtins.list[int]]]]:
+        """Grouped by the server, one text per schedule (a row per bucket costs more to carry than to count)."""
+        return summary.parsed(self._read(*reads["hist_text"]))
 
     def _exact_stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
         """As ``SqlIndex._exact_stats``, with the percentiles computed by the server."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -165,8 +165,13 @@ class SqlIndex:
         """
         if exact or not fast_paths():
             return self._exact_stats(name=name, since=since)
-        counts, counts_args, spread, spread_args = summary.queries(name, since)
-        return summary.combine(self._read(counts, counts_args), self._read(spread, spread_args))
+        reads = summary.queries(name, since)
+        days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
+        return summary.combine(days, first, running, self._histograms(reads))
+
+    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> Iterable[tuple[str, builtins.list[builtins.list[int]]]]:
+        """Each schedule's merged histogram (bucket order) from the summary's rows in key order."""
+        return summary.grouped(self._read(*reads["hist"]))
 
     def rebuild_summary(self) -> None:
         """Recount the stats summary from the rows, in one transaction."""

@@ -73,7 +73,7 @@ CREATE INDEX IF NOT EXISTS runs_for_stats ON runs (name, started, status, durati
 UPDATE nbgate_schema SET version = 3
 """
 #: Version 3 -> 4: the stats summary and its triggers, counted from the rows already there (``summary``).
-_UPGRADE_4 = (*summary.TABLES, *summary.sqlite_triggers(), *summary.REBUILD, "UPDATE nbgate_schema SET version = 4")
+_UPGRADE_4 = (*summary.tables(" WITHOUT ROWID"), *summary.sqlite_triggers(), *summary.REBUILD, "UPDATE nbgate_schema SET version = 4")
 #: SQLite's own busy wait per attempt (ms); ``_busy`` retries after it.
 _SQLITE_WAIT_MS = 5
 

@@ -27,7 +27,7 @@ PostgreSQL; both compute the bucket with ``ln`` and ``floor``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -83,17 +83,23 @@ def apply_sql(row: str, sign: int) -> tuple[str, str]:
         f"INSERT INTO run_durations (name, day, bucket, runs) "
         f"SELECT {row}.name, {day}, {bucket_sql(f'{row}.duration')}, {sign} "
         f"WHERE {row}.status IN ('{SUCCEEDED}', '{FAILED}') AND {row}.duration IS NOT NULL "
-        "ON CONFLICT (name, day, bucket) DO UPDATE SET runs = run_durations.runs + excluded.runs"
+        "ON CONFLICT (name, bucket, day) DO UPDATE SET runs = run_durations.runs + excluded.runs"
     )
     return days, durations
 
 
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS run_days (name TEXT NOT NULL, day TEXT NOT NULL, runs BIGINT NOT NULL, "
-    "succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, refused BIGINT NOT NULL, PRIMARY KEY (name, day))",
-    "CREATE TABLE IF NOT EXISTS run_durations (name TEXT NOT NULL, day TEXT NOT NULL, bucket BIGINT NOT NULL, "
-    "runs BIGINT NOT NULL, PRIMARY KEY (name, day, bucket))",
-)
+def tables(suffix: str = "") -> tuple[str, ...]:
+    """The summary's tables (``suffix``: SQLite's `` WITHOUT ROWID``, clustered by the key).
+
+    ``run_durations`` is keyed (name, bucket, day), so a scan in key order
+    meets each schedule's buckets in order, every day of a bucket together.
+    """
+    return (
+        "CREATE TABLE IF NOT EXISTS run_days (name TEXT NOT NULL, day TEXT NOT NULL, runs BIGINT NOT NULL, "
+        f"succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, refused BIGINT NOT NULL, PRIMARY KEY (name, day)){suffix}",
+        "CREATE TABLE IF NOT EXISTS run_durations (name TEXT NOT NULL, bucket BIGINT NOT NULL, day TEXT NOT NULL, "
+        f"runs BIGINT NOT NULL, PRIMARY KEY (name, bucket, day)){suffix}",
+    )
 #: Which changes of a row can move it in the summary (a heartbeat cannot).
 _CHANGED = ("(OLD.status IS DISTINCT FROM NEW.status OR OLD.duration IS DISTINCT FROM NEW.duration "
             "OR OLD.name IS DISTINCT FROM NEW.name OR OLD.started IS DISTINCT FROM NEW.started)")
@@ -157,56 +163,109 @@ def window(since: str | None) -> tuple[str, str]:
     return first.isoformat(), f"{first.isoformat()}T00:00:00.000Z"
 
 
-def queries(name: str | None, since: str | None) -> tuple[str, list[Any], str, list[Any]]:
-    """The counts query and the percentile query (``?`` placeholders) with their arguments."""
+def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[Any]]]:
+    """The reads of ``stats`` (``?`` placeholders, with their arguments), each a cheap scan.
+
+    ``days``: summed counts per schedule over the whole days; ``first``: the
+    rows of the window's first, partial day; ``running``: runs still running
+    after it; ``hist``: the histogram rows of the whole days, in key order.
+    """
     day, midnight = window(since)
-    start = since or ""
     only = " AND name = ?" if name is not None else ""
     named = [name] if name is not None else []
-    counts = (
-        "SELECT name, SUM(runs), SUM(succeeded), SUM(failed), SUM(refused), SUM(running) FROM ("
-        f"SELECT name, runs, succeeded, failed, refused, 0 AS running FROM run_days WHERE day >= ?{only} "
-        f"UNION ALL SELECT name, 1, {_flag('status', SUCCEEDED)}, {_flag('status', FAILED)}, "
-        f"{_flag('status', REFUSED)}, {_flag('status', RUNNING)} FROM runs "
-        f"WHERE started >= ? AND started < ?{only} "
-        f"UNION ALL SELECT name, 1, 0, 0, 0, 1 FROM runs WHERE status = '{RUNNING}' AND started >= ?{only}"
-        ") AS parts GROUP BY name"
-    )
-    counts_args = [day, *named, start, midnight, *named, midnight, *named]
-    picks = []
-    for percent in PERCENTS:
-        low = f"({percent} * (total - 1)) / 100"
-        high = f"(CASE WHEN {low} + 1 > total - 1 THEN total - 1 ELSE {low} + 1 END)"
-        picks += [f"MIN(CASE WHEN upto > {low} THEN bucket END)", f"MIN(CASE WHEN upto > {high} THEN bucket END)"]
-    spread = (
-        "WITH hist AS ("
-        f"SELECT name, bucket, runs AS n FROM run_durations WHERE day >= ?{only} "
-        f"UNION ALL SELECT name, {bucket_sql('duration')}, 1 FROM runs WHERE started >= ? AND started < ?{only} "
-        f"AND status IN ('{SUCCEEDED}', '{FAILED}') AND duration IS NOT NULL), "
-        "merged AS (SELECT name, bucket, SUM(n) AS n FROM hist GROUP BY name, bucket HAVING SUM(n) > 0), "
-        "ranked AS (SELECT name, bucket, "
-        "CAST(SUM(n) OVER (PARTITION BY name ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
-        "AS BIGINT) AS upto, CAST(SUM(n) OVER (PARTITION BY name) AS BIGINT) AS total FROM merged) "
-        f"SELECT name, MAX(total), {', '.join(picks)} FROM ranked GROUP BY name"
-    )
-    return counts, counts_args, spread, [day, *named, start, midnight, *named]
+    return {
+        "days": ("SELECT name, SUM(runs), SUM(succeeded), SUM(failed), SUM(refused) FROM run_days "
+                 f"WHERE day >= ?{only} GROUP BY name", [day, *named]),
+        "first": (f"SELECT name, status, duration FROM runs WHERE started >= ? AND started < ?{only}",
+                  [since or "", midnight, *named]),
+        "running": (f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{only} GROUP BY name",
+                    [midnight, *named]),
+        "hist": (f"SELECT name, bucket, runs FROM run_durations WHERE day >= ?{only} ORDER BY name, bucket",
+                 [day, *named]),
+        # PostgreSQL: one text per schedule, "bucket:count,..." in bucket order (10,000 values, not 1,000,000)
+        "hist_text": ("SELECT name, string_agg(CAST(bucket AS TEXT) || ':' || CAST(n AS TEXT), ',' ORDER BY bucket) "
+                      f"FROM (SELECT name, bucket, SUM(runs) AS n FROM run_durations WHERE day >= ?{only} "
+                      "GROUP BY name, bucket) AS g GROUP BY name", [day, *named]),
+    }
 
 
-def combine(counts: Sequence[Sequence[Any]], spread: Sequence[Sequence[Any]]) -> list[Stats]:
-    """``Stats`` per schedule (sorted by name) from the rows of the two ``queries``."""
-    percentiles = {str(row[0]): _percentiles(int(row[1]), [int(b) for b in row[2:]]) for row in spread}
+def grouped(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[list[int]]]]:
+    """(name, [[bucket, count], ...] in bucket order) from histogram rows in (name, bucket) order."""
+    current: str | None = None
+    hist: list[list[int]] = []
+    for name, index, count in rows:
+        if name != current:
+            if current is not None:
+                yield current, hist
+            current, hist = name, []
+        if hist and hist[-1][0] == index:
+            hist[-1][1] += count
+        else:
+            hist.append([index, count])
+    if current is not None:
+        yield current, hist
+
+
+def parsed(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[list[int]]]]:
+    """(name, histogram) from ``hist_text`` rows."""
+    for name, text in rows:
+        yield name, [[int(index), int(count)] for index, _, count in (pair.partition(":") for pair in text.split(","))]
+
+
+def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], running: Iterable[Sequence[Any]],
+            hists: Iterable[tuple[str, list[list[int]]]]) -> list[Stats]:
+    """``Stats`` per schedule, sorted by name, from the reads of ``queries``."""
+    counts: dict[str, list[int]] = {}
+    extra: dict[str, list[int]] = {}
+    for name, runs, succeeded, failed, refused in days:
+        counts[name] = [int(runs or 0), int(succeeded or 0), int(failed or 0), int(refused or 0), 0]
+    for name, status, duration in first:
+        row = counts.setdefault(name, [0, 0, 0, 0, 0])
+        row[0] += 1
+        column = {SUCCEEDED: 1, FAILED: 2, REFUSED: 3, RUNNING: 4}.get(status)
+        if column is not None:
+            row[column] += 1
+        if status in (SUCCEEDED, FAILED) and duration is not None:
+            extra.setdefault(name, []).append(bucket(float(duration)))
+    for name, count in running:
+        row = counts.setdefault(name, [0, 0, 0, 0, 0])
+        row[0] += int(count)
+        row[4] += int(count)
+    spread: dict[str, tuple[float | None, float | None]] = {}
+    for name, hist in hists:
+        spread[name] = _percentiles(hist, extra.pop(name, []))
+    for name, buckets in extra.items():
+        spread[name] = _percentiles([], buckets)
     found = []
-    for row in sorted(counts, key=lambda r: str(r[0])):
-        p50, p95 = percentiles.get(str(row[0]), (None, None))
-        found.append(Stats(str(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0),
-                           int(row[5] or 0), p50, p95))
-    return [item for item in found if item.runs > 0]
+    for name, (runs, succeeded, failed, refused, still) in sorted(counts.items()):
+        if runs > 0:
+            found.append(Stats(name, runs, succeeded, failed, refused, still, *spread.get(name, (None, None))))
+    return found
 
 
-def _percentiles(total: int, buckets: list[int]) -> tuple[float | None, float | None]:
+def _percentiles(hist: list[list[int]], extra: list[int]) -> tuple[float | None, float | None]:
+    """p50/p95 of a histogram (plus single durations' buckets): interpolated between representatives."""
+    if extra:
+        merged: dict[int, int] = {index: count for index, count in hist}
+        for index in extra:
+            merged[index] = merged.get(index, 0) + 1
+        hist = [[index, merged[index]] for index in sorted(merged)]
+    total = sum(count for _, count in hist)
+    if total <= 0:
+        return None, None
     values: list[float | None] = []
-    for number, percent in enumerate(PERCENTS):
-        low, high = representative(buckets[2 * number]), representative(buckets[2 * number + 1])
-        fraction = (percent * (total - 1) % 100) / 100
-        values.append(round(low + (high - low) * fraction, 3))
+    for percent in PERCENTS:
+        low, rest = divmod(percent * (total - 1), 100)
+        high = min(low + 1, total - 1)
+        lower = upper = None
+        seen = 0
+        for index, count in hist:
+            seen += count
+            if lower is None and seen > low:
+                lower = representative(index)
+            if seen > high:
+                upper = representative(index)
+                break
+        assert lower is not None and upper is not None
+        values.append(round(lower + (upper - lower) * rest / 100, 3))
     return values[0], values[1]
