@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -167,11 +167,11 @@ class SqlIndex:
             return self._exact_stats(name=name, since=since)
         reads = summary.queries(name, since)
         days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
-        return summary.combine(days, first, running, self._histograms(reads))
+        return summary.combine(days, first, running, self._read(*self._histograms(reads)))
 
-    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> Iterable[tuple[str, builtins.list[builtins.list[int]]]]:
-        """Each schedule's merged histogram (bucket order) from the summary's rows in key order."""
-        return summary.grouped(self._read(*reads["hist"]))
+    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
+        """The read of every schedule's merged histogram (a backend may group it its own way)."""
+        return reads["hist"]
 
     def rebuild_summary(self) -> None:
         """Recount the stats summary from the rows, in one transaction."""

@@ -166,6 +166,10 @@ class SqliteIndex(SqlIndex):
         """As ``SqlIndex.insert_rows``, waiting in ``_busy`` for other writers."""
         return int(self._busy(lambda: super(SqliteIndex, self).insert_rows(rows)))
 
+    def rebuild_summary(self) -> None:
+        """As ``SqlIndex.rebuild_summary``, waiting in ``_busy`` for other writers."""
+        self._busy(lambda: super(SqliteIndex, self).rebuild_summary())
+
     def close(self) -> None:
         """Close the connection (the next call opens a new one)."""
         with self._lock:

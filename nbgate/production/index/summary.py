@@ -7,7 +7,7 @@ changes a row (the finish of a run, a refused run, a copied row, a delete):
 
 * ``run_days (name, day, runs, succeeded, failed, refused)``: exact counts
   of the rows that are no longer ``running``, by the UTC day they started;
-* ``run_durations (name, day, bucket, runs)``: how many succeeded or
+* ``run_durations (name, bucket, day, runs)``: how many succeeded or
   failed runs had a duration in each bucket.
 
 Bucket ``k >= 0`` holds durations in ``[MIN * G**k, MIN * G**(k+1))``
@@ -22,10 +22,19 @@ start mid-day (``now - N days``): the first day's runs, and runs still
 
 The triggers are plain SQL on SQLite and one PL/pgSQL function on
 PostgreSQL; both compute the bucket with ``ln`` and ``floor``.
+
+What it saves depends on the data: a (schedule, day) holds one histogram
+entry per distinct bucket, so it is smaller than the rows only when a
+schedule runs more often in a day than its durations spread over buckets
+(an hourly job with steady durations: 24 rows, a handful of entries). With
+a few runs per schedule and day, each of a different duration, there is
+about one entry per run and ``runs stats`` reads as much as ``--exact``.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
@@ -168,7 +177,8 @@ def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[An
 
     ``days``: summed counts per schedule over the whole days; ``first``: the
     rows of the window's first, partial day; ``running``: runs still running
-    after it; ``hist``: the histogram rows of the whole days, in key order.
+    after it; ``hist`` (``hist_pg`` on PostgreSQL): each schedule's histogram
+    over the whole days, merged by the database into one row.
     """
     day, midnight = window(since)
     only = " AND name = ?" if name is not None else ""
@@ -180,40 +190,29 @@ def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[An
                   [since or "", midnight, *named]),
         "running": (f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{only} GROUP BY name",
                     [midnight, *named]),
-        "hist": (f"SELECT name, bucket, runs FROM run_durations WHERE day >= ?{only} ORDER BY name, bucket",
-                 [day, *named]),
-        # PostgreSQL: one text per schedule, "bucket:count,..." in bucket order (10,000 values, not 1,000,000)
-        "hist_text": ("SELECT name, string_agg(CAST(bucket AS TEXT) || ':' || CAST(n AS TEXT), ',' ORDER BY bucket) "
-                      f"FROM (SELECT name, bucket, SUM(runs) AS n FROM run_durations WHERE day >= ?{only} "
-                      "GROUP BY name, bucket) AS g GROUP BY name", [day, *named]),
+        # one row per schedule: its buckets and their counts as text (10,000 values to carry, not 1,000,000)
+        "hist": ("SELECT name, group_concat(bucket), group_concat(n) FROM (SELECT name, bucket, SUM(runs) AS n "
+                 f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name", [day, *named]),
+        "hist_pg": ("SELECT name, string_agg(CAST(bucket AS TEXT), ',' ORDER BY bucket), "
+                    "string_agg(CAST(n AS TEXT), ',' ORDER BY bucket) FROM (SELECT name, bucket, SUM(runs) AS n "
+                    f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
+                    [day, *named]),
     }
 
 
-def grouped(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[list[int]]]]:
-    """(name, [[bucket, count], ...] in bucket order) from histogram rows in (name, bucket) order."""
-    current: str | None = None
-    hist: list[list[int]] = []
-    for name, index, count in rows:
-        if name != current:
-            if current is not None:
-                yield current, hist
-            current, hist = name, []
-        if hist and hist[-1][0] == index:
-            hist[-1][1] += count
-        else:
-            hist.append([index, count])
-    if current is not None:
-        yield current, hist
-
-
-def parsed(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[list[int]]]]:
-    """(name, histogram) from ``hist_text`` rows."""
-    for name, text in rows:
-        yield name, [[int(index), int(count)] for index, _, count in (pair.partition(":") for pair in text.split(","))]
+def histograms(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[int], list[int]]]:
+    """(name, buckets in order, their counts) from ``hist`` rows (comma-separated text)."""
+    for name, buckets_text, counts_text in rows:
+        buckets = list(map(int, str(buckets_text).split(",")))
+        counts = list(map(int, str(counts_text).split(",")))
+        if buckets != sorted(buckets):  # group_concat keeps no promised order
+            order = sorted(range(len(buckets)), key=buckets.__getitem__)
+            buckets, counts = [buckets[i] for i in order], [counts[i] for i in order]
+        yield name, buckets, counts
 
 
 def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], running: Iterable[Sequence[Any]],
-            hists: Iterable[tuple[str, list[list[int]]]]) -> list[Stats]:
+            hists: Iterable[Sequence[Any]]) -> list[Stats]:
     """``Stats`` per schedule, sorted by name, from the reads of ``queries``."""
     counts: dict[str, list[int]] = {}
     extra: dict[str, list[int]] = {}
@@ -232,10 +231,10 @@ def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], runni
         row[0] += int(count)
         row[4] += int(count)
     spread: dict[str, tuple[float | None, float | None]] = {}
-    for name, hist in hists:
-        spread[name] = _percentiles(hist, extra.pop(name, []))
-    for name, buckets in extra.items():
-        spread[name] = _percentiles([], buckets)
+    for name, buckets, tally in histograms(hists):
+        spread[name] = _percentiles(buckets, tally, extra.pop(name, []))
+    for name, more in extra.items():
+        spread[name] = _percentiles([], [], more)
     found = []
     for name, (runs, succeeded, failed, refused, still) in sorted(counts.items()):
         if runs > 0:
@@ -243,29 +242,24 @@ def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], runni
     return found
 
 
-def _percentiles(hist: list[list[int]], extra: list[int]) -> tuple[float | None, float | None]:
-    """p50/p95 of a histogram (plus single durations' buckets): interpolated between representatives."""
-    if extra:
-        merged: dict[int, int] = {index: count for index, count in hist}
-        for index in extra:
-            merged[index] = merged.get(index, 0) + 1
-        hist = [[index, merged[index]] for index in sorted(merged)]
-    total = sum(count for _, count in hist)
+def _percentiles(buckets: list[int], tally: list[int], extra: list[int]) -> tuple[float | None, float | None]:
+    """p50/p95 of a histogram (plus single runs' buckets): interpolated between representatives."""
+    for index in extra:
+        at = bisect.bisect_left(buckets, index)
+        if at < len(buckets) and buckets[at] == index:
+            tally[at] += 1
+        else:
+            buckets.insert(at, index)
+            tally.insert(at, 1)
+    upto = list(itertools.accumulate(tally))
+    total = upto[-1] if upto else 0
     if total <= 0:
         return None, None
     values: list[float | None] = []
     for percent in PERCENTS:
         low, rest = divmod(percent * (total - 1), 100)
         high = min(low + 1, total - 1)
-        lower = upper = None
-        seen = 0
-        for index, count in hist:
-            seen += count
-            if lower is None and seen > low:
-                lower = representative(index)
-            if seen > high:
-                upper = representative(index)
-                break
-        assert lower is not None and upper is not None
+        lower = representative(buckets[bisect.bisect_right(upto, low)])
+        upper = representative(buckets[bisect.bisect_right(upto, high)])
         values.append(round(lower + (upper - lower) * rest / 100, 3))
     return values[0], values[1]
