@@ -1,7 +1,7 @@
 """``nbgate runs``: read the run index; ``runs stats``, ``runs migrate``, ``runs flush``.
 
 ``nbgate runs [NAME] [--status S] [--since T] [--until T] [--limit N] [--format table|json]``
-``nbgate runs stats [NAME] [--days N] [--format table|json]``
+``nbgate runs stats [NAME] [--days N] [--exact] [--format table|json]``
 ``nbgate runs migrate [--from URL --to URL]``
 ``nbgate runs flush``
 
@@ -124,14 +124,17 @@ def _quiet_flush(config: Config, index: RunIndex) -> None:
             output.warn(f"spooled run records still wait: {exc}")
 
 
-def stats(*, config: Config, name: str | None = None, days: int = 7, fmt: str = "table") -> int:
-    """Runs, success rate and p50/p95 duration per schedule over the last ``days`` days."""
+def stats(*, config: Config, name: str | None = None, days: int = 7, fmt: str = "table", exact: bool = False) -> int:
+    """Runs, success rate and p50/p95 duration per schedule over the last ``days`` days.
+
+    p50/p95 come from the index's summary (within 2 %) unless ``exact``: then from the rows.
+    """
     if days < 1:
         raise UsageError(f"--days {days}: expected 1 or more")
     since = stamp(datetime.now(timezone.utc) - timedelta(days=days))
     index = open_index(config)
     _quiet_flush(config, index)
-    found = index.stats(name=name, since=since)
+    found = index.stats(name=name, since=since, exact=exact)
     if fmt == "json":
         output.result(json.dumps([item.as_json() for item in found], indent=2))
         return OK
@@ -179,12 +182,12 @@ def _dispatch(ns: argparse.Namespace, config: Config) -> int:
         raise UsageError(f"runs: unexpected argument {words[1]!r}")
     name = words[0] if words else None
     if action is None:
-        if ns.days is not None or ns.source or ns.target:
-            raise UsageError("runs: --days is for `runs stats`, --from/--to for `runs migrate`")
+        if ns.days is not None or ns.exact or ns.source or ns.target:
+            raise UsageError("runs: --days and --exact are for `runs stats`, --from/--to for `runs migrate`")
         return runs(config=config, name=name, status=ns.status, fmt=ns.fmt, limit=ns.limit or None,
                     since=ns.since, until=ns.until)
     if action == "stats":
-        return stats(config=config, name=name, days=7 if ns.days is None else ns.days, fmt=ns.fmt)
+        return stats(config=config, name=name, days=7 if ns.days is None else ns.days, fmt=ns.fmt, exact=ns.exact)
     if name is not None:
         raise UsageError(f"runs {action}: unexpected argument {name!r}")
     if action == "migrate":
@@ -196,7 +199,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Declare ``nbgate runs``."""
     parser = subparsers.add_parser(
         "runs", help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
-        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] | runs migrate [--from URL --to URL] "
+        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "
               "| runs flush")
     parser.add_argument("words", nargs="*", metavar="NAME", help="only this schedule (or: stats, migrate, flush)")
     parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
@@ -205,6 +208,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", dest="fmt", choices=("table", "json"), default="table", help="output format")
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="newest N runs (0 = all; default 20)")
     parser.add_argument("--days", type=int, metavar="N", help="runs stats: the last N days (default 7)")
+    parser.add_argument("--exact", action="store_true",
+                        help="runs stats: p50/p95 from the rows, not the summary's histogram (within 2 %%)")
     parser.add_argument("--from", dest="source", metavar="URL", help="runs migrate: copy from this index URL")
     parser.add_argument("--to", dest="target", metavar="URL", help="runs migrate: copy into this index URL")
     parser.set_defaults(run=_dispatch)

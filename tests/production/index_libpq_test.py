@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.production.index import FAILED, SUCCEEDED, libpq, open_url
+from nbgate.production.index import FAILED, SCHEMA_VERSION, SUCCEEDED, libpq, open_url
 from nbgate.production.index.postgres import PostgresIndex
 from testing.postgres import Server
 
@@ -40,14 +40,14 @@ def test_a_fresh_reader_uses_libpq_and_reads_what_psycopg_reads(pg_server: Serve
     seen = json.loads(done.stdout)
     assert seen["psycopg"] is False
     assert seen["rows"] == json.loads(json.dumps(expected))
-    assert len(seen["rows"]) == 8 and seen["rows"][-1]["p50"] == 4.5
+    assert len(seen["rows"]) == 8 and abs(seen["rows"][-1]["p50"] - 4.5) <= 0.09  # the summary's p50, within 2 %
 
 
 def test_an_index_without_schema_is_created_through_psycopg(pg_server: Server, tmp_path: Path) -> None:
     url = pg_server.create_database("libpq_empty")
     index = open_url(url, tmp_path)
     assert isinstance(index, PostgresIndex)
-    assert index.list() == [] and index.version() == 3
+    assert index.list() == [] and index.version() == SCHEMA_VERSION
 
 
 def test_no_fast_paths_switches_libpq_reads_off(monkeypatch: pytest.MonkeyPatch) -> None:

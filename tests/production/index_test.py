@@ -29,6 +29,7 @@ from nbgate.production.index import (
     open_url,
 )
 from nbgate.production.index.spool import Recorder, Spool
+from nbgate.production.index.summary import BOUND
 from testing.postgres import Server
 
 
@@ -104,12 +105,18 @@ def test_stats_are_the_same_on_both_backends(index_url: str, tmp_path: Path) -> 
     index.finish(old, status=FAILED, duration=100.0)
     index.refused(key="r", name="cleanup", rev=1, date=None, run_id="r", error="paused")
     _start(index, "live", name="cleanup")
-    assert index.stats(since="2024-01-01T00:00:00.000Z") == [
-        Stats("cleanup", 2, 0, 0, 1, 1, None, None),
-        Stats("sales", 4, 3, 1, 0, 0, 2.5, 3.85),
-    ]
-    [sales] = index.stats(name="sales")
+    exact = [Stats("cleanup", 2, 0, 0, 1, 1, None, None), Stats("sales", 4, 3, 1, 0, 0, 2.5, 3.85)]
+    assert index.stats(since="2024-01-01T00:00:00.000Z", exact=True) == exact
+    [sales] = index.stats(name="sales", exact=True)
     assert (sales.runs, sales.p50, sales.p95, sales.success_rate) == (5, 3.0, 80.8, 0.6)
+    # from the summary: the same counts, percentiles within the bound
+    summarised = index.stats(since="2024-01-01T00:00:00.000Z")
+    assert [s._replace(p50=None, p95=None) for s in summarised] == [s._replace(p50=None, p95=None) for s in exact]
+    assert summarised[0].p50 is None and summarised[0].p95 is None
+    [approx] = index.stats(name="sales")
+    assert approx._replace(p50=3.0, p95=80.8) == sales
+    for got, want in ((summarised[1].p50, 2.5), (summarised[1].p95, 3.85), (approx.p50, 3.0), (approx.p95, 80.8)):
+        assert got is not None and got != want and abs(got - want) <= BOUND * want + 0.0005
 
 
 def test_latest_is_the_newest_run_of_each_schedule_on_both_backends(index_url: str, tmp_path: Path) -> None:

@@ -42,8 +42,9 @@ LOST = RunStatus.LOST
 STATUSES = (RUNNING, SUCCEEDED, FAILED, REFUSED, LOST)
 
 #: The schema this nbgate reads and writes (1: the SQLite file of nbgate <= 0.x, no key/heartbeat;
-#: 2: keys, heartbeats; 3: the covering index ``runs_for_stats`` that ``runs stats`` reads).
-SCHEMA_VERSION = 3
+#: 2: keys, heartbeats; 3: the covering index ``runs_for_stats`` that ``runs stats --exact`` reads;
+#: 4: the stats summary ``run_days``/``run_durations`` kept by triggers, see ``summary``).
+SCHEMA_VERSION = 4
 
 COLUMNS = ("id", "key", "name", "rev", "date", "run_id", "attempt", "status", "started", "ended", "duration",
            "heartbeat", "output", "error", "source", "source_sha256", "parameters", "host", "pid")
@@ -181,8 +182,15 @@ class RunIndex(Protocol):
         """One run by its row id."""
         ...
 
-    def stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
-        """Per-schedule counts and p50/p95 durations of runs started since ``since``."""
+    def stats(self, *, name: str | None = None, since: str | None = None, exact: bool = False) -> builtins.list[Stats]:
+        """Per-schedule counts and p50/p95 durations of runs started since ``since``.
+
+        From the summary (p50/p95 within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.
+        """
+        ...
+
+    def rebuild_summary(self) -> None:
+        """Recount the stats summary from the rows (what the migration to schema 4 does)."""
         ...
 
     def latest(self, *, liveness: Liveness | None = None) -> builtins.list[RunRecord]:
@@ -247,6 +255,11 @@ def shown_status(record: RunRecord, cutoff: str) -> str:
     if record.host == socket.gethostname() and record.pid is not None and not alive(record.pid):
         return LOST
     return RUNNING
+
+
+def fast_paths() -> bool:
+    """False under ``NBGATE_NO_FAST_PATHS=1``: every read takes the exact, library path."""
+    return os.environ.get("NBGATE_NO_FAST_PATHS", "") in ("", "0")
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:

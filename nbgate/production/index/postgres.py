@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from nbgate.production.index import summary
 from nbgate.production.index.model import (
     FAILED,
     REFUSED,
@@ -61,6 +62,8 @@ _LOCK = 0x6E6267617465
 
 class PostgresIndex(SqlIndex):
     """The run index in the PostgreSQL database at ``url``."""
+
+    _WRITE_ALL = ("BEGIN", "LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE")
 
     def __init__(self, url: str, *, timeout: float = 10.0, where: str = "") -> None:
         self.url = url
@@ -184,6 +187,10 @@ class PostgresIndex(SqlIndex):
                 if self._stored(connection) < SCHEMA_VERSION:
                     for statement in _SCHEMA.split(";"):
                         connection.execute(statement)
+                    # schema 4: writers wait until the summary is built and its triggers are in place
+                    connection.execute("LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE")
+                    for statement in (*summary.tables(), *summary.postgres_triggers(), *summary.REBUILD):
+                        connection.execute(statement)
                     connection.execute("DELETE FROM nbgate_schema")
                     connection.execute("INSERT INTO nbgate_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
         self._ready = True
@@ -211,8 +218,12 @@ class PostgresIndex(SqlIndex):
             pass
         return before, self.version()
 
-    def stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
-        """As ``SqlIndex.stats``, with the percentiles computed by the server."""
+    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
+        """``string_agg`` in bucket order (PostgreSQL has no ``group_concat``)."""
+        return reads["hist_pg"]
+
+    def _exact_stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
+        """As ``SqlIndex._exact_stats``, with the percentiles computed by the server."""
         where, args = _window(name, since)
         finished = f"status IN ('{SUCCEEDED}', '{FAILED}')"
         rows = self._read(

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from nbgate.production.index import summary
 from nbgate.production.index.model import (
     COLUMNS,
     DATA_COLUMNS,
@@ -26,6 +27,7 @@ from nbgate.production.index.model import (
     Query,
     RunRecord,
     Stats,
+    fast_paths,
     here,
     now,
     percentile,
@@ -40,6 +42,8 @@ class SqlIndex:
     """Backend-neutral run index over a DB-API connection (subclasses connect)."""
 
     where = ""
+    #: Opens a transaction that no other writer can interleave with (a rebuild of the summary).
+    _WRITE_ALL: tuple[str, ...] = ("BEGIN",)
 
     # -- what a backend provides -------------------------------------------------
     def _connection(self, *, create: bool) -> AbstractContextManager[Any]:
@@ -153,8 +157,37 @@ class SqlIndex:
         rows = self._read(_SELECT + " WHERE id = ?", [int(row_id)])
         return _record(rows[0], (liveness or Liveness()).cutoff()) if rows else None
 
-    def stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
-        """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``."""
+    def stats(self, *, name: str | None = None, since: str | None = None, exact: bool = False) -> builtins.list[Stats]:
+        """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``.
+
+        Counts are exact either way; p50/p95 come from the summary's histogram
+        (within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.
+        """
+        if exact or not fast_paths():
+            return self._exact_stats(name=name, since=since)
+        reads = summary.queries(name, since)
+        days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
+        return summary.combine(days, first, running, self._read(*self._histograms(reads)))
+
+    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
+        """The read of every schedule's merged histogram (a backend may group it its own way)."""
+        return reads["hist"]
+
+    def rebuild_summary(self) -> None:
+        """Recount the stats summary from the rows, in one transaction."""
+        with self._connection(create=True) as connection:
+            for statement in self._WRITE_ALL:
+                connection.execute(statement)
+            try:
+                for statement in summary.REBUILD:
+                    connection.execute(statement)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def _exact_stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
+        """Counts and p50/p95 from the rows themselves."""
         where, args = _window(name, since)
         counts = self._read(
             "SELECT name, COUNT(*), "
