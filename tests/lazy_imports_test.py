@@ -59,11 +59,15 @@ NOT_AT_COMMIT_TIME = (
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed copy of fixtures/demo: sync decides which side changed from git."""
     root = tmp_path_factory.mktemp("lazy") / "demo"
-    shutil.copytree(REPO / "fixtures" / "demo", root, ignore=shutil.ignore_patterns("output", ".nbgate"))
+    shutil.copytree(
+        REPO / "fixtures" / "demo", root, ignore=shutil.ignore_patterns("output", ".nbgate")
+    )
     # an executed copy outside the configured notebooks: strip and lint have something to report
     nb = json.loads((root / "notebooks" / "cleanup.ipynb").read_bytes())
     cell = next(cell for cell in nb["cells"] if cell["cell_type"] == "code")
-    cell.update(execution_count=3, outputs=[{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}])
+    cell.update(
+        execution_count=3, outputs=[{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}]
+    )
     (root / "scratch").mkdir()
     (root / "scratch" / "dirty.ipynb").write_text(json.dumps(nb, indent=1) + "\n")
     repo = Repo(root)
@@ -77,8 +81,15 @@ def imported(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], s
     # the fallback mode swaps fast paths for the libraries on purpose (jupytext, nbformat)
     env.pop("NBGATE_NO_FAST_PATHS", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "nbgate", "--color", "never", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nbgate", "--color", "never", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     modules, messages = set(), []
     for line in done.stderr.splitlines():
         # "import time: self [us] | cumulative | imported package", the name indented by depth
@@ -97,14 +108,19 @@ def loaded(modules: set[str], roots: tuple[str, ...]) -> list[str]:
     return sorted(r for r in roots if any(m == r or m.startswith(r + ".") for m in modules))
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (("strip", "--check"), 0, ""),
-    (("strip", "--check", "scratch/dirty.ipynb"), 1, "scratch/dirty.ipynb: needs stripping"),
-    (("lint",), 0, ""),
-    (("lint", "scratch/dirty.ipynb"), 1, "NBG101"),
-    (("sync", "--check"), 0, "3 pair(s): 3 in sync, 0 need syncing"),
-])
-def test_commit_time_hooks_stay_light(demo: Path, args: tuple[str, ...], code: int, says: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("strip", "--check"), 0, ""),
+        (("strip", "--check", "scratch/dirty.ipynb"), 1, "scratch/dirty.ipynb: needs stripping"),
+        (("lint",), 0, ""),
+        (("lint", "scratch/dirty.ipynb"), 1, "NBG101"),
+        (("sync", "--check"), 0, "3 pair(s): 3 in sync, 0 need syncing"),
+    ],
+)
+def test_commit_time_hooks_stay_light(
+    demo: Path, args: tuple[str, ...], code: int, says: str
+) -> None:
     done, modules = imported(demo, *args)
     assert done.returncode == code, done.stdout + done.stderr
     assert says in done.stdout + done.stderr
@@ -116,6 +132,8 @@ def test_commit_time_hooks_stay_light(demo: Path, args: tuple[str, ...], code: i
 
 def test_the_probe_sees_a_lazy_heavy_import(demo: Path) -> None:
     """`nbgate diff` of two different notebooks imports nbdime inside a function: it must show."""
-    done, modules = imported(demo, "diff", "--files", "notebooks/cleanup.ipynb", "notebooks/daily_sales.ipynb")
+    done, modules = imported(
+        demo, "diff", "--files", "notebooks/cleanup.ipynb", "notebooks/daily_sales.ipynb"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nbdime" in loaded(modules, HEAVY)

@@ -56,8 +56,15 @@ def _env() -> dict[str, str]:
 
 def _run_all(repo: Repo) -> subprocess.CompletedProcess[str]:
     repo.git("add", "-A")
-    return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-                          cwd=repo.path, env=_env(), capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        cwd=repo.path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 def _status(report: str, name: str) -> str:
@@ -72,16 +79,27 @@ def test_pre_commit_runs_the_repository_hooks_on_the_demo(tmp_path: Path) -> Non
     repo = Repo(tmp_path / "copy")
     for name in (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "pyproject.toml"):
         shutil.copy2(REPO / name, repo.path / name)
-    shutil.copytree(REPO / "fixtures" / "demo", repo.path / "fixtures" / "demo",
-                    ignore=shutil.ignore_patterns("output", ".nbgate"))
-    (repo.path / "tool.py").write_text('"""A small module, already formatted."""\n\nVALUE = {"a": 1}\n')
+    shutil.copytree(
+        REPO / "fixtures" / "demo",
+        repo.path / "fixtures" / "demo",
+        ignore=shutil.ignore_patterns("output", ".nbgate"),
+    )
+    (repo.path / "tool.py").write_text(
+        '"""A small module, already formatted."""\n\nVALUE = {"a": 1}\n'
+    )
     repo.commit_all("copy")
 
     clean = _run_all(repo)
     report = clean.stdout + clean.stderr
     assert clean.returncode == 0, report
-    for name in ("ruff check", "ruff format", "nbgate strip (fixtures/demo)", "nbgate lint (fixtures/demo)",
-                 "nbgate sync (fixtures/demo)", "nbgate registry verify (fixtures/demo)"):
+    for name in (
+        "ruff check",
+        "ruff format",
+        "nbgate strip (fixtures/demo)",
+        "nbgate lint (fixtures/demo)",
+        "nbgate sync (fixtures/demo)",
+        "nbgate registry verify (fixtures/demo)",
+    ):
         assert _status(report, name) == "Passed", report
     assert repo.git("status", "--porcelain") == ""  # nothing rewritten
 
