@@ -166,14 +166,26 @@ def _fast(nb: dict[str, Any]) -> bytes:
             pass  # >64-bit ints, lone surrogates: let the stdlib decide
         else:
             return _halve_indent(data)
+    return _stdlib(split)
+
+
+def _stdlib(split: dict[str, Any]) -> bytes:
     text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
     return jsonsafe.escape_surrogates(text).encode("utf-8")  # a lone surrogate as json.dumps escapes it
 
 
 def _library(nb: dict[str, Any]) -> bytes:
-    """nbformat's own JSON writer (what ``nbformat.writes`` returns, without its schema check)."""
+    """nbformat's own JSON writer (what ``nbformat.writes`` returns, without its schema check).
+
+    nbformat's writer assumes a schema-valid notebook (a stream output
+    without ``text`` raises AttributeError); nbgate also writes invalid ones
+    (``strip`` does not validate), so those get the same layout from the stdlib.
+    """
     nbformat = lazyimport.import_module("nbformat")
-    text = nbformat.v4.nbjson.writes(nbformat.from_dict(nb))
+    try:
+        text = nbformat.v4.nbjson.writes(nbformat.from_dict(nb))
+    except (AttributeError, KeyError, TypeError):
+        return _stdlib(_split(nb))
     return jsonsafe.escape_surrogates(text).encode("utf-8")  # nbformat.write would fail on a lone surrogate
 
 

@@ -134,6 +134,16 @@ def test_writer_matches_nbformat_writes_with_the_switch_both_ways(tmp_path: Path
         assert fast == library == _nbformat_bytes(path, loaded.crlf), path.name
 
 
+def test_the_library_writer_fallback_writes_schema_invalid_notebooks_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nbformat's writer raises on a stream output without ``text``; strip must still write such a file."""
+    nb = nbs.make([nbs.code("print(1)", outputs=[{"output_type": "stream", "name": "stdout"}])])
+    monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
+    fast = notebook.dumps(nb)
+    monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-writer")
+    assert notebook.dumps(nb) == fast
+    assert notebook.loads(fast)["cells"][0]["outputs"] == [{"output_type": "stream", "name": "stdout"}]
+
+
 def _via_file(tmp_path: Path, nb: dict[str, Any], *, indent: int | None = 2, sort: bool = False) -> Path:
     """Write ``nb`` the way some other tool might (different indent, key order)."""
     path = tmp_path / "odd.ipynb"
