@@ -25,6 +25,8 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from nbgate import fastpaths
+
 SLOW = "rfc3987_syntax"
 
 
@@ -47,8 +49,12 @@ class _StandIn(ModuleType):
 
 
 def install() -> None:
-    """Put the stand-in in place if jsonschema has not imported the real package yet."""
-    if SLOW in sys.modules or "jsonschema" in sys.modules:
+    """Put the stand-in in place if jsonschema has not imported the real package yet.
+
+    Does nothing with the ``lazy-iri-grammar`` fast path off (``nbgate.fastpaths``):
+    jsonschema then imports the real package, grammar and all.
+    """
+    if SLOW in sys.modules or "jsonschema" in sys.modules or not fastpaths.enabled("lazy-iri-grammar"):
         return
     try:
         found = importlib.util.find_spec(SLOW) is not None

@@ -1,47 +1,34 @@
-"""Read and write notebook JSON fast, byte-identical to nbformat.
+"""Read and write notebook files fast, byte-identical to nbformat.
 
 Hooks read and write notebooks on every commit, so this module never imports
 nbformat or jsonschema. It parses with orjson into plain dicts (with the
-stdlib as a fallback for what orjson rejects) and writes the exact layout
-``nbformat.write`` produces: indent 1, sorted keys, non-ASCII kept, sources
-split into line lists, a trailing newline. For any valid v4 notebook
-``dumps(read(f).nb)`` equals ``nbformat.writes(nbformat.read(f, NO_CONVERT))
-+ "\\n"``. Schema validation belongs to ``lint``, not here.
+stdlib as a fallback for what orjson rejects), checks the structure nbgate
+relies on, and writes atomically, only when the bytes change, in the exact
+layout ``nbformat.write`` produces (``nbgate.nbjson``). For any valid v4
+notebook ``dumps(read(f).nb)`` equals ``nbformat.writes(nbformat.read(f,
+NO_CONVERT)) + "\\n"``. Schema validation belongs to ``lint``, not here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
-from nbgate import jsonsafe
+from nbgate import fastpaths, jsonsafe
 from nbgate.atomic import atomic_write
 from nbgate.errors import NotebookError
+from nbgate.nbjson import any_float, is_json_mime
+from nbgate.nbjson import dumps as dumps  # the writer lives in nbjson; notebook.dumps stays its public name
 
 Notebook = dict[str, Any]
 
 SUPPORTED_MAJOR = 4
 CELL_TYPES = frozenset(("code", "markdown", "raw"))
 _BOM = b"\xef\xbb\xbf"
-_SPLIT_MIMES = frozenset(("application/javascript", "image/svg+xml"))
-_INDENT = re.compile(rb"(\n +)")
-
-
-class _Halves(dict[bytes, bytes]):
-    """``b"\\n" + 2k spaces`` -> ``b"\\n" + k spaces``, computed once per depth."""
-
-    def __missing__(self, key: bytes) -> bytes:
-        value = self[key] = key[: 1 + (len(key) - 1) // 2]
-        return value
-
-
-_HALVES = _Halves()
 
 
 class Loaded(NamedTuple):
@@ -57,81 +44,31 @@ class Loaded(NamedTuple):
 
 
 _BIG = 2.0**63
-_SCALARS = (str, int, bool, type(None))
-_SKIP_CELL_KEYS = frozenset(("source", "outputs", "attachments", "id", "cell_type"))
-_SKIP_OUTPUT_KEYS = frozenset(("text", "traceback"))
-
-
-def _has_float(value: Any, test: Callable[[float], bool]) -> bool:
-    """Whether ``test`` holds for any float inside ``value`` (strings are never entered)."""
-    kind = type(value)
-    if kind is float:
-        return test(value)
-    if kind is dict:
-        value = value.values()
-    elif kind is not list:
-        return False
-    for item in value:  # a plain loop: this runs over every notebook read and written
-        if type(item) not in _SCALARS and _has_float(item, test):
-            return True
-    return False
-
-
-def _any_float(nb: Any, test: Callable[[float], bool]) -> bool:
-    """Whether ``test`` holds for a float anywhere a notebook can hold numbers.
-
-    Only metadata, JSON mimetypes and unknown keys can; sources, text
-    outputs, tracebacks and images are strings and are skipped, which keeps
-    the walk cheap. Tolerates malformed notebooks (reading calls it before
-    the structure is checked).
-    """
-    if not isinstance(nb, dict):
-        return False
-    for key, value in nb.items():
-        if key != "cells" and _has_float(value, test):
-            return True
-    cells = nb.get("cells")
-    for cell in cells if isinstance(cells, list) else ():
-        if not isinstance(cell, dict):
-            continue
-        for key, value in cell.items():
-            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and _has_float(value, test):
-                return True
-        outputs = cell.get("outputs")
-        for output in outputs if isinstance(outputs, list) else ():
-            if not isinstance(output, dict):
-                continue
-            for key, value in output.items():
-                if key in _SKIP_OUTPUT_KEYS or type(value) in _SCALARS:
-                    continue
-                if key == "data" and isinstance(value, dict):
-                    # text mimetypes are strings or lists of strings; JSON ones hold numbers
-                    for mime, item in value.items():
-                        if (type(item) is dict or _is_json_mime(mime)) and _has_float(item, test):
-                            return True
-                elif _has_float(value, test):
-                    return True
-    return False
-
-
 def _beyond_int64(value: float) -> bool:
     """orjson silently reads an integer beyond 64 bits (``2**70``) as a float this large."""
     return value >= _BIG or value < -_BIG
 
 
 def _parse(raw: bytes, path: object) -> Any:
-    """Parse JSON bytes, explaining failures in one line."""
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
-    else:
+    """Parse JSON bytes, explaining failures in one line.
+
+    The ``notebook-reader`` fast path (``nbgate.fastpaths``) parses with
+    orjson; the stdlib ``json`` parser, which ``nbformat.reads`` uses, takes
+    what orjson refuses or would read differently, and everything when the
+    fast path is off.
+    """
+    if fastpaths.enabled("notebook-reader"):
         try:
-            jsonsafe.check_shape(value, raw)  # first: deep values would overflow _any_float's recursion
-        except jsonsafe.ShapeError as exc:
-            raise NotebookError(path, str(exc)) from None
-        if not _any_float(value, _beyond_int64):  # else the stdlib keeps such integers exact
-            return value
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
+        else:
+            try:
+                jsonsafe.check_shape(value, raw)  # first: deep values would overflow any_float's recursion
+            except jsonsafe.ShapeError as exc:
+                raise NotebookError(path, str(exc)) from None
+            if not any_float(value, _beyond_int64):  # else the stdlib keeps such integers exact
+                return value
     if not raw.strip():
         raise NotebookError(path, "file is empty, not a notebook")
     if raw.startswith(_BOM):
@@ -153,7 +90,8 @@ def _parse(raw: bytes, path: object) -> Any:
             what = f"invalid JSON: {exc.msg}"
         raise NotebookError(path, what, f"line {exc.lineno}:col {exc.colno}") from None
     except RecursionError:
-        raise NotebookError(path, "invalid JSON: nested too deeply") from None
+        # what check_shape says of any value too deep for the stdlib's recursion
+        raise NotebookError(path, f"nested more than {jsonsafe.MAX_DEPTH} levels deep") from None
 
 
 def _join(value: Any) -> Any:
@@ -165,14 +103,10 @@ def _join(value: Any) -> Any:
     return value
 
 
-def _is_json_mime(mime: str) -> bool:
-    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
-
-
 def _rejoin_bundle(data: Any) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
-            if isinstance(value, list) and not _is_json_mime(key):
+            if isinstance(value, list) and not is_json_mime(key):
                 data[key] = _join(value)
 
 
@@ -279,81 +213,6 @@ def read(path: str | os.PathLike[str]) -> Loaded:
 
 
 # --------------------------------------------------------------------- writing
-
-
-def _split_bundle(data: Any) -> Any:
-    if not isinstance(data, dict):
-        return data
-    out = dict(data)
-    for key, value in data.items():
-        if isinstance(value, str) and (key.startswith("text/") or key in _SPLIT_MIMES):
-            out[key] = value.splitlines(True)
-    return out
-
-
-def _split(nb: Notebook) -> Notebook:
-    """Shallow copy of ``nb`` with nbformat's ``split_lines`` and ``strip_transient``."""
-    metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in _TRANSIENT_NB}
-    cells = []
-    for cell in nb.get("cells", []):
-        new = dict(cell)
-        source = cell.get("source")
-        if isinstance(source, str):
-            new["source"] = source.splitlines(True)
-        cell_md = cell.get("metadata")
-        if isinstance(cell_md, dict) and "trusted" in cell_md:
-            new["metadata"] = {k: v for k, v in cell_md.items() if k != "trusted"}
-        attachments = cell.get("attachments")
-        if isinstance(attachments, dict):
-            new["attachments"] = {k: _split_bundle(v) for k, v in attachments.items()}
-        if cell.get("cell_type") == "code" and isinstance(cell.get("outputs"), list):
-            outputs = []
-            for output in cell["outputs"]:
-                output_type = output.get("output_type")
-                if output_type in ("execute_result", "display_data") and "data" in output:
-                    output = {**output, "data": _split_bundle(output["data"])}
-                elif output_type == "stream" and isinstance(output.get("text"), str):
-                    output = {**output, "text": output["text"].splitlines(True)}
-                outputs.append(output)
-            new["outputs"] = outputs
-        cells.append(new)
-    return {**nb, "metadata": metadata, "cells": cells}
-
-
-_TRANSIENT_NB = frozenset(("orig_nbformat", "orig_nbformat_minor", "signature"))
-
-
-def _written_differently(value: float) -> bool:
-    """orjson writes some floats unlike ``json.dumps`` (``1e-05`` as ``0.00001``)."""
-    return orjson.dumps(value) != repr(value).encode()
-
-
-def _halve_indent(data: bytes) -> bytes:
-    """orjson indents by 2, nbformat by 1: halve every line's indentation."""
-    # split + map over a cache is about twice as fast as re.sub with a callback
-    parts = _INDENT.split(data)
-    parts[1::2] = map(_HALVES.__getitem__, parts[1::2])
-    return b"".join(parts)
-
-
-def dumps(nb: Notebook, crlf: bool = False) -> bytes:
-    """Serialise a notebook exactly as ``nbformat.write`` would (as UTF-8 bytes)."""
-    split = _split(nb)
-    data: bytes | None = None
-    if not _any_float(split, _written_differently):
-        try:
-            data = orjson.dumps(split, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-        except (TypeError, orjson.JSONEncodeError):
-            data = None  # >64-bit ints, lone surrogates: let the stdlib decide
-        if data is not None:
-            data = _halve_indent(data)
-    if data is None:
-        text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
-        data = jsonsafe.escape_surrogates(text).encode("utf-8")  # a lone surrogate as json.dumps escapes it
-    data += b"\n"
-    if crlf:
-        data = data.replace(b"\n", b"\r\n")
-    return data
 
 
 def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = None) -> bool:

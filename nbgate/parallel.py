@@ -7,7 +7,8 @@ n-th item, and runs the last share itself. ``fork`` keeps it cheap (no
 re-import, no pickling of the function); results come back pickled through a
 pipe, in input order. Where ``fork`` is missing, for a few items, or when
 other threads are running (a forked child could inherit a held lock), it is
-a plain loop. The function must not print; an exception in a worker is raised
+a plain loop; so it is with the ``parallel-workers`` fast path off
+(``nbgate.fastpaths``). The function must not print; an exception in a worker is raised
 again in the caller.
 """
 
@@ -18,6 +19,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from nbgate import fastpaths
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,7 +56,7 @@ def map_shares(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, work
     """
     # every process gets at least half of ``min_items``
     count = min(workers or cpus(), len(items) * 2 // max(2, min_items))
-    if count < 2 or len(items) < min_items or not hasattr(os, "fork") or _threaded():
+    if count < 2 or len(items) < min_items or not _can_fork():
         return _checked(fn, items)
     import pickle
 
@@ -94,6 +97,11 @@ def map_shares(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, work
     for share, values in enumerate(shares):
         results[share::count] = values
     return results
+
+
+def _can_fork() -> bool:
+    """Whether forking workers is possible, safe and wanted (the ``parallel-workers`` fast path)."""
+    return hasattr(os, "fork") and not _threaded() and fastpaths.enabled("parallel-workers")
 
 
 def _threaded() -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nbgate import fastpaths
 from testing.postgres import Server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,8 +27,14 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     for name in list(__import__("os").environ):
-        if name.startswith("NBGATE_") or name.startswith("GITHUB_"):
-            monkeypatch.delenv(name)
+        if (name.startswith("NBGATE_") and name != fastpaths.ENV) or name.startswith("GITHUB_"):
+            monkeypatch.delenv(name)  # NBGATE_NO_FAST_PATHS stays: CI runs a subset with the fast paths off
+
+
+@pytest.fixture
+def fast_paths_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test of a fast path itself: every fast path on, even in a run with ``NBGATE_NO_FAST_PATHS``."""
+    monkeypatch.delenv(fastpaths.ENV, raising=False)
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ CASES = [
     Case("duplicate-metadata-key", _bytes("duplicate-key-in-cell-metadata"), "duplicate JSON key 'a'"),
     Case("nested-500", _bytes("nested-500-deep"), "nested more than 100 levels deep"),
     Case("nested-990", _bytes("nested-990-deep"), "nested more than 100 levels deep"),
-    Case("nested-990-stdlib", _bytes("nested-990-deep-stdlib-path"), "nested too deeply"),
+    Case("nested-990-stdlib", _bytes("nested-990-deep-stdlib-path"), "nested more than 100 levels deep"),
     Case("cell-type-list", _bytes("cell-type-list"), "unknown cell_type ['code']"),
     Case("cell-type-dict", _bytes("cell-type-dict"), "unknown cell_type {'a': 1}"),
     Case("cell-type-surrogate", _surrogate_in_cell_type, "unknown cell_type 'code\\ud83d'"),

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 pytest.importorskip("rfc3987_syntax")
+pytestmark = pytest.mark.usefixtures("fast_paths_on")  # these tests are about the stand-in itself
 
 PRELUDE = "import sys\nfrom nbgate import lazyimport\nlazyimport.import_module('nbformat')\n"
 

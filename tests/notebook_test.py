@@ -95,6 +95,55 @@ def test_corpus_round_trip_is_byte_identical_to_nbformat(tmp_path: Path, dirty: 
         assert notebook.dumps(notebook.read(path).nb) == expected, path.name
 
 
+def _realistic_corpus(tmp_path: Path) -> list[Path]:
+    """Notebooks with magics, images, HTML tables and non-ASCII text; some with CRLF line endings."""
+    paths = generate(tmp_path / "magics", 12, seed=11, dirty=True, magics=True)
+    paths += generate(tmp_path / "plain", 6, seed=3, dirty=True)
+    extra = nbs.make([nbs.markdown("# Données: étape 1 ✓ 日本語"),
+                      nbs.code("print('naïve café')", outputs=[nbs.stream("naïve café \U0001f600\n")])])
+    paths.append(tmp_path / "unicode.ipynb")
+    paths[-1].write_bytes(notebook.dumps(extra))
+    for path in paths[::4]:  # a quarter of them with Windows line endings
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return paths
+
+
+def test_reader_matches_nbformat_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebook-reader fast path (orjson) == the stdlib parser == ``nbformat.reads``, on a realistic corpus."""
+    paths = _realistic_corpus(tmp_path)
+    assert any(b"\r\n" in p.read_bytes() for p in paths) and any(b"image/png" in p.read_bytes() for p in paths)
+    for path in paths:
+        raw = path.read_bytes()
+        monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
+        fast = notebook.loads(raw)
+        monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-reader")
+        library = notebook.loads(raw)
+        expected = json.loads(json.dumps(nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT)))
+        assert fast == library == expected, path.name
+
+
+def test_writer_matches_nbformat_writes_with_the_switch_both_ways(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """notebook-writer on and off write the same bytes, LF and CRLF alike, and they are nbformat's."""
+    for path in _realistic_corpus(tmp_path):
+        loaded = notebook.read(path)
+        monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
+        fast = notebook.dumps(loaded.nb, crlf=loaded.crlf)
+        monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-writer")
+        library = notebook.dumps(loaded.nb, crlf=loaded.crlf)
+        assert fast == library == _nbformat_bytes(path, loaded.crlf), path.name
+
+
+def test_the_library_writer_fallback_writes_schema_invalid_notebooks_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nbformat's writer raises on a stream output without ``text``; strip must still write such a file."""
+    nb = nbs.make([nbs.code("print(1)", outputs=[{"output_type": "stream", "name": "stdout"}])])
+    monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
+    fast = notebook.dumps(nb)
+    monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-writer")
+    assert notebook.dumps(nb) == fast
+    assert notebook.loads(fast)["cells"][0]["outputs"] == [{"output_type": "stream", "name": "stdout"}]
+
+
 def _via_file(tmp_path: Path, nb: dict[str, Any], *, indent: int | None = 2, sort: bool = False) -> Path:
     """Write ``nb`` the way some other tool might (different indent, key order)."""
     path = tmp_path / "odd.ipynb"

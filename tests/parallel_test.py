@@ -14,6 +14,7 @@ def _pid_and_square(n: int) -> tuple[int, int]:
     return os.getpid(), n * n
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_results_come_back_in_input_order_from_several_processes() -> None:
     if parallel._threaded():
         pytest.skip("this test process runs other threads, so map_files rightly does not fork")
@@ -50,6 +51,7 @@ def _die(n: int) -> int:
     return n
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(RuntimeError, match="died"):
         parallel.map_files(_die, list(range(40)), workers=2, min_items=10)
@@ -59,6 +61,7 @@ def _whole_share(items: Sequence[int]) -> list[tuple[int, int]]:
     return [(len(items), n) for n in items]
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_map_shares_hands_each_process_one_share() -> None:
     if parallel._threaded():
         pytest.skip("this test process runs other threads, so map_shares rightly does not fork")

@@ -134,7 +134,7 @@ def stats(*, config: Config, name: str | None = None, days: int = 7, fmt: str = 
     since = stamp(datetime.now(timezone.utc) - timedelta(days=days))
     index = open_index(config)
     _quiet_flush(config, index)
-    found = index.stats(name=name, since=since, exact=exact)
+    found = index.stats(name=name, since=since, exact=True if exact else None)
     if fmt == "json":
         output.result(json.dumps([item.as_json() for item in found], indent=2))
         return OK

@@ -15,7 +15,8 @@ The fast path parses that layout line by line and keeps the result only if
 dumping it gives back the very same bytes. Because ``yaml.safe_load(dumps(x))
 == x`` for every value ``dumps`` accepts (tested), a result the fast path keeps
 is the one PyYAML would produce. Anything else (comments, hand edits, another
-layout) goes to ``yaml.CSafeLoader`` (``SafeLoader`` without libyaml).
+layout) goes to ``yaml.CSafeLoader`` (``SafeLoader`` without libyaml), and so
+does every file with the ``yaml-reader`` fast path off (``nbgate.fastpaths``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import re
 from typing import Any
 
 import orjson
+
+from nbgate import fastpaths
 
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./@+=<>()-]*(?: [A-Za-z0-9_./@+=<>()-]+)*\Z")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -247,7 +250,7 @@ def loads(data: bytes) -> Any:
 
     Raises ``yaml.YAMLError`` (from PyYAML) for malformed input.
     """
-    document = _fast(data)
+    document = _fast(data) if fastpaths.enabled("yaml-reader") else None
     if document is not None:
         return document
     import yaml

@@ -15,7 +15,8 @@ Only plain ipykernel commands are forked (``python [options] -m
 ipykernel_launcher ...`` or ``-m ipykernel``); any other kernelspec, or a
 template that cannot start (no ipykernel in that interpreter, a thread
 started during its imports), falls back to spawning, and the pool reports
-which one it used.
+which one it used. With the ``forked-kernels`` fast path off
+(``nbgate.fastpaths``) every kernel is spawned by jupyter_client.
 
 :class:`ForkingKernelManager` is jupyter_client's ``AsyncKernelManager``
 with the launch step replaced: the provisioner gets a :class:`ForkedProcess`
@@ -40,6 +41,8 @@ from typing import IO, Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+from nbgate import fastpaths
 
 #: the ``-m`` modules that start an ipykernel kernel, and the module ``sys.argv[0]`` names for each
 LAUNCHERS = {"ipykernel_launcher": "ipykernel_launcher", "ipykernel": "ipykernel.__main__"}
@@ -381,6 +384,8 @@ class ForkingKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         templates = self.templates
+        if not fastpaths.enabled("forked-kernels"):  # nbgate.fastpaths' switch: jupyter_client's own launch
+            templates = None
         if templates is None or type(self.provisioner) is not LocalProvisioner:  # a subclass may launch otherwise
             await super()._async_launch_kernel(kernel_cmd, **kw)
             return

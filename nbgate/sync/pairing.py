@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from nbgate import fastpaths
 from nbgate.errors import ConfigError
 from nbgate.identity import content_cells, normalise_source, source_sha256
 from nbgate.notebook import Notebook, language, tags
@@ -194,9 +195,9 @@ _QUICK_FORMATS = frozenset(("py:percent",))
 def quick_text_sha256(text: str, spec: str) -> str | None:
     """``source_sha256`` of a twin without jupytext (``py:percent`` only), or None if unsure.
 
-    ``NBGATE_NO_FAST_PATHS=1`` turns the fast reader off: every twin goes to jupytext.
+    With the ``percent-reader`` fast path off (``nbgate.fastpaths``) every twin goes to jupytext.
     """
-    if parse_format(spec).spec not in _QUICK_FORMATS or os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
+    if parse_format(spec).spec not in _QUICK_FORMATS or not fastpaths.enabled("percent-reader"):
         return None
     return percent_sha256(text)
 

@@ -9,8 +9,9 @@ slideshow key, a root-level YAML header) and gives up (returns None) on
 what it does not copy: ``active`` cells, JSON-style options, strings open
 across a cell marker, fenced blocks crossing cells, unusual headers or
 jupytext options. So it can only agree with jupytext; tests/sync/pairing_test.py
-fuzzes that promise against jupytext itself. ``NBGATE_NO_FAST_PATHS=1``
-turns it off (``nbgate.sync.pairing``).
+fuzzes that promise against jupytext itself. It is the ``percent-reader``
+fast path of ``nbgate.fastpaths``; ``nbgate.sync.pairing.quick_text_sha256``
+asks the switch (``NBGATE_NO_FAST_PATHS``) before calling it.
 """
 
 from __future__ import annotations

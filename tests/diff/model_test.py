@@ -258,6 +258,7 @@ def test_render_rejects_unknown_format() -> None:
         render("pdf", [], Sides("a", "b"), SOURCES)
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_nbdime_import_defers_the_slow_iri_checker() -> None:
     code = ("import sys\nfrom nbgate.diff.align import load_nbdime\nload_nbdime()\n"
             "assert 'nbdime' in sys.modules and 'jsonschema' in sys.modules\n"

@@ -99,6 +99,7 @@ def test_bad_minor(minor: Any) -> None:
     assert schema.validate(nb)[0].cell is None
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_compiled_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fastjsonschema
 
@@ -116,6 +117,7 @@ def test_compiled_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Mon
     assert schema.validate(base(4) | {"cells": []}) == []
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_a_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(schema, "_compiled", {})

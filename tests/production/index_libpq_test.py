@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from nbgate import fastpaths
 from nbgate.production.index import FAILED, SCHEMA_VERSION, SUCCEEDED, libpq, open_url
 from nbgate.production.index.postgres import PostgresIndex
 from testing.postgres import Server
 
-pytestmark = pytest.mark.skipif(libpq.library() is None, reason="libpq is not installed (psycopg serves reads)")
+
+def _installed() -> bool:
+    """Whether libpq can be loaded here, whatever ``NBGATE_NO_FAST_PATHS`` says."""
+    saved = os.environ.pop(fastpaths.ENV, None)
+    try:
+        return libpq.library() is not None
+    finally:
+        if saved is not None:
+            os.environ[fastpaths.ENV] = saved
+
+
+pytestmark = pytest.mark.skipif(not _installed(), reason="libpq is not installed (psycopg serves reads)")
 
 _READ = """
 import json, sys
@@ -25,6 +38,7 @@ print(json.dumps({"rows": rows, "psycopg": "psycopg" in sys.modules}))
 """
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_a_fresh_reader_uses_libpq_and_reads_what_psycopg_reads(pg_server: Server, tmp_path: Path) -> None:
     url = pg_server.create_database("libpq_reads")
     writer = open_url(url, tmp_path)

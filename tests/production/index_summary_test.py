@@ -72,7 +72,7 @@ def test_the_summary_matches_the_rows(index: RunIndex, plans: list[list[tuple[st
         _record(index, name, plan)
     for name in [*names, None]:
         for since in (SINCE, None, "2024-05-11T00:00:00.000Z"):
-            exact, approx = index.stats(name=name, since=since, exact=True), index.stats(name=name, since=since)
+            exact, approx = index.stats(name=name, since=since, exact=True), index.stats(name=name, since=since, exact=False)
             assert [s.name for s in approx] == [s.name for s in exact]
             assert all(close_enough(a, e) for a, e in zip(approx, exact)), (approx, exact)
 
@@ -86,9 +86,9 @@ def test_no_fast_paths_reads_the_rows(index_url: str, tmp_path: Path, monkeypatc
     index = open_url(index_url, tmp_path)
     _record(index, "job", [("2024-05-11T00:00:00.000Z", SUCCEEDED, d, None) for d in (1.0, 2.0, 3.0, 4.0)])
     [exact] = index.stats(exact=True)
-    assert exact.p50 == 2.5 and index.stats() != [exact]
+    assert exact.p50 == 2.5 and index.stats(exact=False) != [exact]
     monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "1")
-    assert index.stats() == [exact]
+    assert index.stats(exact=False) == [exact]
 
 
 def test_a_copy_keeps_the_summary_consistent_and_copies_once(index_url: str, tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_runs_on_a_sqlite_index_does_not_import_psycopg(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
     script = (
         "import json, sys\n"
-        "from nbgate.main import main\n"
+        "from nbgate.cli.main import main\n"
         "codes = [main(['runs', '--format', 'json']), main(['runs', 'stats', '--days', '100000', '--format', 'json']),\n"
         "         main(['runs', 'stats', '--exact', '--days', '100000', '--format', 'json'])]\n"
         "print(json.dumps([codes, sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_c'))]))\n"
@@ -128,3 +128,14 @@ def test_runs_on_a_sqlite_index_does_not_import_psycopg(tmp_path: Path) -> None:
                           timeout=120, check=True)
     assert '"job"' in done.stdout
     assert json.loads(done.stdout.splitlines()[-1]) == [[0, 0, 0], []]
+
+
+def test_left_to_itself_each_backend_answers_the_faster_way(index_url: str, tmp_path: Path) -> None:
+    """Over every schedule PostgreSQL reads the rows (its percentile_cont is faster there); else the summary."""
+    index = open_url(index_url, tmp_path)
+    _record(index, "job", [("2024-05-11T00:00:00.000Z", SUCCEEDED, d, None) for d in (1.0, 2.0, 3.0, 4.0)])
+    [exact], [summarised] = index.stats(exact=True), index.stats(exact=False)
+    assert exact != summarised
+    assert index.stats() == ([exact] if type(index).SUMMARY_FOR_ALL is False else [summarised])
+    assert type(index).SUMMARY_FOR_ALL is (not index_url.startswith("postgresql"))
+    assert index.stats(name="job") == [summarised]

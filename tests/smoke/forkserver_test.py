@@ -21,7 +21,8 @@ from nbgate.smoke.session import SmokeSession
 from testing.notebooks import code, make
 from testing.smoke_project import project
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only"),
+              pytest.mark.usefixtures("fast_paths_on")]  # tests of the forked-kernels fast path itself
 
 
 @pytest.fixture

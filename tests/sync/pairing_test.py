@@ -94,12 +94,14 @@ def test_round_trip_keeps_identity(name: str) -> None:
 @pytest.mark.parametrize("name", ["plain", "trailing newlines", "strings", "empty cells", "magics",
                                   "commented magics", "raw", "markdown tricky", "papermill metadata", "injected",
                                   "unicode", "no cells"])
+@pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_reads_common_twins(name: str) -> None:
     text = pairing.to_text(make(NOTEBOOKS[name]), "py:percent")
     assert pairing.quick_text_sha256(text, "py:percent") == jupytext_sha(text)
 
 
 @pytest.mark.parametrize("path", sorted(DEMO.glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.usefixtures("fast_paths_on")
 def test_demo_twins_use_the_fast_path(path: Path) -> None:
     from nbgate import notebook
 
@@ -172,6 +174,7 @@ def test_other_formats_go_through_jupytext() -> None:
     ("# %% x=(1, 2)\nx\n", False),
     ("# %%\n# # +\n", True),
 ])
+@pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_scope(text: str, fast: bool) -> None:
     quick = pairing.quick_text_sha256(text, "py:percent")
     assert (quick is not None) == fast
@@ -239,6 +242,7 @@ def _random_twin(rng: random.Random) -> str:
     return text.replace("\n", "\r\n") if rng.random() < 0.1 else text
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_never_disagrees_with_jupytext() -> None:
     rng = random.Random(20240301)
     fast = 0
@@ -289,6 +293,7 @@ def _random_notebook(rng: random.Random) -> dict[str, Any]:
     return make(cells)
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_reads_jupytext_twins_with_magics_and_options() -> None:
     """Twins as jupytext writes them for notebooks full of magics and cell options: fast, and right."""
     rng = random.Random(13)
@@ -305,6 +310,7 @@ def test_fast_path_reads_jupytext_twins_with_magics_and_options() -> None:
     assert fast >= 0.9 * total, (fast, total)
 
 
+@pytest.mark.usefixtures("fast_paths_on")
 def test_no_fast_paths_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     text = pairing.to_text(make(NOTEBOOKS["magics"]), "py:percent")
     assert pairing.quick_text_sha256(text, "py:percent") == jupytext_sha(text)

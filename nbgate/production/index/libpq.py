@@ -4,16 +4,18 @@ Importing psycopg costs 0.15-0.8 s (it pulls in asyncio, its error
 classes and its C wrapper), more than a whole ``nbgate runs`` query. Reads
 (``nbgate runs``, ``runs stats``) go through this client when libpq is
 installed (it is wherever PostgreSQL's client is); everything else, and
-every read when libpq cannot be loaded, goes through psycopg. Results come
+every read when libpq cannot be loaded or the ``libpq-reads`` fast path is
+off (``nbgate.fastpaths``), goes through psycopg. Results come
 back as text and are converted by column type (integers, floats, text).
 """
 
 from __future__ import annotations
 
 import ctypes
-import os
 from collections.abc import Sequence
 from typing import Any
+
+from nbgate import fastpaths
 
 _NAMES = ("libpq.so.5", "libpq.so", "libpq.5.dylib", "libpq.dylib")
 _CONNECTION_OK = 0
@@ -33,9 +35,9 @@ class LibpqError(Exception):
 
 
 def library() -> Any:
-    """The loaded libpq, or None when it is not installed (or ``NBGATE_NO_FAST_PATHS=1``: psycopg reads)."""
+    """The loaded libpq, or None when it is not installed (or the ``libpq-reads`` fast path is off: psycopg reads)."""
     global _lib, _tried
-    if os.environ.get("NBGATE_NO_FAST_PATHS", "") not in ("", "0"):
+    if not fastpaths.enabled("libpq-reads"):
         return None
     if not _tried:
         _tried = True

@@ -182,7 +182,8 @@ class RunIndex(Protocol):
         """One run by its row id."""
         ...
 
-    def stats(self, *, name: str | None = None, since: str | None = None, exact: bool = False) -> builtins.list[Stats]:
+    def stats(self, *, name: str | None = None, since: str | None = None,
+              exact: bool | None = None) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations of runs started since ``since``.
 
         From the summary (p50/p95 within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.
@@ -255,11 +256,6 @@ def shown_status(record: RunRecord, cutoff: str) -> str:
     if record.host == socket.gethostname() and record.pid is not None and not alive(record.pid):
         return LOST
     return RUNNING
-
-
-def fast_paths() -> bool:
-    """False under ``NBGATE_NO_FAST_PATHS=1``: every read takes the exact, library path."""
-    return os.environ.get("NBGATE_NO_FAST_PATHS", "") in ("", "0")
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:

@@ -218,6 +218,8 @@ class PostgresIndex(SqlIndex):
             pass
         return before, self.version()
 
+    SUMMARY_FOR_ALL = False
+
     def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
         """``string_agg`` in bucket order (PostgreSQL has no ``group_concat``)."""
         return reads["hist_pg"]

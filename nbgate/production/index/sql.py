@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from nbgate import fastpaths
 from nbgate.production.index import summary
 from nbgate.production.index.model import (
     COLUMNS,
@@ -27,7 +28,6 @@ from nbgate.production.index.model import (
     Query,
     RunRecord,
     Stats,
-    fast_paths,
     here,
     now,
     percentile,
@@ -157,13 +157,22 @@ class SqlIndex:
         rows = self._read(_SELECT + " WHERE id = ?", [int(row_id)])
         return _record(rows[0], (liveness or Liveness()).cutoff()) if rows else None
 
-    def stats(self, *, name: str | None = None, since: str | None = None, exact: bool = False) -> builtins.list[Stats]:
+    #: Whether the summary answers a question over every schedule when nobody chose (``exact=None``).
+    #: PostgreSQL's ``percentile_cont`` over the covering index beats merging one histogram entry per
+    #: schedule, day and bucket there (see docs/production.md), so its backend says no.
+    SUMMARY_FOR_ALL = True
+
+    def stats(self, *, name: str | None = None, since: str | None = None,
+              exact: bool | None = None) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``.
 
-        Counts are exact either way; p50/p95 come from the summary's histogram
-        (within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.
+        Counts are exact either way. ``exact=True`` reads p50/p95 from the rows, ``exact=False`` from
+        the summary's histogram (within ``summary.BOUND``), ``None`` lets the backend pick the faster
+        one. With the ``stats-summary`` fast path off (``nbgate.fastpaths``) the rows always answer.
         """
-        if exact or not fast_paths():
+        if exact is None:
+            exact = name is None and not self.SUMMARY_FOR_ALL
+        if exact or not fastpaths.enabled("stats-summary"):
             return self._exact_stats(name=name, since=since)
         reads = summary.queries(name, since)
         days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
