@@ -133,7 +133,7 @@ def main() -> None:
                 baseline="export cron (stdout)")
 
     # where an export's time goes, in process
-    from nbgate.production.adapt import export_jobs
+    from nbgate.production.export.jobs import export_jobs
     from nbgate.production.export import ExportOptions, render
 
     config = config_module.load(exports, env={})

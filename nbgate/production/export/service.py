@@ -16,7 +16,7 @@ from pathlib import Path
 from nbgate import output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, ConfigError, UsageError
-from nbgate.production.adapt import export_jobs
+from nbgate.production.export.jobs import export_jobs
 from nbgate.production.export import ExportOptions, deployment, render, sync
 
 #: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
