@@ -37,6 +37,7 @@ from typing import Any
 
 import orjson
 
+from nbgate import __version__
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import ExecutionError
@@ -81,7 +82,6 @@ def versions() -> dict[str, str]:
     """Versions of what executed the notebook (``unknown`` when not installed)."""
     import platform
 
-    from nbgate import __version__
 
     found = {"python": platform.python_version(), "nbgate": __version__}
     for name in ("papermill", "nbclient", "jupyter_client"):

@@ -23,6 +23,8 @@ from nbgate.gate import FAIL, stage_named
 from nbgate.identity import source_sha256
 from nbgate.registry import model, safety, store
 from nbgate.registry.model import ExecutionSettings, Revision
+from nbgate.strip.files import check_file
+from nbgate.strip.transform import StripOptions
 
 NO_EVIDENCE = "no-evidence"
 
@@ -132,8 +134,6 @@ def _git_reasons(repo: Path, path: Path) -> list[Reason]:
 
 
 def _strip_reasons(config: Config, path: Path) -> list[Reason]:
-    from nbgate.strip.files import check_file
-    from nbgate.strip.transform import StripOptions
 
     status = check_file(path, StripOptions.from_config(config.section("strip")), write=False)
     if status.error:

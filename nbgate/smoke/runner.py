@@ -60,7 +60,7 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
     import nbformat
     import papermill
 
-    from nbgate.execution.engine import ENGINE_NAME, Tracker
+    from nbgate.execution.engine import ENGINE_NAME, Tracker  # subclasses papermill's engine: imports papermill
 
     started = time.monotonic()
     if kernel.error is not None:

@@ -18,14 +18,13 @@ from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 from nbgate.project import find_notebooks
+from nbgate.smoke.session import SmokeSession
 
 ORDER = ("passed", "failed", "error", "timeout", "dead-kernel", "xfailed", "xpassed", "skipped")
 
 
 def smoke_stage(config: Config, paths: Sequence[str]) -> StageResult:
     """Every covered notebook runs green with its test parameters."""
-    from nbgate.smoke.session import SmokeSession
-
     notebooks = find_notebooks(config, paths)
     if not notebooks:
         return StageResult("smoke", SKIP, "no notebooks")

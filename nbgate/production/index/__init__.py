@@ -33,6 +33,8 @@ from nbgate.production.index.model import (
     now,
 )
 from nbgate.production.index.spool import Spool
+from nbgate.production.index.postgres import PostgresIndex
+from nbgate.production.index.sqlite import SqliteIndex
 
 __all__ = [
     "FAILED",
@@ -78,15 +80,11 @@ def open_url(url: str, root: Path, *, timeout: float = 10.0) -> RunIndex:
     if not sep or scheme not in SCHEMES:
         raise ConfigError(f"run.index {mask_url(url)!r}: expected sqlite:///PATH or postgresql://... URL")
     if scheme == "sqlite":
-        from nbgate.production.index.sqlite import SqliteIndex
-
         path = rest.removeprefix("/")
         if not path or rest.startswith("/:memory:"):
             raise ConfigError(f"run.index {url!r}: needs a file path (sqlite:///.nbgate/runs.db)")
         file = Path(path) if Path(path).is_absolute() else root / path
         return SqliteIndex(file, timeout=timeout, where=f"sqlite:///{path}")
-    from nbgate.production.index.postgres import PostgresIndex
-
     return PostgresIndex(url, timeout=timeout, where=mask_url(url))
 
 

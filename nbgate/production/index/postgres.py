@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from nbgate.production.index import summary
+from nbgate.production.index import libpq, summary
 from nbgate.production.index.model import (
     FAILED,
     REFUSED,
@@ -133,7 +133,6 @@ class PostgresIndex(SqlIndex):
 
     def _fast_read(self, statement: str, args: Sequence[Any], *, again: bool = True) -> builtins.list[tuple[Any, ...]] | None:
         """Read through libpq (no psycopg import); None when libpq is missing or the schema needs psycopg."""
-        from nbgate.production.index import libpq
 
         if self._reader is None:
             if libpq.library() is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nbgate.atomic import atomic_write
-from nbgate.production.index.model import RunIndex, RunIndexError, here, new_key, now
+from nbgate.production.index.model import OutputTaken, RunIndex, RunIndexError, here, new_key, now
 
 Warn = Callable[[str], None]
 
@@ -87,7 +87,6 @@ class Spool:
 
 
 def _replay(index: RunIndex, entry: dict[str, Any]) -> None:
-    from nbgate.production.index.model import OutputTaken
 
     op, args = entry["op"], dict(entry["args"])
     if op == "start":
