@@ -160,7 +160,7 @@ def interleaved(cases: Sequence[Case], *, runs: int = 5, cwd: Path | None = None
             wall, codes[i], cpu = run_once(case, cwd=cwd)
             times[i].append(wall)
             cpus[i].append(cpu)
-    return [Timing(case.label, tuple(t), code, tuple(c)) for case, t, code, c in zip(cases, times, codes, cpus)]
+    return [Timing(case.label, tuple(t), code, tuple(c)) for case, t, code, c in zip(cases, times, codes, cpus, strict=False)]
 
 
 def format_table(title: str, timings: Sequence[Timing], *, baseline: str) -> str:
@@ -175,7 +175,7 @@ def format_table(title: str, timings: Sequence[Timing], *, baseline: str) -> str
 
     def line(cells: Sequence[str]) -> str:
         first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=False)]
         return "  ".join([first, *rest])
 
     rule = "  ".join("-" * w for w in widths)

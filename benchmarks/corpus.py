@@ -60,7 +60,7 @@ from nbgate.strip.transform import StripOptions, strip_notebook
 
 Cell = dict[str, Any]
 
-_WORDS = (  # noqa: SIM905 - a sentence is easier to edit than a list of 30 strings
+_WORDS = (
     "revenue orders region customer churn cohort weekly forecast baseline model feature "
     "pipeline sample daily monthly quality null outlier segment margin volume latency "
     "conversion retention funnel basket price discount inventory supplier warehouse"

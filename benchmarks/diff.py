@@ -137,8 +137,8 @@ def main() -> int:
     print_table(f"diff of one 500-cell notebook ({sizes}), whole process, {runs} runs",
                 interleaved(cases, runs=runs, cwd=work), baseline="nbgate diff --files")
 
-    from nbgate.diff.model import MODIFIED, FileDiff, diff_notebooks
     from nbgate.diff.align import load_nbdime
+    from nbgate.diff.model import MODIFIED, FileDiff, diff_notebooks
     from nbgate.diff.render import Sides, markdown
 
     load_nbdime()
@@ -170,8 +170,8 @@ def _explain(old: Path, new: Path, runs: int) -> None:
                            Case("nbgate.diff.align.load_nbdime()", ours)], runs=runs)
     print_table("importing nbdime, whole process", timings, baseline="nbgate.diff.align.load_nbdime()")
 
-    from nbgate.diff.model import DiffOptions
     from nbgate.diff.align import load_nbdime, nbdime_diff
+    from nbgate.diff.model import DiffOptions
 
     differ = load_nbdime()
     import nbformat

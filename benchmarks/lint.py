@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import Case, Timing, common_args, interleaved, print_table, runs_from, tool, work_dir  # noqa: E402
-from corpus import generate  # noqa: E402
+from _timing import Case, Timing, common_args, interleaved, print_table, runs_from, tool, work_dir
+from corpus import generate
 
 VALIDATE = '''\
 """Validate notebooks with nbformat's default validator, nothing else."""

@@ -133,8 +133,8 @@ def main() -> None:
                 baseline="export cron (stdout)")
 
     # where an export's time goes, in process
-    from nbgate.production.export.jobs import export_jobs
     from nbgate.production.export import ExportOptions, render
+    from nbgate.production.export.jobs import export_jobs
 
     config = config_module.load(exports, env={})
     started = time.perf_counter()

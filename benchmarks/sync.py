@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import (  # noqa: E402
+from _timing import (
     Case,
     Timing,
     common_args,
@@ -44,7 +44,7 @@ from _timing import (  # noqa: E402
     tool,
     work_dir,
 )
-from corpus import generate  # noqa: E402
+from corpus import generate
 
 
 def _ratio(timings: list[Timing], slow: str, fast: str) -> float:

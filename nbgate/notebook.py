@@ -22,7 +22,7 @@ from nbgate import fastpaths, jsonsafe
 from nbgate.atomic import atomic_write
 from nbgate.errors import NotebookError
 from nbgate.nbjson import any_float, is_json_mime
-from nbgate.nbjson import dumps as dumps  # the writer lives in nbjson; notebook.dumps stays its public name
+from nbgate.nbjson import dumps as dumps  # noqa: PLC0414 - the writer lives in nbjson; notebook.dumps is its public name
 
 Notebook = dict[str, Any]
 

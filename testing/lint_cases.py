@@ -88,7 +88,7 @@ def _cases() -> list[Case]:
 
     # ------------------------------------------------------------ 0xx validity
     add("NBG000", None, T.make([_params()]), trigger_raw=UNREADABLE)
-    add("NBG001", lambda c, t: T.make([_params(), T.code(c + "print('hi')", tags=t + ["keep-output"],
+    add("NBG001", lambda c, t: T.make([_params(), T.code(c + "print('hi')", tags=[*t, "keep-output"],
                                                           outputs=[{"output_type": "stream", "name": "stdout"}])]),
         T.make([_params(), T.code("print('hi')", tags=["keep-output"], outputs=[T.stream("hi\n")])]))
 

@@ -46,7 +46,7 @@ def test_dirty_notebooks_look_like_a_working_session(tmp_path: Path) -> None:
 
 
 def test_clean_corpus_is_exactly_what_strip_writes(tmp_path: Path) -> None:
-    for dirty, clean in zip(generate(tmp_path / "dirty", 10), generate(tmp_path / "clean", 10, dirty=False)):
+    for dirty, clean in zip(generate(tmp_path / "dirty", 10), generate(tmp_path / "clean", 10, dirty=False), strict=False):
         assert notebook.dumps(strip_notebook(notebook.read(dirty).nb).nb) == clean.read_bytes()
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from nbgate import config
-from nbgate.errors import ConfigError
 from nbgate.cli.main import main
+from nbgate.errors import ConfigError
 
 
 def _project(folder: Path, body: str) -> Path:

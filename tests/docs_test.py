@@ -12,8 +12,8 @@ import yaml
 
 from nbgate import config, config_show, errors, reference
 from nbgate.cli import reference as cli_reference
-from nbgate.lint.registry import rules
 from nbgate.cli.main import COMMANDS
+from nbgate.lint.registry import rules
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

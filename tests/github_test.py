@@ -11,9 +11,9 @@ import pytest
 from nbgate import github
 from nbgate.ci.checks import Outcome
 from nbgate.ci.report import report
+from nbgate.cli.main import main
 from nbgate.diff.model import ADDED, MODIFIED, FileDiff, diff_notebooks
 from nbgate.gate import FAIL, PASS, StageResult
-from nbgate.cli.main import main
 from testing import notebooks as nbs
 from testing.git import Repo
 from testing.github import parse_outputs

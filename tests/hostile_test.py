@@ -75,7 +75,7 @@ CASES = [
     Case("truncated", _bytes("truncated"), "file ends early"),
     Case("bom", _bytes("utf8-bom"), "byte order mark"),
     Case("folder", lambda path: path.mkdir(), "is a directory, not a notebook"),
-    Case("fifo", lambda path: os.mkfifo(path), "not a regular file (a FIFO)"),
+    Case("fifo", os.mkfifo, "not a regular file (a FIFO)"),
     Case("symlink-loop", lambda path: path.symlink_to(path.name), "levels of symbolic links"),
 ]
 

@@ -72,7 +72,7 @@ def test_stripped_copy_has_the_same_identity(executed: dict[str, dict[str, Any]]
     out = executed["ok.out"]
     with_outputs = copy.deepcopy(executed["ok"])
     ran = [cell for cell in out["cells"] if "injected-parameters" not in notebook.tags(cell)]
-    for cell, fresh in zip(with_outputs["cells"], ran):
+    for cell, fresh in zip(with_outputs["cells"], ran, strict=False):
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = fresh["outputs"], fresh["execution_count"]
     assert any(cell.get("outputs") for cell in with_outputs["cells"])

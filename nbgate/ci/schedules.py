@@ -12,12 +12,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from nbgate import notebook
-from nbgate.registry.stage import run as verify_stage
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.gate import FAIL, PASS, SKIP, StageResult
 from nbgate.identity import source_sha256
 from nbgate.registry import retest as retester
+from nbgate.registry.stage import run as verify_stage
 
 
 def registry_stage(config: Config, base: str) -> StageResult:

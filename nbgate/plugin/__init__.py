@@ -297,7 +297,7 @@ def _convert_twin(path: Path, fmt: str) -> dict[str, Any]:
     from nbgate.notebook import loads
 
     try:
-        node = jupytext.reads(path.read_text(encoding="utf-8"), fmt=fmt.split(":")[0] if ":" in fmt else fmt)
+        node = jupytext.reads(path.read_text(encoding="utf-8"), fmt=fmt.split(":", maxsplit=1)[0] if ":" in fmt else fmt)
     except Exception as exc:  # jupytext raises many kinds
         raise NotebookError(path, f"jupytext cannot read it: {exc}") from None
     import nbformat

@@ -109,7 +109,10 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
     from papermill.execute import raise_for_execution_errors
     from papermill.log import logger
 
-    from nbgate.execution.engine import ENGINE_NAME, Tracker  # subclasses papermill's engine: imports papermill
+    from nbgate.execution.engine import (  # subclasses papermill's engine: imports papermill
+        ENGINE_NAME,
+        Tracker,
+    )
 
     kernel_name = papermill_engines.nb_kernel_name(engine_name=None, nb=nb, name=kernel)
     deadline = Deadline(cell_timeout, timeout)

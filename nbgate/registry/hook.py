@@ -17,10 +17,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from nbgate import git
-from nbgate.sync import pairing
 from nbgate.config import Config
 from nbgate.errors import NbgateError
 from nbgate.registry import store, yamlio
+from nbgate.sync import pairing
 
 #: A top-level ``notebook:`` line holding a plain path (no quotes, comments or spaces), as nbgate writes it.
 _PLAIN_NOTEBOOK = re.compile(rb"^notebook: ([A-Za-z0-9_./@+=()-]+)\r?$", re.MULTILINE)

@@ -316,7 +316,7 @@ def cron_error(expression: str) -> str | None:
     if len(fields) != 5 or " ".join(expression.split()) != expression.strip():
         return f"cron schedule {expression!r} must have 5 fields (minute hour day month weekday)"
     try:
-        for text, (what, low, high, names) in zip(fields, _FIELDS):
+        for text, (what, low, high, names) in zip(fields, _FIELDS, strict=False):
             for item in text.split(","):
                 match = _ITEM.match(item)
                 if not match:

@@ -35,8 +35,8 @@ from typing import Any, NamedTuple
 from nbgate import git, notebook, parameters
 from nbgate.config import Config
 from nbgate.errors import NbgateError
-from nbgate.registry import content, model, store
 from nbgate.evidence import describe_provenance
+from nbgate.registry import content, model, store
 
 #: Actions after which the schedule runs: their content must pass here.
 RUNNABLE = (model.PROMOTE, model.RESUME, model.ROLLBACK)

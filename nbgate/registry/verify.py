@@ -239,7 +239,7 @@ def _drift_findings(config: Config, repo: Path, active: list[tuple[str, str, int
             wanted.append((path, name, rev, notebook, sha, oid))
     oids = list(dict.fromkeys(item[5] for item in wanted))
     contents = git.read_blobs(repo, oids)
-    hashes = dict(zip(oids, map_shares(_hash_share, [contents.get(oid, b"") for oid in oids], min_items=2000)))
+    hashes = dict(zip(oids, map_shares(_hash_share, [contents.get(oid, b"") for oid in oids], min_items=2000), strict=False))
     for path, name, rev, notebook, sha, oid in wanted:
         found = hashes.get(oid)
         if found != sha:

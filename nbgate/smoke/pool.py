@@ -137,7 +137,10 @@ class KernelPool:
     def _launch(self, spec: KernelSpec) -> Kernel:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        from nbgate.smoke.forkserver import ForkingKernelManager, Templates  # imports jupyter_client: only when a kernel starts
+        from nbgate.smoke.forkserver import (  # imports jupyter_client: only when a kernel starts
+            ForkingKernelManager,
+            Templates,
+        )
 
         self.launched += 1
         if self._specs is None:

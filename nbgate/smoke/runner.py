@@ -60,7 +60,10 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
     import nbformat
     import papermill
 
-    from nbgate.execution.engine import ENGINE_NAME, Tracker  # subclasses papermill's engine: imports papermill
+    from nbgate.execution.engine import (  # subclasses papermill's engine: imports papermill
+        ENGINE_NAME,
+        Tracker,
+    )
 
     started = time.monotonic()
     if kernel.error is not None:

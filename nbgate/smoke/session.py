@@ -13,13 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from nbgate import evidence as ledger
 from nbgate import lazyimport, notebook
 from nbgate.atomic import atomic_write
 from nbgate.config import Config
 from nbgate.errors import ConfigError, NbgateError
 from nbgate.identity import source_sha256
 from nbgate.notebook import Notebook
-from nbgate import evidence as ledger
 from nbgate.smoke import checks
 from nbgate.smoke.params import resolve
 from nbgate.smoke.pool import KernelPool, KernelSpec

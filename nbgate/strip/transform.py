@@ -215,7 +215,7 @@ def strip_notebook(nb: Notebook, options: StripOptions | None = None) -> StripRe
                     new["execution_count"] = None
                     if any(counted):
                         new["outputs"] = [{**o, "execution_count": None} if c else o
-                                          for o, c in zip(outputs, counted)]
+                                          for o, c in zip(outputs, counted, strict=False)]
                     with_counts.append(number)
         cells.append(new)
 

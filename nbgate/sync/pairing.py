@@ -124,8 +124,8 @@ def merge(text_nb: Notebook, nb: Notebook, spec: str) -> Notebook:
     mapping = map_outputs_to_inputs(source.cells, outputs.cells)
     merged = _plain(combine_inputs_with_outputs(source, outputs, fmt=parse_format(spec).spec))
     minor = nb.get("nbformat_minor", 0)
-    used = {cell.get("id") for cell, j in zip(merged["cells"], mapping) if j is not None}
-    for cell, j in zip(merged["cells"], mapping):
+    used = {cell.get("id") for cell, j in zip(merged["cells"], mapping, strict=False) if j is not None}
+    for cell, j in zip(merged["cells"], mapping, strict=False):
         original = nb["cells"][j] if j is not None else None
         for key in _READER_CELL_KEYS:
             if original is None or key not in original.get("metadata", {}):
@@ -181,7 +181,7 @@ def first_difference(a: Notebook, b: Notebook) -> str:
     if language(a) != language(b):
         return f"kernel language {language(a)!r} vs {language(b)!r}"
     cells_a, cells_b = content_cells(a), content_cells(b)
-    for number, (x, y) in enumerate(zip(cells_a, cells_b), 1):
+    for number, (x, y) in enumerate(zip(cells_a, cells_b, strict=False), 1):
         if not _same_cell(x, y):
             return f"cell {number} differs"
         if sorted(set(tags(x))) != sorted(set(tags(y))):

@@ -63,7 +63,7 @@ def remember(repo: Path, head: str | None, path: Path, sha: str) -> None:
     folder = _folder(repo)
     relative = _relative(repo, path)
     record_path = _record_path(folder, relative)
-    written = [old for old in _load(record_path, relative, head) if old != sha][-(KEEP - 1):] + [sha]
+    written = [*[old for old in _load(record_path, relative, head) if old != sha][-(KEEP - 1):], sha]
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(record_path, orjson.dumps({"path": relative, "head": head or "", "source_sha256": written}))
 

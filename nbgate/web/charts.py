@@ -30,7 +30,7 @@ def _seconds(value: float) -> str:
 def durations(name: str, records: Sequence[RunRecord], statuses: Sequence[str]) -> str:
     """An SVG bar chart of ``records`` (any order), oldest left; ``statuses`` are their shown statuses."""
     esc = html.escape
-    pairs = sorted(zip(records, statuses), key=lambda pair: (pair[0].started, pair[0].id))
+    pairs = sorted(zip(records, statuses, strict=False), key=lambda pair: (pair[0].started, pair[0].id))
     title = f"Run durations of {name}"
     if not pairs:
         return ""

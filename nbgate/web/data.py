@@ -28,9 +28,9 @@ from typing import NamedTuple
 
 from nbgate.config import Config
 from nbgate.errors import NbgateError
-from nbgate.production.index import Query, RunRecord, liveness
 from nbgate.production.adapt import run_spec
 from nbgate.production.content import promoted_content
+from nbgate.production.index import Query, RunRecord, liveness
 from nbgate.production.index.model import stamp
 from nbgate.production.outputs import read_output
 from nbgate.production.runner import run_index

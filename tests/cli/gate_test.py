@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from nbgate import notebook
-from nbgate.gate import STAGES
 from nbgate.cli.main import main
+from nbgate.gate import STAGES
 from testing import notebooks as nbs
 from testing.git import Repo
 

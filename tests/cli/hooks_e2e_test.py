@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from nbgate import notebook
-from nbgate.sync import pairing
-from nbgate.identity import source_sha256
 from nbgate.cli.main import main
+from nbgate.identity import source_sha256
+from nbgate.sync import pairing
 from testing import notebooks as nbs
 from testing.git import Repo
 from testing.registry import Project

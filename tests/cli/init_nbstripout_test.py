@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from nbgate.config import OPTIONS, load
 from nbgate.cli.main import main
+from nbgate.config import OPTIONS, load
 from nbgate.strip.migrate import Found, toml_table, translate
 from testing import notebooks as nbs
 

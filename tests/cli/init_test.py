@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nbgate.cli.main import main
+from nbgate.config import load
 from nbgate.init.files import ACTION
 from nbgate.init.precommit import HOOKS
-from nbgate.config import load
-from nbgate.cli.main import main
 
 WRITTEN = {"pyproject.toml", ".pre-commit-config.yaml", ".github/workflows/nbgate.yml", "registry/README.md",
            ".gitignore"}

@@ -11,8 +11,8 @@ import pytest
 
 import nbgate
 from nbgate import errors
-from nbgate.strip import command as strip_command
 from nbgate.cli.main import COMMANDS, build_parser, main
+from nbgate.strip import command as strip_command
 from testing import notebooks as nbs
 
 #: Importing any of these costs 0.1 to 1.4 s; the hooks' start-up must not pay for them.

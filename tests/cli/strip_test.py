@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from nbgate import notebook
-from nbgate.strip import files as strip_files
 from nbgate.cli.main import main
+from nbgate.strip import files as strip_files
 from nbgate.strip.transform import strip_notebook
 from testing import notebooks as nbs
 from testing.bad_notebooks import BAD_INPUTS, BadInput
@@ -72,7 +72,7 @@ def test_missing_file(project: Path, capsys: pytest.CaptureFixture[str], check: 
 def test_a_folder_named_like_a_notebook_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = project / "folder.ipynb"
     folder.mkdir()
-    code, out, err = _run(capsys, "strip", "folder.ipynb")  # never silently "0 of 0 stripped"
+    code, _out, err = _run(capsys, "strip", "folder.ipynb")  # never silently "0 of 0 stripped"
     assert code == 1 and err == "error: folder.ipynb: is a directory, not a notebook\n"
     status = strip_files.check_file(folder, strip_options(), write=True)
     assert status.error == f"{folder}: is a directory, not a notebook" and folder.is_dir()

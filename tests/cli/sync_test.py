@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from nbgate import notebook
-from nbgate.sync import pairing
+from nbgate.cli.main import main
 from nbgate.config import load
 from nbgate.gate import FAIL, PASS, SKIP
 from nbgate.identity import source_sha256
-from nbgate.cli.main import main
+from nbgate.sync import pairing
 from testing import notebooks as nbs
 from testing.git import Repo
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from nbgate import notebook
+from nbgate.diff.align import _increasing, nbdime_diff
 from nbgate.diff.model import (
     ADDED,
     DELETED,
@@ -29,7 +30,6 @@ from nbgate.diff.model import (
     same,
     view,
 )
-from nbgate.diff.align import _increasing, nbdime_diff
 from nbgate.diff.render import Sides, hunk_lines, markdown, render, terminal, to_html, to_json
 from testing import notebooks as nbs
 

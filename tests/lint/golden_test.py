@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgate.lint import rules
 from nbgate.cli.main import main
+from nbgate.lint import rules
 from testing.lint_cases import CASES, GOLDEN, KINDS, NOT_APPLICABLE, Case
 
 UPDATE = bool(os.environ.get("NBGATE_UPDATE_GOLDEN"))

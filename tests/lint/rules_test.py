@@ -87,7 +87,7 @@ def test_ids_in_44_are_schema_errors_and_absent_ids_fine() -> None:
 ])
 def test_duplicate_ids(ids: list[str], expected: list[tuple[str, int, None]]) -> None:
     nb = T.make([params(), T.code("b = 1"), T.code("c = 1")])
-    for cell, cell_id in zip(nb["cells"], ids):
+    for cell, cell_id in zip(nb["cells"], ids, strict=False):
         cell["id"] = cell_id
     assert where(run(nb, "NBG002")) == expected
 

@@ -68,13 +68,13 @@ def index(index_url: str, tmp_path: Path) -> RunIndex:
 @given(plans=st.lists(runs, min_size=1, max_size=3))
 def test_the_summary_matches_the_rows(index: RunIndex, plans: list[list[tuple[str, str, float, str | None]]]) -> None:
     names = [f"job-{next(_names)}" for _ in plans]
-    for name, plan in zip(names, plans):
+    for name, plan in zip(names, plans, strict=False):
         _record(index, name, plan)
     for name in [*names, None]:
         for since in (SINCE, None, "2024-05-11T00:00:00.000Z"):
             exact, approx = index.stats(name=name, since=since, exact=True), index.stats(name=name, since=since, exact=False)
             assert [s.name for s in approx] == [s.name for s in exact]
-            assert all(close_enough(a, e) for a, e in zip(approx, exact)), (approx, exact)
+            assert all(close_enough(a, e) for a, e in zip(approx, exact, strict=False)), (approx, exact)
 
 
 @given(st.floats(min_value=0.0, max_value=1e9))

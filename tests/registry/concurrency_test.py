@@ -74,7 +74,7 @@ def _start_all(project: Project, commands: list[list[str]]) -> list[subprocess.C
     processes = [subprocess.Popen(c, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for c in commands]
     done = []
-    for process, command in zip(processes, commands):
+    for process, command in zip(processes, commands, strict=False):
         out, err = process.communicate(timeout=120)
         done.append(subprocess.CompletedProcess(command, process.returncode, out, err))
     return done

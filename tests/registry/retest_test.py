@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from nbgate import notebook
-from nbgate.identity import source_sha256
 from nbgate.cli.main import main
+from nbgate.identity import source_sha256
 from nbgate.registry import model
 from testing import notebooks as nbs
 from testing.git import Repo

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from nbgate.errors import UsageError
 from nbgate.parameters import names as defined_parameters
 from nbgate.smoke.params import ParameterError, resolve
 from testing.notebooks import code, make, markdown

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nbgate import notebook
-from nbgate.strip.files import check_file
 from nbgate.jsonsafe import escape_surrogates
+from nbgate.strip.files import check_file
 from testing.options import strip_options
 
 nbformat = pytest.importorskip("nbformat")

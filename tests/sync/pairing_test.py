@@ -9,9 +9,9 @@ import jupytext
 import pytest
 from jupytext.stringparser import StringParser
 
-from nbgate.sync import pairing, percent
 from nbgate.errors import ConfigError
 from nbgate.identity import source_sha256
+from nbgate.sync import pairing, percent
 from testing.notebooks import code, make, markdown, result, stream
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "notebooks"

@@ -16,8 +16,8 @@ from pathlib import Path
 from nbgate import output
 from nbgate.config import Config
 from nbgate.errors import FAILED, OK, ConfigError, UsageError
-from nbgate.production.export.jobs import export_jobs
 from nbgate.production.export import ExportOptions, deployment, render, sync
+from nbgate.production.export.jobs import export_jobs
 
 #: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
 _NAMES = {

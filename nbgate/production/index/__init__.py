@@ -32,8 +32,8 @@ from nbgate.production.index.model import (
     Stats,
     now,
 )
-from nbgate.production.index.spool import Spool
 from nbgate.production.index.postgres import PostgresIndex
+from nbgate.production.index.spool import Spool
 from nbgate.production.index.sqlite import SqliteIndex
 
 __all__ = [

@@ -231,7 +231,7 @@ class SqlIndex:
             if not chunk:
                 return
             last = int(chunk[-1][0])
-            yield [dict(zip(DATA_COLUMNS, row[1:])) for row in chunk]
+            yield [dict(zip(DATA_COLUMNS, row[1:], strict=False)) for row in chunk]
 
     def insert_rows(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert whole rows, skipping any whose key (or output) is already present; how many were new."""
@@ -270,7 +270,7 @@ def _stats(row: Sequence[Any], durations: list[float]) -> Stats:
 
 
 def _record(row: Sequence[Any], cutoff: str) -> RunRecord:
-    data = dict(zip(COLUMNS, row))
+    data = dict(zip(COLUMNS, row, strict=False))
     data["parameters"] = json.loads(data["parameters"]) if data["parameters"] else {}
     if data["duration"] is not None:
         data["duration"] = float(data["duration"])

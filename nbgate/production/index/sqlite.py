@@ -157,9 +157,9 @@ class SqliteIndex(SqlIndex):
             try:
                 return call()
             except IndexUnavailable as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                     raise
-            time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not secrecy
+            time.sleep(random.uniform(0, pause))
             pause = min(pause * 2, 0.02)
 
     def insert_rows(self, rows: Sequence[dict[str, Any]]) -> int:
