@@ -127,22 +127,34 @@ def run_once(case: Case, *, cwd: Path | None = None) -> tuple[float, int, float]
     env = None if case.env is None else {**os.environ, **case.env}
     cpu = _cpu()
     started = time.perf_counter()
-    done = subprocess.run(list(case.argv), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(
+        list(case.argv),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
     wall = time.perf_counter() - started
     cpu = _cpu() - cpu
     if done.returncode not in case.ok_codes:
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
-        raise RuntimeError(f"{case.label}: exit {done.returncode} (expected {case.ok_codes}): {' | '.join(tail)}")
+        raise RuntimeError(
+            f"{case.label}: exit {done.returncode} (expected {case.ok_codes}): {' | '.join(tail)}"
+        )
     return wall, done.returncode, cpu
 
 
-def median_wall(case: Case, *, runs: int = 5, cwd: Path | None = None, warmup: bool = True) -> Timing:
+def median_wall(
+    case: Case, *, runs: int = 5, cwd: Path | None = None, warmup: bool = True
+) -> Timing:
     """Time ``case`` ``runs`` times (after one untimed warm-up run, for the OS caches)."""
     return interleaved([case], runs=runs, cwd=cwd, warmup=warmup)[0]
 
 
-def interleaved(cases: Sequence[Case], *, runs: int = 5, cwd: Path | None = None, warmup: bool = True) -> list[Timing]:
+def interleaved(
+    cases: Sequence[Case], *, runs: int = 5, cwd: Path | None = None, warmup: bool = True
+) -> list[Timing]:
     """Time each case ``runs`` times, alternating cases run by run.
 
     Alternating spreads background noise (other processes on a shared
@@ -160,17 +172,28 @@ def interleaved(cases: Sequence[Case], *, runs: int = 5, cwd: Path | None = None
             wall, codes[i], cpu = run_once(case, cwd=cwd)
             times[i].append(wall)
             cpus[i].append(cpu)
-    return [Timing(case.label, tuple(t), code, tuple(c)) for case, t, code, c in zip(cases, times, codes, cpus, strict=False)]
+    return [
+        Timing(case.label, tuple(t), code, tuple(c))
+        for case, t, code, c in zip(cases, times, codes, cpus, strict=False)
+    ]
 
 
 def format_table(title: str, timings: Sequence[Timing], *, baseline: str) -> str:
     """A plain-text table: median and best wall seconds, ratio to ``baseline``, median CPU seconds."""
     base = next(t for t in timings if t.label == baseline)
     headers = ["command", "median s", "best s", f"x {baseline}", "cpu s", "cpu x", "runs"]
-    rows = [[t.label, f"{t.median:.3f}", f"{t.best:.3f}", f"{t.median / base.median:.2f}x",
-             f"{t.cpu_median:.3f}", f"{t.cpu_median / base.cpu_median:.2f}x" if base.cpu_median else "-",
-             str(len(t.times))]
-            for t in timings]
+    rows = [
+        [
+            t.label,
+            f"{t.median:.3f}",
+            f"{t.best:.3f}",
+            f"{t.median / base.median:.2f}x",
+            f"{t.cpu_median:.3f}",
+            f"{t.cpu_median / base.cpu_median:.2f}x" if base.cpu_median else "-",
+            str(len(t.times)),
+        ]
+        for t in timings
+    ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -191,8 +214,12 @@ def print_table(title: str, timings: Sequence[Timing], *, baseline: str) -> None
 def common_args(description: str) -> argparse.ArgumentParser:
     """An argument parser with ``--quick`` (fewer runs, smaller corpus) and ``--runs N``."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="small corpus, 3 runs: for development")
-    parser.add_argument("--runs", type=int, default=None, help="timed runs per command (default 5, quick 3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small corpus, 3 runs: for development"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=None, help="timed runs per command (default 5, quick 3)"
+    )
     return parser
 
 

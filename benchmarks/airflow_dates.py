@@ -53,16 +53,27 @@ def main() -> int:
         sync(dags, render("airflow", [job], ExportOptions.default()._replace(workdir="/srv/app")))
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env.update(AIRFLOW_HOME=str(Path(folder) / "home"), AIRFLOW__CORE__LOAD_EXAMPLES="False")
-        done = subprocess.run([python, "-c", _LOAD, str(dags)], capture_output=True, text=True, env=env,
-                              timeout=600, check=False)
+        done = subprocess.run(
+            [python, "-c", _LOAD, str(dags)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
     if done.returncode:
         print(done.stderr[-2000:], file=sys.stderr)
         return 1
     found = json.loads(done.stdout.strip().splitlines()[-1])
     due_day = found["due"][:10]
-    rows = [("cron", "--date today", due_day), ("k8s", "--date today", due_day),
-            (f"airflow {found['airflow']} ({found['timetable']})", "logical date", found["logical"])]
-    print(f"schedule 0 6 * * 1-5 Europe/Berlin; first run due after Monday 2024-03-04 12:00 UTC: {found['due']}")
+    rows = [
+        ("cron", "--date today", due_day),
+        ("k8s", "--date today", due_day),
+        (f"airflow {found['airflow']} ({found['timetable']})", "logical date", found["logical"]),
+    ]
+    print(
+        f"schedule 0 6 * * 1-5 Europe/Berlin; first run due after Monday 2024-03-04 12:00 UTC: {found['due']}"
+    )
     print(f"{'engine':<48} {'passes':<14} --date")
     for engine, how, date in rows:
         print(f"{engine:<48} {how:<14} {date}")

@@ -39,15 +39,44 @@ RUN_LOG = "executions.log"
 
 
 def _nb(i: int) -> dict[str, object]:
-    cells = [{"cell_type": "code", "execution_count": None, "id": "c0", "metadata": {"tags": ["parameters"]},
-              "outputs": [], "source": "n = 1\nlabel = 'x'"},
-             {"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
-              "source": f"with open({RUN_LOG!r}, 'a') as log:\n    log.write('{i}\\n')"}]
-    cells += [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {}, "outputs": [],
-               "source": f"value_{k} = sum(range({k} * 100 + n))\nassert value_{k} >= 0"} for k in range(2, 10)]
-    return {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                                        "name": "python3"}, "language_info": {"name": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "c0",
+            "metadata": {"tags": ["parameters"]},
+            "outputs": [],
+            "source": "n = 1\nlabel = 'x'",
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "c1",
+            "metadata": {},
+            "outputs": [],
+            "source": f"with open({RUN_LOG!r}, 'a') as log:\n    log.write('{i}\\n')",
+        },
+    ]
+    cells += [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{k}",
+            "metadata": {},
+            "outputs": [],
+            "source": f"value_{k} = sum(range({k} * 100 + n))\nassert value_{k} >= 0",
+        }
+        for k in range(2, 10)
+    ]
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -62,10 +91,20 @@ def _revisions(repo: Path, paths: list[str]) -> None:
         path = paths[k % NOTEBOOKS]
         sha = source_sha256(notebook.read(repo / path).nb)
         revision = model.Revision(
-            name=f"job-{k:02d}", rev=1, action=model.PROMOTE, notebook=path, source_sha256=sha, commit=commit,
-            blob=_git(repo, "rev-parse", f"HEAD:{path}"), schedule=f"{k % 60} 6 * * *", timezone="UTC",
-            parameters={"n": k}, evidence={"source_sha256": sha, "outcome": "passed"},
-            promoted_by="bench <bench@example.com>", promoted_at="2026-01-01T00:00:00Z")
+            name=f"job-{k:02d}",
+            rev=1,
+            action=model.PROMOTE,
+            notebook=path,
+            source_sha256=sha,
+            commit=commit,
+            blob=_git(repo, "rev-parse", f"HEAD:{path}"),
+            schedule=f"{k % 60} 6 * * *",
+            timezone="UTC",
+            parameters={"n": k},
+            evidence={"source_sha256": sha, "outcome": "passed"},
+            promoted_by="bench <bench@example.com>",
+            promoted_at="2026-01-01T00:00:00Z",
+        )
         folder = repo / "registry" / revision.name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "0001.yaml").write_bytes(model.dumps(revision))
@@ -77,7 +116,11 @@ def build(root: Path, *, notebooks_in_change: bool) -> tuple[Path, list[str]]:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     _git(root, "init", "-q", "-b", "main")
-    for key, value in (("user.email", "bench@example.com"), ("user.name", "bench"), ("commit.gpgsign", "false")):
+    for key, value in (
+        ("user.email", "bench@example.com"),
+        ("user.name", "bench"),
+        ("commit.gpgsign", "false"),
+    ):
         _git(root, "config", key, value)
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / ".gitignore").write_text(f".nbgate/\n{RUN_LOG}\n")
@@ -114,36 +157,77 @@ def _executions(repo: Path) -> int:
 def main() -> None:
     """Build both changes, time ``nbgate ci`` against ``pytest --nbgate`` on the 20 notebooks, print tables."""
     parser = common_args(__doc__ or "")
-    parser.add_argument("--shape", choices=("promotions", "notebooks", "both"), default="both",
-                        help="which change to time (default both)")
+    parser.add_argument(
+        "--shape",
+        choices=("promotions", "notebooks", "both"),
+        default="both",
+        help="which change to time (default both)",
+    )
     args = parser.parse_args()
     runs = runs_from(args, default=3)
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent)
+        + os.pathsep
+        + os.environ.get("PYTHONPATH", "")
+    }
     work = work_dir("ci_promotions")
     shapes = [("promotions only", False), ("notebooks + promotions", True)]
     for shape, in_change in shapes:
         if args.shape != "both" and in_change != (args.shape == "notebooks"):
             continue
-        repo, paths = build(work / shape.replace(" ", "-").replace("+", "and"), notebooks_in_change=in_change)
+        repo, paths = build(
+            work / shape.replace(" ", "-").replace("+", "and"), notebooks_in_change=in_change
+        )
         cases = [
-            Case("pytest --nbgate (20 notebooks)", [sys.executable, "-m", "pytest", "--nbgate", "-p",
-                                                    "no:cacheprovider", "-q", *paths],
-                 setup=lambda repo=repo: _reset(repo), env=env),
-            Case("nbgate ci (50 revisions)", [tool("nbgate"), "ci", "--base", "main"],
-                 setup=lambda repo=repo: _reset(repo), env=env),
+            Case(
+                "pytest --nbgate (20 notebooks)",
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "--nbgate",
+                    "-p",
+                    "no:cacheprovider",
+                    "-q",
+                    *paths,
+                ],
+                setup=lambda repo=repo: _reset(repo),
+                env=env,
+            ),
+            Case(
+                "nbgate ci (50 revisions)",
+                [tool("nbgate"), "ci", "--base", "main"],
+                setup=lambda repo=repo: _reset(repo),
+                env=env,
+            ),
         ]
         for case in cases:  # both must really execute the 20 notebooks, each exactly once
             _reset(repo)
-            done = subprocess.run(case.argv, cwd=repo, capture_output=True, text=True, check=False,
-                                  env={**os.environ, **env})
+            done = subprocess.run(
+                case.argv,
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, **env},
+            )
             if done.returncode != 0 or _executions(repo) != NOTEBOOKS:
-                raise SystemExit(f"{case.label} ({shape}): exit {done.returncode}, {_executions(repo)} execution(s)"
-                                 f"\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+                raise SystemExit(
+                    f"{case.label} ({shape}): exit {done.returncode}, {_executions(repo)} execution(s)"
+                    f"\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+                )
         timings = interleaved(cases, runs=runs, cwd=repo, warmup=False)
-        print(format_table(f"{shape}: 50 revisions over 20 notebooks ({runs} runs)", timings,
-                           baseline="pytest --nbgate (20 notebooks)"))
-        ratio = (sorted(timings[1].times)[len(timings[1].times) // 2]
-                 / sorted(timings[0].times)[len(timings[0].times) // 2])
+        print(
+            format_table(
+                f"{shape}: 50 revisions over 20 notebooks ({runs} runs)",
+                timings,
+                baseline="pytest --nbgate (20 notebooks)",
+            )
+        )
+        ratio = (
+            sorted(timings[1].times)[len(timings[1].times) // 2]
+            / sorted(timings[0].times)[len(timings[0].times) // 2]
+        )
         print(json.dumps({"shape": shape, "ratio": round(ratio, 3), "target": 1.2}))
         print()
 

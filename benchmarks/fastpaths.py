@@ -46,13 +46,17 @@ IMPORT = "from nbgate import lazyimport; lazyimport.import_module('nbformat')"
 
 
 def _pair(name: str, label: str, argv: list[str], **kw: object) -> list[Case]:
-    return [Case(f"{label} (fast)", argv, **kw),  # type: ignore[arg-type]
-            Case(f"{label} ({name} off)", argv, env={"NBGATE_NO_FAST_PATHS": name}, **kw)]  # type: ignore[arg-type]
+    return [
+        Case(f"{label} (fast)", argv, **kw),  # type: ignore[arg-type]
+        Case(f"{label} ({name} off)", argv, env={"NBGATE_NO_FAST_PATHS": name}, **kw),
+    ]  # type: ignore[arg-type]
 
 
 def main() -> None:
     parser = common_args(__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated fast paths to time (default: all of them)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated fast paths to time (default: all of them)"
+    )
     args = parser.parse_args()
     runs = runs_from(args)
     only = {n.strip() for n in args.only.split(",") if n.strip()}
@@ -68,26 +72,56 @@ def main() -> None:
     # explicit names: benchmarks/.work is gitignored, and a folder argument would skip it
     names = sorted(p.name for p in dirty.glob("*.ipynb"))
     plan: list[tuple[str, str, list[str], dict[str, object], Path]] = [
-        ("notebook-reader", f"strip --check, {count} notebooks with outputs", [nbgate, "strip", "--check", *names],
-         {"ok_codes": (1,)}, dirty),
-        ("notebook-writer", f"strip in place, {count} dirty notebooks", [nbgate, "strip", *names],
-         {"setup": lambda: fresh_copy(dirty, run_dir)}, run_dir),
-        ("parallel-workers", f"strip in place, {count} dirty notebooks", [nbgate, "strip", *names],
-         {"setup": lambda: fresh_copy(dirty, run_dir)}, run_dir),
-        ("lint-schema-cache", "lint one notebook", [nbgate, "lint", names[0]],
-         {"ok_codes": (0, 1)}, clean),
+        (
+            "notebook-reader",
+            f"strip --check, {count} notebooks with outputs",
+            [nbgate, "strip", "--check", *names],
+            {"ok_codes": (1,)},
+            dirty,
+        ),
+        (
+            "notebook-writer",
+            f"strip in place, {count} dirty notebooks",
+            [nbgate, "strip", *names],
+            {"setup": lambda: fresh_copy(dirty, run_dir)},
+            run_dir,
+        ),
+        (
+            "parallel-workers",
+            f"strip in place, {count} dirty notebooks",
+            [nbgate, "strip", *names],
+            {"setup": lambda: fresh_copy(dirty, run_dir)},
+            run_dir,
+        ),
+        (
+            "lint-schema-cache",
+            "lint one notebook",
+            [nbgate, "lint", names[0]],
+            {"ok_codes": (0, 1)},
+            clean,
+        ),
         ("lazy-iri-grammar", "import nbformat", [sys.executable, "-c", IMPORT], {}, work),
     ]
     if not only or "yaml-reader" in only:
         size = 300 if args.quick else 2000
         print(f"building {size} schedules x 3 revisions ...", flush=True)
         repo = build(work_dir("registry") / str(size), size)
-        plan.append(("yaml-reader", f"registry verify, {size} schedules", [nbgate, "registry", "verify"], {}, repo))
+        plan.append(
+            (
+                "yaml-reader",
+                f"registry verify, {size} schedules",
+                [nbgate, "registry", "verify"],
+                {},
+                repo,
+            )
+        )
     for name, label, argv, kw, cwd in plan:
         if only and name not in only:
             continue
         cases = _pair(name, label, argv, **kw)
-        print_table(f"{name}: {label}", interleaved(cases, runs=runs, cwd=cwd), baseline=cases[0].label)
+        print_table(
+            f"{name}: {label}", interleaved(cases, runs=runs, cwd=cwd), baseline=cases[0].label
+        )
 
 
 if __name__ == "__main__":

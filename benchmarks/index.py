@@ -49,9 +49,18 @@ def _writer(url: str, root: str, worker: int, runs: int, out: str) -> None:
     for i in range(runs):
         key = f"w{worker}-{i}"
         t0 = time.perf_counter()
-        index.start(key=key, name=f"schedule-{(worker * runs + i) % SCHEDULES}", rev=1, date="2024-05-01",
-                    run_id=key, attempt=1, output=f"/out/{key}.ipynb", source="git:abc", source_sha256="0" * 64,
-                    parameters={"n": i})
+        index.start(
+            key=key,
+            name=f"schedule-{(worker * runs + i) % SCHEDULES}",
+            rev=1,
+            date="2024-05-01",
+            run_id=key,
+            attempt=1,
+            output=f"/out/{key}.ipynb",
+            source="git:abc",
+            source_sha256="0" * 64,
+            parameters={"n": i},
+        )
         t1 = time.perf_counter()
         index.finish(key, status="succeeded" if i % 10 else "failed", duration=1.0 + (i % 50))
         t2 = time.perf_counter()
@@ -64,7 +73,10 @@ def simulated_day(url: str, work: Path, runs: int) -> dict[str, float]:
     per = runs // WRITERS
     outs = [work / f"lat-{n}.json" for n in range(WRITERS)]
     context = multiprocessing.get_context("spawn")
-    procs = [context.Process(target=_writer, args=(url, str(work), n, per, str(outs[n]))) for n in range(WRITERS)]
+    procs = [
+        context.Process(target=_writer, args=(url, str(work), n, per, str(outs[n])))
+        for n in range(WRITERS)
+    ]
     start = time.perf_counter()
     for proc in procs:
         proc.start()
@@ -74,8 +86,13 @@ def simulated_day(url: str, work: Path, runs: int) -> dict[str, float]:
     if any(proc.exitcode != 0 for proc in procs):
         raise SystemExit(f"a writer failed on {url}")
     latencies = sorted(x for out in outs for x in json.loads(out.read_text()))
-    return {"rows": float(len(latencies)), "wall": wall, "rows_s": len(latencies) / wall,
-            "p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99)] * 1000}
+    return {
+        "rows": float(len(latencies)),
+        "wall": wall,
+        "rows_s": len(latencies) / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
 
 
 def _rows(count: int) -> list[tuple[object, ...]]:
@@ -86,10 +103,28 @@ def _rows(count: int) -> list[tuple[object, ...]]:
         started = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
         duration = round(rng.lognormvariate(3, 1), 3)
         status = "failed" if rng.random() < 0.05 else "succeeded"
-        rows.append((f"bulk-{i}", f"schedule-{i % SCHEDULES}", 1, started.date().isoformat(), f"bulk-{i}", 1,
-                     status, stamp(started), stamp(started + timedelta(seconds=duration)), duration,
-                     stamp(started + timedelta(seconds=duration)), f"/out/bulk-{i}.ipynb", None, "git:abc",
-                     "0" * 64, "{}", "bench", 1))
+        rows.append(
+            (
+                f"bulk-{i}",
+                f"schedule-{i % SCHEDULES}",
+                1,
+                started.date().isoformat(),
+                f"bulk-{i}",
+                1,
+                status,
+                stamp(started),
+                stamp(started + timedelta(seconds=duration)),
+                duration,
+                stamp(started + timedelta(seconds=duration)),
+                f"/out/bulk-{i}.ipynb",
+                None,
+                "git:abc",
+                "0" * 64,
+                "{}",
+                "bench",
+                1,
+            )
+        )
     return rows
 
 
@@ -99,12 +134,15 @@ def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
     index.migrate()
     start = time.perf_counter()
     if url.startswith("sqlite"):
-        connection = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        connection = sqlite3.connect(url[len("sqlite:///") :], isolation_level=None)
         connection.execute("BEGIN")
         for trigger in ("insert", "update", "delete"):  # one recount instead of a trigger per row
             connection.execute(f"DROP TRIGGER runs_summary_{trigger}")
-        connection.executemany(f"INSERT INTO runs ({', '.join(DATA_COLUMNS)}) VALUES "
-                               f"({', '.join('?' for _ in DATA_COLUMNS)})", rows)
+        connection.executemany(
+            f"INSERT INTO runs ({', '.join(DATA_COLUMNS)}) VALUES "
+            f"({', '.join('?' for _ in DATA_COLUMNS)})",
+            rows,
+        )
         for statement in summary.sqlite_triggers():
             connection.execute(statement)
         connection.execute("COMMIT")
@@ -115,8 +153,12 @@ def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("SET session_replication_role = replica")  # no per-row triggers: one recount
-            with connection.cursor().copy(f"COPY runs ({', '.join(DATA_COLUMNS)}) FROM STDIN") as copy:
+            connection.execute(
+                "SET session_replication_role = replica"
+            )  # no per-row triggers: one recount
+            with connection.cursor().copy(
+                f"COPY runs ({', '.join(DATA_COLUMNS)}) FROM STDIN"
+            ) as copy:
                 for row in rows:
                     copy.write_row(row)
             connection.execute("SET session_replication_role = DEFAULT")
@@ -125,26 +167,45 @@ def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
     return time.perf_counter() - start
 
 
-def _summary_table(day_runs: int, rows: int, day: dict[str, dict[str, float]], reads: dict[str, float]) -> None:
+def _summary_table(
+    day_runs: int, rows: int, day: dict[str, dict[str, float]], reads: dict[str, float]
+) -> None:
     """One table: the simulated day's writes and the reads' medians, per backend."""
-    columns = ["runs NAME --limit 20", "runs stats NAME --days 30", "runs stats --days 30",
-               "runs stats --days 30 --exact"]
-    print(f"\nrun index: a day of {day_runs} runs by {WRITERS} writers; reads on {rows} rows "
-          f"(median wall s, whole process; python -c pass {reads['python -c pass']:.3f} s)")
+    columns = [
+        "runs NAME --limit 20",
+        "runs stats NAME --days 30",
+        "runs stats --days 30",
+        "runs stats --days 30 --exact",
+    ]
+    print(
+        f"\nrun index: a day of {day_runs} runs by {WRITERS} writers; reads on {rows} rows "
+        f"(median wall s, whole process; python -c pass {reads['python -c pass']:.3f} s)"
+    )
     headers = ["backend", "rows/s", "p99 write ms", *columns]
     print(" | ".join(headers))
     print(" | ".join("---" for _ in headers))
     for label in ("SQLite", "PostgreSQL"):
         written = day.get(label)
-        cells = [label, f"{written['rows_s']:.0f}" if written else "-", f"{written['p99']:.1f}" if written else "-"]
+        cells = [
+            label,
+            f"{written['rows_s']:.0f}" if written else "-",
+            f"{written['p99']:.1f}" if written else "-",
+        ]
         cells += [f"{reads[f'{label}: {column}']:.3f}" for column in columns]
         print(" | ".join(cells))
 
 
 def main() -> None:
     parser = common_args(__doc__ or "")
-    parser.add_argument("--day-runs", type=int, default=150_000, help="runs in the simulated day (default 150000; 0: reads only)")
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the read index (default 1000000)")
+    parser.add_argument(
+        "--day-runs",
+        type=int,
+        default=150_000,
+        help="runs in the simulated day (default 150000; 0: reads only)",
+    )
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="rows in the read index (default 1000000)"
+    )
     args = parser.parse_args()
     runs = runs_from(args)
     day_runs = 8_000 if args.quick else args.day_runs
@@ -152,7 +213,10 @@ def main() -> None:
     work = work_dir("index")
     server = Server()
     try:
-        urls = {"SQLite": f"sqlite:///{work / 'day.db'}", "PostgreSQL": server.create_database("day")}
+        urls = {
+            "SQLite": f"sqlite:///{work / 'day.db'}",
+            "PostgreSQL": server.create_database("day"),
+        }
         (work / "day.db").unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
             (work / f"day.db{suffix}").unlink(missing_ok=True)
@@ -162,12 +226,19 @@ def main() -> None:
                 day[label] = simulated_day(url, work, day_runs)
                 print(f"{label}: simulated day done in {day[label]['wall']:.1f} s", flush=True)
         print(f"\nsimulated day: {day_runs} runs (start + finish rows) by {WRITERS} processes")
-        print(f"{'backend':<12} {'rows':>8} {'wall s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        print(
+            f"{'backend':<12} {'rows':>8} {'wall s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        )
         for label, result in day.items():
-            print(f"{label:<12} {int(result['rows']):>8} {result['wall']:>8.1f} {result['rows_s']:>8.0f} "
-                  f"{result['p50']:>8.2f} {result['p99']:>8.2f}")
+            print(
+                f"{label:<12} {int(result['rows']):>8} {result['wall']:>8.1f} {result['rows_s']:>8.0f} "
+                f"{result['p50']:>8.2f} {result['p99']:>8.2f}"
+            )
 
-        read_urls = {"SQLite": f"sqlite:///{work / 'big.db'}", "PostgreSQL": server.create_database("big")}
+        read_urls = {
+            "SQLite": f"sqlite:///{work / 'big.db'}",
+            "PostgreSQL": server.create_database("big"),
+        }
         for suffix in ("", "-wal", "-shm"):
             (work / f"big.db{suffix}").unlink(missing_ok=True)
         data = _rows(rows)
@@ -181,20 +252,63 @@ def main() -> None:
         for label, url in read_urls.items():
             case_env = {**env, "NBGATE_RUN_INDEX_URL": url}
             cases += [
-                Case(f"{label}: runs NAME --limit 20",
-                     [sys.executable, "-m", "nbgate", "runs", "schedule-42", "--limit", "20"], env=case_env),
-                Case(f"{label}: runs stats NAME --days 30",
-                     [sys.executable, "-m", "nbgate", "runs", "stats", "schedule-42", "--days", "30"], env=case_env),
-                Case(f"{label}: runs stats --days 30",
-                     [sys.executable, "-m", "nbgate", "runs", "stats", "--days", "30", "--format", "json"],
-                     env=case_env),
-                Case(f"{label}: runs stats --days 30 --exact",
-                     [sys.executable, "-m", "nbgate", "runs", "stats", "--days", "30", "--exact", "--format", "json"],
-                     env=case_env),
+                Case(
+                    f"{label}: runs NAME --limit 20",
+                    [sys.executable, "-m", "nbgate", "runs", "schedule-42", "--limit", "20"],
+                    env=case_env,
+                ),
+                Case(
+                    f"{label}: runs stats NAME --days 30",
+                    [
+                        sys.executable,
+                        "-m",
+                        "nbgate",
+                        "runs",
+                        "stats",
+                        "schedule-42",
+                        "--days",
+                        "30",
+                    ],
+                    env=case_env,
+                ),
+                Case(
+                    f"{label}: runs stats --days 30",
+                    [
+                        sys.executable,
+                        "-m",
+                        "nbgate",
+                        "runs",
+                        "stats",
+                        "--days",
+                        "30",
+                        "--format",
+                        "json",
+                    ],
+                    env=case_env,
+                ),
+                Case(
+                    f"{label}: runs stats --days 30 --exact",
+                    [
+                        sys.executable,
+                        "-m",
+                        "nbgate",
+                        "runs",
+                        "stats",
+                        "--days",
+                        "30",
+                        "--exact",
+                        "--format",
+                        "json",
+                    ],
+                    env=case_env,
+                ),
             ]
         timings = interleaved(cases, runs=runs, cwd=project)
-        print_table(f"reads on {rows} rows ({SCHEDULES} schedules, 30 days), whole process",
-                    timings, baseline="python -c pass")
+        print_table(
+            f"reads on {rows} rows ({SCHEDULES} schedules, 30 days), whole process",
+            timings,
+            baseline="python -c pass",
+        )
         _summary_table(day_runs, rows, day, {t.label: t.median for t in timings})
     finally:
         server.close()

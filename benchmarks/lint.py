@@ -50,8 +50,13 @@ for name in sys.argv[1:]:
 def _agree(nbgate: str, script: Path, folder: Path, names: list[str]) -> None:
     """Both tools must call every corpus notebook schema-valid, or the timing means nothing."""
     subprocess.run([sys.executable, str(script), *names], cwd=folder, check=True)
-    done = subprocess.run([nbgate, "lint", "--format", "json", "--select", "NBG001", *names], cwd=folder,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [nbgate, "lint", "--format", "json", "--select", "NBG001", *names],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     findings = json.loads(done.stdout)
     if done.returncode != 0 or findings:
         raise SystemExit(f"nbgate and nbformat disagree on {folder.name}: {findings[:3]}")
@@ -65,7 +70,9 @@ def _ratio(timings: list[Timing], label: str, base: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its tables."""
     parser = common_args(__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=None, help="notebooks in the corpus (default 300, quick 60)")
+    parser.add_argument(
+        "--count", type=int, default=None, help="notebooks in the corpus (default 300, quick 60)"
+    )
     args = parser.parse_args(argv)
     runs = runs_from(args)
     count = args.count or (60 if args.quick else 300)
@@ -86,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in paths) / 1e6
         _agree(nbgate, script, folder, names)
         targets.append((name, folder, names, size))
-    print(f"corpus: {count} notebooks; {runs} runs each; nbformat.validate and nbgate agree: all schema-valid\n")
+    print(
+        f"corpus: {count} notebooks; {runs} runs each; nbformat.validate and nbgate agree: all schema-valid\n"
+    )
 
     def empty_cache() -> None:
         shutil.rmtree(cold_cache, ignore_errors=True)
@@ -98,17 +107,27 @@ def main(argv: list[str] | None = None) -> int:
         cases = [
             Case(lint_all, [nbgate, "lint", *names], ok_codes=(0, 1)),
             Case("nbgate lint --select NBG001", [nbgate, "lint", "--select", "NBG001", *names]),
-            Case("nbgate lint, cold schema cache", [nbgate, "lint", *names], setup=empty_cache, ok_codes=(0, 1),
-                 env={"XDG_CACHE_HOME": str(cold_cache)}),
+            Case(
+                "nbgate lint, cold schema cache",
+                [nbgate, "lint", *names],
+                setup=empty_cache,
+                ok_codes=(0, 1),
+                env={"XDG_CACHE_HOME": str(cold_cache)},
+            ),
             Case(peer, [sys.executable, str(script), *names]),
         ]
         timings = interleaved(cases, runs=runs, cwd=folder)
-        print_table(f"lint vs nbformat.validate, {count} {name} notebooks ({size:.1f} MB)", timings,
-                    baseline=lint_all)
+        print_table(
+            f"lint vs nbformat.validate, {count} {name} notebooks ({size:.1f} MB)",
+            timings,
+            baseline=lint_all,
+        )
         worst = max(worst, _ratio(timings, lint_all, peer))
     verdict = "met" if worst < 1.0 else "MISSED"
-    print(f"target: nbgate lint (all rules) faster than nbformat.validate alone: {verdict} "
-          f"(slowest ratio {worst:.2f}x of nbformat's time)")
+    print(
+        f"target: nbgate lint (all rules) faster than nbformat.validate alone: {verdict} "
+        f"(slowest ratio {worst:.2f}x of nbformat's time)"
+    )
     return 0 if worst < 1.0 else 1
 
 

@@ -57,10 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("orjson.loads (no guard)", lambda: [orjson.loads(raw) for raw in raws]),
         ("nbgate notebook.loads", lambda: [notebook.loads(raw) for raw in raws]),
-        ("guard alone (check_shape)", lambda: [jsonsafe.check_shape(v, r) for v, r in zip(parsed, raws, strict=False)]),
+        (
+            "guard alone (check_shape)",
+            lambda: [jsonsafe.check_shape(v, r) for v, r in zip(parsed, raws, strict=False)],
+        ),
         ("json.loads + pairs hook", strict_stdlib),
-        ("nbformat.reads", lambda: [nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-                                    for raw in raws]),
+        (
+            "nbformat.reads",
+            lambda: [
+                nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT) for raw in raws
+            ],
+        ),
     ]
     size = sum(len(raw) for raw in raws) / 1e6
     print(f"corpus: {len(raws)} notebooks, {size:.1f} MB; median of {args.runs} passes")
@@ -70,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         seconds = _time(job, args.runs)
         base = base or seconds
         print(f"{name:30} {seconds:9.4f} {seconds / base:8.2f}x")
-    slow = sum(1 for v, r in zip(parsed, raws, strict=False) if jsonsafe._key_bound(r) != jsonsafe._keys_and_depth(v)[0])
+    slow = sum(
+        1
+        for v, r in zip(parsed, raws, strict=False)
+        if jsonsafe._key_bound(r) != jsonsafe._keys_and_depth(v)[0]
+    )
     print(f"notebooks needing the slow duplicate check: {slow} of {len(raws)}")
     return 0
 

@@ -82,19 +82,34 @@ def _notebook(index: int) -> dict[str, object]:
     return {
         "cells": [
             {"cell_type": "markdown", "id": "c0", "metadata": {}, "source": f"# Report {index}\n"},
-            {**cell, "id": "c1", "metadata": {"tags": ["parameters"]}, "source": f"region = 'eu'\nlimit = {index}\n"},
+            {
+                **cell,
+                "id": "c1",
+                "metadata": {"tags": ["parameters"]},
+                "source": f"region = 'eu'\nlimit = {index}\n",
+            },
             {**cell, "id": "c2", "source": f"total = limit * {index % 97}\nprint(region, total)\n"},
         ],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                     "language_info": {"name": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def build(repo: Path, count: int) -> Path:
@@ -132,27 +147,54 @@ def _write_schedule(repo: Path, index: int, sha: str, commit: str) -> None:
     name = f"report-{index:05d}"
     notebook_path = f"notebooks/{index // 100:03d}/report_{index:05d}.ipynb"
     evidence = {
-        "schema": 1, "path": notebook_path, "source_sha256": sha, "parameters": {"limit": 3}, "outcome": "passed",
-        "duration": 1.0 + index % 50 / 10, "kernel": "python3",
-        "versions": {"python": "3.11.7", "papermill": "2.7.0", "nbgate": "0.1.0", "nbclient": "0.10.2",
-                     "jupyter_client": "8.6.3"},
-        "output": {"path": f".nbgate/runs/smoke/report_{index:05d}.{sha[:12]}.ipynb", "sha256": sha},
+        "schema": 1,
+        "path": notebook_path,
+        "source_sha256": sha,
+        "parameters": {"limit": 3},
+        "outcome": "passed",
+        "duration": 1.0 + index % 50 / 10,
+        "kernel": "python3",
+        "versions": {
+            "python": "3.11.7",
+            "papermill": "2.7.0",
+            "nbgate": "0.1.0",
+            "nbclient": "0.10.2",
+            "jupyter_client": "8.6.3",
+        },
+        "output": {
+            "path": f".nbgate/runs/smoke/report_{index:05d}.{sha[:12]}.ipynb",
+            "sha256": sha,
+        },
         "time": "2024-05-01T06:00:00Z",
     }
     first = model.Revision(
-        name=name, rev=1, action=model.PROMOTE, notebook=notebook_path, source_sha256=sha, commit=commit,
-        schedule=f"{index % 60} {index % 24} * * {'1-5' if index % 2 else '*'}", timezone=ZONES[index % len(ZONES)],
+        name=name,
+        rev=1,
+        action=model.PROMOTE,
+        notebook=notebook_path,
+        source_sha256=sha,
+        commit=commit,
+        schedule=f"{index % 60} {index % 24} * * {'1-5' if index % 2 else '*'}",
+        timezone=ZONES[index % len(ZONES)],
         parameters={"region": "eu", "limit": index},
         execution=model.ExecutionSettings(timeout=1800.0, retries=index % 3),
-        output="s3://reports/{name}/{date}/{run_id}.ipynb", owners=(f"team-{index % 17}@example.com",),
-        evidence=evidence, promoted_by="Bench <bench@example.com>", promoted_at="2024-05-01T06:00:00Z",
+        output="s3://reports/{name}/{date}/{run_id}.ipynb",
+        owners=(f"team-{index % 17}@example.com",),
+        evidence=evidence,
+        promoted_by="Bench <bench@example.com>",
+        promoted_at="2024-05-01T06:00:00Z",
     )
     folder = repo / "registry" / name
     folder.mkdir(parents=True)
     previous = None
     for rev, action in ((1, model.PROMOTE), (2, model.PAUSE), (3, model.RESUME)):
-        revision = dataclasses.replace(first, rev=rev, action=action, previous_sha256=previous,
-                                       source_rev=None if rev == 1 else rev - 1)
+        revision = dataclasses.replace(
+            first,
+            rev=rev,
+            action=action,
+            previous_sha256=previous,
+            source_rev=None if rev == 1 else rev - 1,
+        )
         data = model.dumps(revision)
         (folder / model.filename(rev)).write_bytes(data)
         previous = sha256_bytes(data)
@@ -160,11 +202,16 @@ def _write_schedule(repo: Path, index: int, sha: str, commit: str) -> None:
 
 def main() -> None:
     parser = common_args(__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=None, help="comma-separated schedule counts (default 1000,3000,10000; "
-                                                      "quick: 300,1000)")
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="comma-separated schedule counts (default 1000,3000,10000; quick: 300,1000)",
+    )
     args = parser.parse_args()
     runs = runs_from(args, default=3)
-    sizes = [int(s) for s in (args.sizes or ("300,1000" if args.quick else "1000,3000,10000")).split(",")]
+    sizes = [
+        int(s) for s in (args.sizes or ("300,1000" if args.quick else "1000,3000,10000")).split(",")
+    ]
     work = work_dir("registry")
     script = work / "load_yaml.py"
     script.write_text(LOAD)
@@ -180,26 +227,41 @@ def main() -> None:
         ]
         run_once(cases[0], cwd=repo)  # warms the OS cache for every case (and checks verify passes)
         timings = interleaved(cases, runs=runs, cwd=repo, warmup=False)
-        print_table(f"registry verify, {size} schedules x 3 revisions ({3 * size} files, {size} notebooks)",
-                    timings, baseline="nbgate registry verify")
+        print_table(
+            f"registry verify, {size} schedules x 3 revisions ({3 * size} files, {size} notebooks)",
+            timings,
+            baseline="nbgate registry verify",
+        )
         growth.append((size, *timings))
         # the pre-commit hook on a commit that touches nothing promoted, vs one that edits a promoted notebook
         hook_cases = [
             Case("nbgate --version (start-up)", [nbgate, "--version"]),
-            Case("verify --hook, unrelated file", [nbgate, "registry", "verify", "--hook", "pyproject.toml"]),
-            Case("verify --hook, promoted notebook", [nbgate, "registry", "verify", "--hook",
-                                                      "notebooks/000/report_00000.ipynb"]),
+            Case(
+                "verify --hook, unrelated file",
+                [nbgate, "registry", "verify", "--hook", "pyproject.toml"],
+            ),
+            Case(
+                "verify --hook, promoted notebook",
+                [nbgate, "registry", "verify", "--hook", "notebooks/000/report_00000.ipynb"],
+            ),
         ]
-        print_table(f"nbgate-registry hook, {size} schedules", interleaved(hook_cases, runs=runs, cwd=repo),
-                    baseline="nbgate --version (start-up)")
+        print_table(
+            f"nbgate-registry hook, {size} schedules",
+            interleaved(hook_cases, runs=runs, cwd=repo),
+            baseline="nbgate --version (start-up)",
+        )
     first_size, first_verify = growth[0][0], growth[0][1].median
     print("growth")
-    print(f"{'schedules':>9}  {'files':>6}  {'verify s':>8}  {'ms/1000 schedules':>17}  {'x size':>6}  "
-          f"{'x time':>6}  {'pure / verify':>13}  {'C / verify':>10}")
+    print(
+        f"{'schedules':>9}  {'files':>6}  {'verify s':>8}  {'ms/1000 schedules':>17}  {'x size':>6}  "
+        f"{'x time':>6}  {'pure / verify':>13}  {'C / verify':>10}"
+    )
     for size, verify, pure, c_loader in growth:
-        print(f"{size:>9}  {3 * size:>6}  {verify.median:>8.3f}  {verify.median / size * 1e6:>17.1f}  "
-              f"{size / first_size:>6.1f}  {verify.median / first_verify:>6.2f}  "
-              f"{pure.median / verify.median:>12.1f}x  {c_loader.median / verify.median:>9.1f}x")
+        print(
+            f"{size:>9}  {3 * size:>6}  {verify.median:>8.3f}  {verify.median / size * 1e6:>17.1f}  "
+            f"{size / first_size:>6.1f}  {verify.median / first_verify:>6.2f}  "
+            f"{pure.median / verify.median:>12.1f}x  {c_loader.median / verify.median:>9.1f}x"
+        )
 
 
 if __name__ == "__main__":

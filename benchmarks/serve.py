@@ -57,17 +57,31 @@ OWNERS = ("data@example.com", "finance@example.com", "ops@example.com", "growth@
 
 
 def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def _cell(source: str, outputs: list[dict[str, Any]], count: int | None) -> dict[str, Any]:
-    return {"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": outputs, "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": {},
+        "outputs": outputs,
+        "source": source,
+    }
 
 
 def _notebook(cells: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                                        "name": "python3"}, "language_info": {"name": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def output_notebook(seed: int) -> dict[str, Any]:
@@ -75,13 +89,31 @@ def output_notebook(seed: int) -> dict[str, Any]:
     cells = [_cell('run_date = "2024-01-01"\nregion = "eu"', [], 1)]
     for k in range(2, 41):
         if k == 38:
-            cells.append(_cell("check(totals)", [{"output_type": "error", "ename": "ValueError",
-                                                  "evalue": f"totals do not add up ({seed})",
-                                                  "traceback": ["ValueError: totals do not add up"]}], k))
+            cells.append(
+                _cell(
+                    "check(totals)",
+                    [
+                        {
+                            "output_type": "error",
+                            "ename": "ValueError",
+                            "evalue": f"totals do not add up ({seed})",
+                            "traceback": ["ValueError: totals do not add up"],
+                        }
+                    ],
+                    k,
+                )
+            )
             break
-        text = "".join(f"row {k}.{i}: {random.Random(seed + k + i).random():.6f}\n" for i in range(20))
-        cells.append(_cell(f"step_{k} = compute({k})\nprint(step_{k})", [
-            {"output_type": "stream", "name": "stdout", "text": text}], k))
+        text = "".join(
+            f"row {k}.{i}: {random.Random(seed + k + i).random():.6f}\n" for i in range(20)
+        )
+        cells.append(
+            _cell(
+                f"step_{k} = compute({k})\nprint(step_{k})",
+                [{"output_type": "stream", "name": "stdout", "text": text}],
+                k,
+            )
+        )
     for k, cell in enumerate(cells):
         cell["id"] = f"c{k}"
     return _notebook(cells)
@@ -92,12 +124,22 @@ def build(root: Path, schedules: int, days: int, notebooks: int) -> None:
     root.mkdir(parents=True)
     _git(root, "init", "-q", "-b", "main")
     (root / "pyproject.toml").write_text("[tool.nbgate]\n")
-    nb = _notebook([{**_cell('run_date = "2024-01-01"\nregion = "eu"', [], None), "id": "p",
-                     "metadata": {"tags": ["parameters"]}}, {**_cell("print(region)", [], None), "id": "b"}])
+    nb = _notebook(
+        [
+            {
+                **_cell('run_date = "2024-01-01"\nregion = "eu"', [], None),
+                "id": "p",
+                "metadata": {"tags": ["parameters"]},
+            },
+            {**_cell("print(region)", [], None), "id": "b"},
+        ]
+    )
     (root / "notebooks").mkdir()
     (root / "notebooks" / "job.ipynb").write_bytes(dumps(nb))
     _git(root, "add", "-A")
-    _git(root, "-c", "user.name=bench", "-c", "user.email=b@example.com", "commit", "-q", "-m", "job")
+    _git(
+        root, "-c", "user.name=bench", "-c", "user.email=b@example.com", "commit", "-q", "-m", "job"
+    )
     commit = _git(root, "rev-parse", "HEAD")
     config = config_module.load(root, env={})
     sha = source_sha256(nb)
@@ -106,18 +148,43 @@ def build(root: Path, schedules: int, days: int, notebooks: int) -> None:
     crons = {}
     for k, name in enumerate(names):
         minute, hour = rng.randrange(60), rng.randrange(24)
-        cron = [f"{minute} {hour} * * *", f"{minute} {hour} * * 1-5", "*/30 * * * *", f"{minute} */6 * * *"][k % 4]
+        cron = [
+            f"{minute} {hour} * * *",
+            f"{minute} {hour} * * 1-5",
+            "*/30 * * * *",
+            f"{minute} */6 * * *",
+        ][k % 4]
         crons[name] = hour
         first = model.Revision(
-            name=name, rev=1, action="promote", notebook="notebooks/job.ipynb", source_sha256=sha, commit=commit,
-            schedule=cron, timezone=ZONES[k % len(ZONES)], parameters={"region": "eu"},
-            owners=(OWNERS[k % len(OWNERS)],), evidence={"outcome": "passed", "source_sha256": sha},
-            promoted_by="Bench <b@example.com>", promoted_at="2024-01-01T00:00:00Z")
+            name=name,
+            rev=1,
+            action="promote",
+            notebook="notebooks/job.ipynb",
+            source_sha256=sha,
+            commit=commit,
+            schedule=cron,
+            timezone=ZONES[k % len(ZONES)],
+            parameters={"region": "eu"},
+            owners=(OWNERS[k % len(OWNERS)],),
+            evidence={"outcome": "passed", "source_sha256": sha},
+            promoted_by="Bench <b@example.com>",
+            promoted_at="2024-01-01T00:00:00Z",
+        )
         stored = store.create_revision(config, first)
         if k % 10 == 0 or k % 25 == 0:
             action = "retire" if k % 25 == 0 else "pause"
-            store.create_revision(config, model.Revision(**{**first.__dict__, "rev": 2, "action": action,
-                                                           "previous_sha256": stored.sha256, "source_rev": 1}))
+            store.create_revision(
+                config,
+                model.Revision(
+                    **{
+                        **first.__dict__,
+                        "rev": 2,
+                        "action": action,
+                        "previous_sha256": stored.sha256,
+                        "source_rev": 1,
+                    }
+                ),
+            )
     index = open_index(config)
     now = time.time()
     rows = []
@@ -137,13 +204,29 @@ def build(root: Path, schedules: int, days: int, notebooks: int) -> None:
                 with_output.add(row_id)
                 Path(output).parent.mkdir(parents=True, exist_ok=True)
                 Path(output).write_bytes(dumps(output_notebook(row_id)))
-            values = (f"bench-{row_id}", name, 1, date, run_id, 1, "failed" if failed else "succeeded", started,
-                      started, duration, started, output,
-                      "cell 38 (In [38]): ValueError: totals do not add up" if failed else None, f"git:{commit}", sha,
-                      json.dumps({"region": "eu", "run_date": date}), "worker-1", 4242)
+            values = (
+                f"bench-{row_id}",
+                name,
+                1,
+                date,
+                run_id,
+                1,
+                "failed" if failed else "succeeded",
+                started,
+                started,
+                duration,
+                started,
+                output,
+                "cell 38 (In [38]): ValueError: totals do not add up" if failed else None,
+                f"git:{commit}",
+                sha,
+                json.dumps({"region": "eu", "run_date": date}),
+                "worker-1",
+                4242,
+            )
             rows.append(dict(zip(DATA_COLUMNS, values, strict=True)))
     for chunk in range(0, len(rows), 5000):  # rows get ids 1, 2, ... in this order
-        index.insert_rows(rows[chunk:chunk + 5000])
+        index.insert_rows(rows[chunk : chunk + 5000])
     (root / "bench.json").write_text(json.dumps({"failed_with_output": sorted(with_output)}))
 
 
@@ -162,9 +245,20 @@ async def _get(app: Any, path: str) -> tuple[int, int]:
             size += len(message.get("body", b""))
 
     path, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "", "headers": [],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8765)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 8765),
+    }
     await app(scope, receive, send)
     return status[0], size
 
@@ -193,7 +287,9 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--notebooks", type=int, default=20)
-    parser.add_argument("--postgres", action="store_true", help="serve the runs from a throwaway PostgreSQL server")
+    parser.add_argument(
+        "--postgres", action="store_true", help="serve the runs from a throwaway PostgreSQL server"
+    )
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 10)
     root = work_dir("serve") / f"{args.schedules}x{args.days}x{args.notebooks}"
@@ -209,7 +305,10 @@ def main() -> None:
 
         server = Server()
         env["NBGATE_RUN_INDEX_URL"] = server.create_database("bench")
-        source, target = open_index(config_module.load(root, env={})), open_url(env["NBGATE_RUN_INDEX_URL"], root)
+        source, target = (
+            open_index(config_module.load(root, env={})),
+            open_url(env["NBGATE_RUN_INDEX_URL"], root),
+        )
         for batch in source.rows():
             target.insert_rows(batch)
     try:
@@ -235,18 +334,27 @@ def measure(root: Path, args: Any, runs: int, env: dict[str, str]) -> None:
     rows = len(everything)
     run_path = f"/schedules/{record.name}/runs/{record.id}/"
     cases = [
-        ("schedules page", "/"), ("schedules page, filtered (owner)", "/?owner=ops%40example.com"),
-        ("a schedule page", f"/schedules/{record.name}/"), ("a run page (failed)", run_path),
+        ("schedules page", "/"),
+        ("schedules page, filtered (owner)", "/?owner=ops%40example.com"),
+        ("a schedule page", f"/schedules/{record.name}/"),
+        ("a run page (failed)", run_path),
         ("runs page (newest 500, 12 charts)", "/runs/"),
         ("output notebook (nbconvert, cached after first)", run_path + "notebook.html"),
-        ("another output notebook, cached after first", f"/schedules/{second.name}/runs/{second.id}/notebook.html"),
+        (
+            "another output notebook, cached after first",
+            f"/schedules/{second.name}/runs/{second.id}/notebook.html",
+        ),
     ]
-    print(f"\nnbgate serve, {args.schedules} schedules, {rows} runs in {data.index.where.split(':')[0]}; "
-          f"server time in process, "
-          f"median of {runs} after one cold request\n")
+    print(
+        f"\nnbgate serve, {args.schedules} schedules, {rows} runs in {data.index.where.split(':')[0]}; "
+        f"server time in process, "
+        f"median of {runs} after one cold request\n"
+    )
     print(f"{'page':<50} {'cold ms':>9} {'median ms':>10} {'KiB':>7}")
-    print("(cold: the first request; for the first notebook it includes importing nbconvert, which"
-          " `nbgate serve` does in the background at start-up)")
+    print(
+        "(cold: the first request; for the first notebook it includes importing nbconvert, which"
+        " `nbgate serve` does in the background at start-up)"
+    )
     results = {}
     for label, path in cases:
         cold, warm, size = time_page(app, path, runs)
@@ -261,24 +369,47 @@ def measure(root: Path, args: Any, runs: int, env: dict[str, str]) -> None:
         uncached.append(time.perf_counter() - started)
         loop.close()
     results["schedules page, no stats cache"] = statistics.median(uncached)
-    print(f"{'schedules page, stats asked from the index (refresh)':<50} {'':>9} "
-          f"{results['schedules page, no stats cache'] * 1000:>10.1f}")
+    print(
+        f"{'schedules page, stats asked from the index (refresh)':<50} {'':>9} "
+        f"{results['schedules page, no stats cache'] * 1000:>10.1f}"
+    )
     output = record.output or ""
     peer = []
     for _ in range(3):
         started = time.perf_counter()
-        subprocess.run([tool("jupyter"), "nbconvert", "--to", "html", "--output-dir", str(root / "peer"), output],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                tool("jupyter"),
+                "nbconvert",
+                "--to",
+                "html",
+                "--output-dir",
+                str(root / "peer"),
+                output,
+            ],
+            check=True,
+            capture_output=True,
+        )
         peer.append(time.perf_counter() - started)
-    print(f"{'peer: jupyter nbconvert --to html (process)':<50} {'':>9} {statistics.median(peer) * 1000:>10.1f}")
+    print(
+        f"{'peer: jupyter nbconvert --to html (process)':<50} {'':>9} {statistics.median(peer) * 1000:>10.1f}"
+    )
     site = root / "site"
     shutil.rmtree(site, ignore_errors=True)
     for label in ("--static (fresh folder)", "--static again (nothing changed)"):
         started = time.perf_counter()
-        done = subprocess.run([tool("nbgate"), "serve", "--static", str(site)], cwd=root, check=True,
-                              capture_output=True, text=True, env={**os.environ, **env})
-        print(f"{label:<50} {'':>9} {(time.perf_counter() - started) * 1000:>10.0f}  "
-              f"{done.stdout.strip().splitlines()[-1]}")
+        done = subprocess.run(
+            [tool("nbgate"), "serve", "--static", str(site)],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+        )
+        print(
+            f"{label:<50} {'':>9} {(time.perf_counter() - started) * 1000:>10.0f}  "
+            f"{done.stdout.strip().splitlines()[-1]}"
+        )
     for label, limit in (("schedules page", 0.3), ("a run page (failed)", 0.3)):
         verdict = "ok" if results[label] < limit else "OVER"
         print(f"target: {label} < {limit * 1000:.0f} ms: {verdict}")

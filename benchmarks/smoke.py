@@ -48,8 +48,13 @@ COMMON = ["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no
 
 
 def _cell(source: str, tags: list[str] | None = None) -> dict[str, object]:
-    return {"cell_type": "code", "execution_count": None, "metadata": {"tags": tags} if tags else {},
-            "outputs": [], "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": tags} if tags else {},
+        "outputs": [],
+        "source": source,
+    }
 
 
 def generate(folder: Path, count: int, cells: int) -> None:
@@ -61,12 +66,18 @@ def generate(folder: Path, count: int, cells: int) -> None:
         body += [_cell(f"x{j} = {j} * scale\nx{j} + 1") for j in range(cells)]
         for j, cell in enumerate(body):
             cell["id"] = f"c{j}"
-        nb = {"cells": body, "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
-              "nbformat": 4, "nbformat_minor": 5}
+        nb = {
+            "cells": body,
+            "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
         (folder / f"nb_{i:02d}.ipynb").write_bytes(notebook.dumps(nb))
 
 
-def pytest_case(label: str, plugin: str, flag: str, *extra: str, env: dict[str, str] | None = None) -> Case:
+def pytest_case(
+    label: str, plugin: str, flag: str, *extra: str, env: dict[str, str] | None = None
+) -> Case:
     """``python -m pytest <flag>`` with the other notebook plugins disabled."""
     disabled: list[str] = []
     for other in PLUGINS.values():
@@ -75,7 +86,12 @@ def pytest_case(label: str, plugin: str, flag: str, *extra: str, env: dict[str, 
     # a peer tool's own flakiness under load (nbmake -n 2 sometimes fails a kernel clean-up) must not
     # abort the comparison; nbgate itself must pass every run
     ok = (0,) if plugin == "nbgate" else (0, 1)
-    return Case(label, [sys.executable, "-m", "pytest", flag, *COMMON, *disabled, *extra], ok_codes=ok, env=env)
+    return Case(
+        label,
+        [sys.executable, "-m", "pytest", flag, *COMMON, *disabled, *extra],
+        ok_codes=ok,
+        env=env,
+    )
 
 
 def main() -> int:
@@ -98,7 +114,9 @@ def main() -> int:
         folder = work / name
         generate(folder, count, cells)
         timings = interleaved(cases, runs=runs, cwd=folder)
-        title = f"{name}: {count} notebooks x {cells} trivial cells, fresh kernel each ({runs} runs)"
+        title = (
+            f"{name}: {count} notebooks x {cells} trivial cells, fresh kernel each ({runs} runs)"
+        )
         print_table(title, timings, baseline="pytest --nbmake")
     return 0
 

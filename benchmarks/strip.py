@@ -58,9 +58,15 @@ def _ratio(timings: list[Timing], label: str, base: str = "nbgate") -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its tables."""
     parser = common_args(__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=None, help="notebooks in the corpus (default 300, quick 60)")
-    parser.add_argument("--baseline", type=Path, metavar="DIR",
-                        help="also time the nbgate package found in DIR (e.g. an older copy), as nbgate@baseline")
+    parser.add_argument(
+        "--count", type=int, default=None, help="notebooks in the corpus (default 300, quick 60)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time the nbgate package found in DIR (e.g. an older copy), as nbgate@baseline",
+    )
     args = parser.parse_args(argv)
     runs = runs_from(args)
     count = args.count or (60 if args.quick else 300)
@@ -77,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     names = [p.name for p in dirty_paths]
     size = sum(p.stat().st_size for p in dirty_paths) / 1e6
     clean_size = sum((clean / n).stat().st_size for n in names) / 1e6
-    print(f"corpus: {count} notebooks, {size:.1f} MB dirty, {clean_size:.1f} MB clean; {runs} runs each\n")
+    print(
+        f"corpus: {count} notebooks, {size:.1f} MB dirty, {clean_size:.1f} MB clean; {runs} runs each\n"
+    )
 
     nbgate, nbstripout, nb_clean = tool("nbgate"), tool("nbstripout"), tool("nb-clean")
     tags = ["--preserve-cell-metadata-field", "tags"]
@@ -85,55 +93,92 @@ def main(argv: list[str] | None = None) -> int:
     def copy() -> None:
         fresh_copy(dirty, run_dir)
 
-    def baseline(label: str, argv: list[str], setup: Callable[[], None] | None = None) -> list[Case]:
+    def baseline(
+        label: str, argv: list[str], setup: Callable[[], None] | None = None
+    ) -> list[Case]:
         if args.baseline is None:
             return []
         env = {"PYTHONPATH": str(args.baseline.resolve())}
         return [Case(label, [sys.executable, "-m", "nbgate", *argv], setup=setup, env=env)]
 
-    in_place = interleaved([
-        Case("nbgate strip", [nbgate, "strip", *names], setup=copy),
-        *baseline("nbgate@baseline strip", ["strip", *names], copy),
-        Case("nb-clean clean", [nb_clean, "clean", *tags, *names], setup=copy),
-        Case("nbstripout", [nbstripout, "--keep-id", *names], setup=copy),
-    ], runs=runs, cwd=run_dir)
+    in_place = interleaved(
+        [
+            Case("nbgate strip", [nbgate, "strip", *names], setup=copy),
+            *baseline("nbgate@baseline strip", ["strip", *names], copy),
+            Case("nb-clean clean", [nb_clean, "clean", *tags, *names], setup=copy),
+            Case("nbstripout", [nbstripout, "--keep-id", *names], setup=copy),
+        ],
+        runs=runs,
+        cwd=run_dir,
+    )
     # the last timed run was nbstripout's: redo nbgate's and compare with the clean corpus
     copy()
     run_once(Case("nbgate strip", [nbgate, "strip", *names]), cwd=run_dir)
     mismatched = [n for n in names if not filecmp.cmp(run_dir / n, clean / n, shallow=False)]
     if mismatched:
-        raise SystemExit(f"nbgate strip did not produce the clean corpus for {len(mismatched)} files: {mismatched[:3]}")
-    print_table(f"in-place clean, {count} dirty notebooks ({size:.0f} MB), wall seconds", in_place,
-                baseline="nbgate strip")
+        raise SystemExit(
+            f"nbgate strip did not produce the clean corpus for {len(mismatched)} files: {mismatched[:3]}"
+        )
+    print_table(
+        f"in-place clean, {count} dirty notebooks ({size:.0f} MB), wall seconds",
+        in_place,
+        baseline="nbgate strip",
+    )
 
-    check = interleaved([
-        Case("nbgate strip --check", [nbgate, "strip", "--check", *names]),
-        *baseline("nbgate@baseline strip --check", ["strip", "--check", *names]),
-        Case("nb-clean check", [nb_clean, "check", *tags, *names]),
-        Case("nbstripout --verify", [nbstripout, "--keep-id", "--verify", *names]),
-    ], runs=runs, cwd=clean)
-    print_table(f"check mode, {count} clean notebooks, wall seconds", check, baseline="nbgate strip --check")
+    check = interleaved(
+        [
+            Case("nbgate strip --check", [nbgate, "strip", "--check", *names]),
+            *baseline("nbgate@baseline strip --check", ["strip", "--check", *names]),
+            Case("nb-clean check", [nb_clean, "check", *tags, *names]),
+            Case("nbstripout --verify", [nbstripout, "--keep-id", "--verify", *names]),
+        ],
+        runs=runs,
+        cwd=clean,
+    )
+    print_table(
+        f"check mode, {count} clean notebooks, wall seconds", check, baseline="nbgate strip --check"
+    )
 
     one = names[0]
-    startup = interleaved([
-        Case("nbgate strip --check one", [nbgate, "strip", "--check", one]),
-        *baseline("nbgate@baseline strip --check one", ["strip", "--check", one]),
-        Case("nb-clean check one", [nb_clean, "check", *tags, one]),
-        Case("nbstripout --verify one", [nbstripout, "--keep-id", "--verify", one]),
-        Case("python -c pass (floor)", [sys.executable, "-c", "pass"]),
-    ], runs=max(runs, 10), cwd=clean)
-    print_table("start-up: check one clean notebook, wall seconds", startup, baseline="nbgate strip --check one")
+    startup = interleaved(
+        [
+            Case("nbgate strip --check one", [nbgate, "strip", "--check", one]),
+            *baseline("nbgate@baseline strip --check one", ["strip", "--check", one]),
+            Case("nb-clean check one", [nb_clean, "check", *tags, one]),
+            Case("nbstripout --verify one", [nbstripout, "--keep-id", "--verify", one]),
+            Case("python -c pass (floor)", [sys.executable, "-c", "pass"]),
+        ],
+        runs=max(runs, 10),
+        cwd=clean,
+    )
+    print_table(
+        "start-up: check one clean notebook, wall seconds",
+        startup,
+        baseline="nbgate strip --check one",
+    )
 
     single = startup[0].median
     verdicts = [
-        ("in-place: nbgate <= 1.0x nb-clean", _ratio(in_place, "nb-clean") >= 1.0,
-         f"nb-clean/nbgate = {_ratio(in_place, 'nb-clean'):.2f}"),
-        ("in-place: nbgate >= 8x faster than nbstripout", _ratio(in_place, "nbstripout") >= 8.0,
-         f"nbstripout/nbgate = {_ratio(in_place, 'nbstripout'):.1f}"),
-        ("check: nbgate <= 1.0x nb-clean", _ratio(check, "nb-clean") >= 1.0,
-         f"nb-clean/nbgate = {_ratio(check, 'nb-clean'):.2f}"),
-        ("check: nbgate >= 8x faster than nbstripout", _ratio(check, "nbstripout") >= 8.0,
-         f"nbstripout/nbgate = {_ratio(check, 'nbstripout'):.1f}"),
+        (
+            "in-place: nbgate <= 1.0x nb-clean",
+            _ratio(in_place, "nb-clean") >= 1.0,
+            f"nb-clean/nbgate = {_ratio(in_place, 'nb-clean'):.2f}",
+        ),
+        (
+            "in-place: nbgate >= 8x faster than nbstripout",
+            _ratio(in_place, "nbstripout") >= 8.0,
+            f"nbstripout/nbgate = {_ratio(in_place, 'nbstripout'):.1f}",
+        ),
+        (
+            "check: nbgate <= 1.0x nb-clean",
+            _ratio(check, "nb-clean") >= 1.0,
+            f"nb-clean/nbgate = {_ratio(check, 'nb-clean'):.2f}",
+        ),
+        (
+            "check: nbgate >= 8x faster than nbstripout",
+            _ratio(check, "nbstripout") >= 8.0,
+            f"nbstripout/nbgate = {_ratio(check, 'nbstripout'):.1f}",
+        ),
         ("one-file --check < 100 ms", single < 0.100, f"{single * 1000:.0f} ms"),
     ]
     print("targets")

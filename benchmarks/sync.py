@@ -52,7 +52,9 @@ def _ratio(timings: list[Timing], slow: str, fast: str) -> float:
     return by_label[slow] / by_label[fast]
 
 
-def _bench(label: str, corpus: Path, run_dir: Path, runs: int, *, no_fast: bool = False) -> list[Timing]:
+def _bench(
+    label: str, corpus: Path, run_dir: Path, runs: int, *, no_fast: bool = False
+) -> list[Timing]:
     names = sorted(p.name for p in corpus.glob("*.ipynb"))
     nbgate, jupytext = tool("nbgate"), tool("jupytext")
 
@@ -71,8 +73,15 @@ def _bench(label: str, corpus: Path, run_dir: Path, runs: int, *, no_fast: bool 
         Case("jupytext --sync", [jupytext, "--sync", *names], setup=copy),
     ]
     if no_fast:
-        cases.insert(1, Case("sync --check, NBGATE_NO_FAST_PATHS=1", [nbgate, "sync", "--check", *names],
-                             setup=copy, env={"NBGATE_NO_FAST_PATHS": "1"}))
+        cases.insert(
+            1,
+            Case(
+                "sync --check, NBGATE_NO_FAST_PATHS=1",
+                [nbgate, "sync", "--check", *names],
+                setup=copy,
+                env={"NBGATE_NO_FAST_PATHS": "1"},
+            ),
+        )
     timings = interleaved(cases, runs=runs, cwd=run_dir)
     print_table(f"{label}, wall seconds", timings, baseline="nbgate sync --check")
     return timings
@@ -81,9 +90,16 @@ def _bench(label: str, corpus: Path, run_dir: Path, runs: int, *, no_fast: bool 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its tables."""
     parser = common_args(__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=None, help="pairs in the corpus (default 300, quick 60)")
-    parser.add_argument("--corpus", nargs="+", choices=("outputs", "stripped", "magics"),
-                        default=["outputs", "stripped", "magics"], help="which corpora to time (default: all)")
+    parser.add_argument(
+        "--count", type=int, default=None, help="pairs in the corpus (default 300, quick 60)"
+    )
+    parser.add_argument(
+        "--corpus",
+        nargs="+",
+        choices=("outputs", "stripped", "magics"),
+        default=["outputs", "stripped", "magics"],
+        help="which corpora to time (default: all)",
+    )
     args = parser.parse_args(argv)
     runs = runs_from(args)
     count = args.count or (60 if args.quick else 300)
@@ -97,25 +113,55 @@ def main(argv: list[str] | None = None) -> int:
     generate(with_outputs, count, pair=True)
     generate(clean, count, dirty=False, pair=True)
     generate(magics, count, pair=True, magics=True)
-    sizes = [sum(p.stat().st_size for p in folder.glob("*.ipynb")) / 1e6 for folder in (with_outputs, clean, magics)]
-    print(f"corpus: {count} pairs (notebook + py:percent twin), notebooks {sizes[0]:.1f} MB with outputs, "
-          f"{sizes[1]:.1f} MB stripped, {sizes[2]:.1f} MB with magics; {runs} runs each\n")
+    sizes = [
+        sum(p.stat().st_size for p in folder.glob("*.ipynb")) / 1e6
+        for folder in (with_outputs, clean, magics)
+    ]
+    print(
+        f"corpus: {count} pairs (notebook + py:percent twin), notebooks {sizes[0]:.1f} MB with outputs, "
+        f"{sizes[1]:.1f} MB stripped, {sizes[2]:.1f} MB with magics; {runs} runs each\n"
+    )
 
     tables = []
     if "outputs" in args.corpus:
-        tables.append(("with outputs", 5.0, _bench(f"{count} in-sync pairs, notebooks with outputs", with_outputs,
-                                                   run_dir, runs)))
+        tables.append(
+            (
+                "with outputs",
+                5.0,
+                _bench(
+                    f"{count} in-sync pairs, notebooks with outputs", with_outputs, run_dir, runs
+                ),
+            )
+        )
     if "stripped" in args.corpus:
-        tables.append(("stripped", 5.0, _bench(f"{count} in-sync pairs, stripped notebooks", clean, run_dir, runs)))
+        tables.append(
+            (
+                "stripped",
+                5.0,
+                _bench(f"{count} in-sync pairs, stripped notebooks", clean, run_dir, runs),
+            )
+        )
     if "magics" in args.corpus:
-        tables.append(("magics and cell options", 10.0, _bench(
-            f"{count} in-sync pairs, every notebook with magics and cell options", magics, run_dir, runs,
-            no_fast=True)))
+        tables.append(
+            (
+                "magics and cell options",
+                10.0,
+                _bench(
+                    f"{count} in-sync pairs, every notebook with magics and cell options",
+                    magics,
+                    run_dir,
+                    runs,
+                    no_fast=True,
+                ),
+            )
+        )
     print("targets")
     for name, target, timings in tables:
         ratio = _ratio(timings, "jupytext --sync", "nbgate sync --check")
-        print(f"  {'met   ' if ratio >= target else 'MISSED'}  {name}: nbgate sync --check >= {target:.0f}x faster "
-              f"than jupytext --sync  (jupytext/nbgate = {ratio:.1f})")
+        print(
+            f"  {'met   ' if ratio >= target else 'MISSED'}  {name}: nbgate sync --check >= {target:.0f}x faster "
+            f"than jupytext --sync  (jupytext/nbgate = {ratio:.1f})"
+        )
     return 0
 
 

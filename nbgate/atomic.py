@@ -11,7 +11,7 @@ def write_synced(fd: int, data: bytes) -> None:
     """Write all of ``data`` to the open descriptor ``fd`` and flush it to disk (short writes retried)."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
     os.fsync(fd)
 
 

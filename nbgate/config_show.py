@@ -29,7 +29,9 @@ def config_markdown() -> str:
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for option in OPTIONS:
         default = inline_code(table_cell(json.dumps(option.default)))
-        lines.append(f"| `{option.name}` | {option.type.__name__} | {default} | {table_cell(option.help)} |")
+        lines.append(
+            f"| `{option.name}` | {option.type.__name__} | {default} | {table_cell(option.help)} |"
+        )
     return "\n".join(lines)
 
 
@@ -47,13 +49,18 @@ def show_config(*, config: Config, fmt: str = "table", reference: bool = False) 
         payload = {
             "root": str(config.root),
             "pyproject": str(config.pyproject) if config.pyproject else None,
-            "options": {name: {"value": _shown(name, value), "source": config.sources.get(name, "default")}
-                        for name, value in config.values.items()},
+            "options": {
+                name: {"value": _shown(name, value), "source": config.sources.get(name, "default")}
+                for name, value in config.values.items()
+            },
         }
         output.result(json.dumps(payload, indent=2, sort_keys=True))
         return OK
     output.echo(f"root: {config.root}")
     output.echo(f"pyproject: {config.pyproject or '(none found)'}")
-    rows = [[name, json.dumps(_shown(name, value)), config.sources.get(name, "default")] for name, value in config.values.items()]
+    rows = [
+        [name, json.dumps(_shown(name, value)), config.sources.get(name, "default")]
+        for name, value in config.values.items()
+    ]
     output.result(output.table(["option", "value", "source"], rows))
     return OK

@@ -57,8 +57,18 @@ class SmokeOutcome(enum.StrEnum):
 
 
 OUTCOMES = tuple(SmokeOutcome)
-KEYS = ("schema", "path", "source_sha256", "parameters", "outcome", "duration", "kernel", "versions",
-        "output", "time")
+KEYS = (
+    "schema",
+    "path",
+    "source_sha256",
+    "parameters",
+    "outcome",
+    "duration",
+    "kernel",
+    "versions",
+    "output",
+    "time",
+)
 _SHA = re.compile(r"[0-9a-f]{64}\Z")
 
 
@@ -81,7 +91,6 @@ def evidence_path(config: Config, sha: str) -> Path:
 def versions() -> dict[str, str]:
     """Versions of what executed the notebook (``unknown`` when not installed)."""
     import platform
-
 
     found = {"python": platform.python_version(), "nbgate": __version__}
     for name in ("papermill", "nbclient", "jupyter_client"):
@@ -106,9 +115,16 @@ def provenance(env: Mapping[str, str] | None = None) -> dict[str, str]:
     if env.get("GITHUB_ACTIONS") == "true":
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         repository, run_id = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
-        found.update({"provider": "github-actions", "repository": repository,
-                      "run_url": f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
-                      "commit": env.get("GITHUB_SHA", "")})
+        found.update(
+            {
+                "provider": "github-actions",
+                "repository": repository,
+                "run_url": f"{server}/{repository}/actions/runs/{run_id}"
+                if repository and run_id
+                else "",
+                "commit": env.get("GITHUB_SHA", ""),
+            }
+        )
     return found
 
 
@@ -129,7 +145,9 @@ def describe_provenance(record: dict[str, Any]) -> str:
 
 def utc_now() -> str:
     """The current UTC time as ISO-8601 with a ``Z``, to the second."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
 
 
 def make_record(
@@ -169,7 +187,9 @@ def write_evidence(config: Config, record: dict[str, Any]) -> Path:
     target = evidence_path(config, str(record["source_sha256"]))
     target.parent.mkdir(parents=True, exist_ok=True)
     # default=str: parameters may hold values JSON lacks (dates from literals never do, but be safe)
-    data = orjson.dumps(record, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS, default=str) + b"\n"
+    data = (
+        orjson.dumps(record, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS, default=str) + b"\n"
+    )
     atomic_write(target, data)
     return target
 
@@ -186,14 +206,20 @@ def read_evidence(config: Config, sha: str) -> dict[str, Any] | None:
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise LedgerError(f"{path}: corrupt evidence (invalid JSON: {exc}); re-run the smoke tests") from None
+        raise LedgerError(
+            f"{path}: corrupt evidence (invalid JSON: {exc}); re-run the smoke tests"
+        ) from None
     if not isinstance(record, dict):
         raise LedgerError(f"{path}: corrupt evidence (not a JSON object); re-run the smoke tests")
     missing = [key for key in KEYS if key not in record]
     if missing:
-        raise LedgerError(f"{path}: corrupt evidence (missing {', '.join(missing)}); re-run the smoke tests")
+        raise LedgerError(
+            f"{path}: corrupt evidence (missing {', '.join(missing)}); re-run the smoke tests"
+        )
     if record["schema"] != SCHEMA:
-        raise LedgerError(f"{path}: evidence schema {record['schema']!r} is not {SCHEMA}; re-run the smoke tests")
+        raise LedgerError(
+            f"{path}: evidence schema {record['schema']!r} is not {SCHEMA}; re-run the smoke tests"
+        )
     if record["source_sha256"] != sha:
         raise LedgerError(f"{path}: evidence is for {record['source_sha256']!r}, not {sha}")
     return record

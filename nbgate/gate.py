@@ -51,12 +51,18 @@ class Stage(NamedTuple):
     def run(self, config: Config, paths: Sequence[str]) -> StageResult:
         """Run the stage's function over ``paths`` (empty: the project's covered notebooks)."""
         module, _, function = self.target.partition(":")
-        check: Callable[[Config, Sequence[str]], StageResult] = getattr(importlib.import_module(module), function)
+        check: Callable[[Config, Sequence[str]], StageResult] = getattr(
+            importlib.import_module(module), function
+        )
         try:
             return check(config, paths)
-        except OSError as exc:  # a read-only project or state folder: the stage fails, naming the path
+        except (
+            OSError
+        ) as exc:  # a read-only project or state folder: the stage fails, naming the path
             where = f"{exc.filename}: " if exc.filename else ""
-            return StageResult(self.name, StageStatus.FAIL, f"cannot write or read {where}{exc.strerror or exc}")
+            return StageResult(
+                self.name, StageStatus.FAIL, f"cannot write or read {where}{exc.strerror or exc}"
+            )
 
 
 STAGES: list[Stage] = [
@@ -79,12 +85,15 @@ def stage_named(name: str) -> Stage:
 _MARK = {PASS: ("PASS", "green"), FAIL: ("FAIL", "red"), SKIP: ("skip", "dim")}
 
 
-def run_stages(*, config: Config, paths: Sequence[str] = (), only: Sequence[str] = (),
-               skip: Sequence[str] = ()) -> int:
+def run_stages(
+    *, config: Config, paths: Sequence[str] = (), only: Sequence[str] = (), skip: Sequence[str] = ()
+) -> int:
     """Run the stages (all, or ``only``, minus ``skip``); print details and a table; exit 1 if one failed."""
     rows = []
     failed = False
-    chosen = [stage for stage in STAGES if not ((only and stage.name not in only) or stage.name in skip)]
+    chosen = [
+        stage for stage in STAGES if not ((only and stage.name not in only) or stage.name in skip)
+    ]
     shown = progress.Progress("nbgate gate", len(chosen))
     for stage in chosen:
         shown.step(stage.name)

@@ -22,12 +22,16 @@ class GitError(NbgateError):
     """git failed."""
 
 
-def _git(args: Sequence[str], cwd: Path, *, binary: bool = False, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    args: Sequence[str], cwd: Path, *, binary: bool = False, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, check=False)
     if check and done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {' '.join(args)}: {message[-1] if message else f'exit {done.returncode}'}")
+        raise GitError(
+            f"git {' '.join(args)}: {message[-1] if message else f'exit {done.returncode}'}"
+        )
     return done
 
 
@@ -108,7 +112,9 @@ def is_shallow(repo: Path) -> bool:
     return done.stdout.decode().strip() == "true"
 
 
-def changed_between(repo: Path, base: str, target: str | None = None) -> list[tuple[str, str, str | None]]:
+def changed_between(
+    repo: Path, base: str, target: str | None = None
+) -> list[tuple[str, str, str | None]]:
     """``(status, path, old_path)`` for files changed from ``base`` to ``target``.
 
     ``target=None`` compares with the working tree. Status letters are git's
@@ -163,8 +169,14 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> dict[str, bytes]:
     if not wanted:
         return {}
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
-    done = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input="\n".join(wanted).encode() + b"\n",
-                          capture_output=True, env=env, check=False)
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        input="\n".join(wanted).encode() + b"\n",
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     if done.returncode != 0:
         raise GitError(f"git cat-file --batch: {done.stderr.decode('utf-8', 'replace').strip()}")
     data = done.stdout
@@ -177,7 +189,7 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> dict[str, bytes]:
         if len(header) != 3:  # "<oid> missing"
             continue
         size = int(header[2])
-        blobs[oid] = data[position:position + size]
+        blobs[oid] = data[position : position + size]
         position += size + 1
     return blobs
 
@@ -206,4 +218,6 @@ def git_path(repo: Path, name: str) -> Path:
 def deleted_in_index(repo: Path) -> list[Path]:
     """Files the index deletes compared with HEAD (a rename counts as a deletion of the old path)."""
     done = _git(["diff", "--cached", "--name-only", "--no-renames", "--diff-filter=D", "-z"], repo)
-    return [repo / name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    return [
+        repo / name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name
+    ]

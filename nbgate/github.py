@@ -51,7 +51,7 @@ def clip(text: str, limit: int, marker: str = CUT) -> str:
     """``text`` cut to at most ``limit`` characters, ending in ``marker`` when cut."""
     if len(text) <= limit:
         return text
-    return text[:max(limit - len(marker), 0)] + marker
+    return text[: max(limit - len(marker), 0)] + marker
 
 
 def clip_bytes(text: str, limit: int, marker: str = CUT) -> str:
@@ -81,8 +81,14 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None,
-               title: str | None = None) -> str:
+def annotation(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    title: str | None = None,
+) -> str:
     """One ``::error``/``::warning``/``::notice`` line, every part escaped and bounded."""
     if level not in ("error", "warning", "notice"):
         raise ValueError(f"unknown annotation level {level!r}")
@@ -109,12 +115,16 @@ def log_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
 # ---------------------------------------------------------------- $GITHUB_OUTPUT
 
 
-def output_block(name: str, value: str, *, delimiter: str | None = None, limit: int = OUTPUT_LIMIT) -> str:
+def output_block(
+    name: str, value: str, *, delimiter: str | None = None, limit: int = OUTPUT_LIMIT
+) -> str:
     """``name<<delimiter\\nvalue\\ndelimiter\\n``; refuses what could add or corrupt an output."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"output name {name!r} is not a plain identifier")
     if size(value) > limit:
-        raise ValueError(f"output {name}: value of {size(value)} bytes is over the {limit}-byte limit")
+        raise ValueError(
+            f"output {name}: value of {size(value)} bytes is over the {limit}-byte limit"
+        )
     delimiter = delimiter or f"ghadelimiter_{uuid.uuid4()}"
     if delimiter in value:
         raise ValueError(f"output {name}: the value holds the delimiter")
@@ -172,7 +182,9 @@ def md_code(text: str, limit: int = TEXT_LIMIT) -> str:
     return f"<code>{md_text(text, limit)}</code>"
 
 
-def md_list(items: Sequence[str], *, limit: int = 200, more: str = "see the report folder") -> list[str]:
+def md_list(
+    items: Sequence[str], *, limit: int = 200, more: str = "see the report folder"
+) -> list[str]:
     """Markdown list lines for already-escaped ``items``, at most ``limit`` of them, then how many were left out."""
     lines = [f"- {item}" for item in items[:limit]]
     if len(items) > limit:
@@ -180,8 +192,12 @@ def md_list(items: Sequence[str], *, limit: int = 200, more: str = "see the repo
     return lines
 
 
-def bound(sections: Iterable[str], *, limit: int = SUMMARY_LIMIT,
-          pointer: str = "the rest is in the report folder") -> str:
+def bound(
+    sections: Iterable[str],
+    *,
+    limit: int = SUMMARY_LIMIT,
+    pointer: str = "the rest is in the report folder",
+) -> str:
     """Join markdown ``sections`` while they fit in ``limit`` bytes; say how many were left out.
 
     A section that does not fit is left out whole (a cut one could leave a
@@ -197,11 +213,17 @@ def bound(sections: Iterable[str], *, limit: int = SUMMARY_LIMIT,
         text.append(section)
         used += cost
     if omitted:
-        text.append(f"\n_{omitted} section(s) left out to keep this summary under GitHub's size limit: {pointer}._\n")
+        text.append(
+            f"\n_{omitted} section(s) left out to keep this summary under GitHub's size limit: {pointer}._\n"
+        )
     return "".join(text)
 
 
 def append_summary(path: Path, text: str, *, limit: int = SUMMARY_LIMIT) -> None:
     """Append ``text`` to ``$GITHUB_STEP_SUMMARY``, cut in bytes so the step never passes ``limit``."""
     with path.open("a", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(clip_bytes(text, limit, "\n\n_summary cut at GitHub's size limit: see the report folder._\n"))
+        handle.write(
+            clip_bytes(
+                text, limit, "\n\n_summary cut at GitHub's size limit: see the report folder._\n"
+            )
+        )

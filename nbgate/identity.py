@@ -74,7 +74,9 @@ def canonical(nb: Notebook) -> bytes:
         ]
         for cell in content_cells(nb)
     ]
-    return jsonsafe.dumps_bytes([_VERSION, language(nb), kernel_name(nb), cells])  # a lone surrogate escaped
+    return jsonsafe.dumps_bytes(
+        [_VERSION, language(nb), kernel_name(nb), cells]
+    )  # a lone surrogate escaped
 
 
 def source_sha256(nb: Notebook) -> str:

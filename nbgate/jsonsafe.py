@@ -80,7 +80,11 @@ def _key_bound(raw: bytes, keys: int = -1) -> int:
         if bound != keys:
             bound += raw.count(b'\\\\":') - raw.count(b'\\":')
         return bound
-    return len(_KEY_ANY.findall(raw)) - len(_KEY_ESCAPED.findall(raw)) + len(_KEY_BACKSLASH.findall(raw))
+    return (
+        len(_KEY_ANY.findall(raw))
+        - len(_KEY_ESCAPED.findall(raw))
+        + len(_KEY_BACKSLASH.findall(raw))
+    )
 
 
 def _keys_and_depth(value: Any) -> tuple[int, int]:
@@ -100,7 +104,9 @@ def _keys_and_depth(value: Any) -> tuple[int, int]:
             children: Any = item.values()
         else:
             children = item
-        if _LEAVES.issuperset(map(type, children)):  # at C speed: most lists hold only strings (lines)
+        if _LEAVES.issuperset(
+            map(type, children)
+        ):  # at C speed: most lists hold only strings (lines)
             continue
         for child in children:
             kind = type(child)
@@ -115,7 +121,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise ShapeError(f"duplicate JSON key {key!r} (JSON readers silently keep only the last one)")
+                raise ShapeError(
+                    f"duplicate JSON key {key!r} (JSON readers silently keep only the last one)"
+                )
             seen.add(key)
     return result
 
@@ -167,8 +175,12 @@ def read_regular(path: Path) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return name
     return "not a file"

@@ -54,14 +54,20 @@ def install() -> None:
     Does nothing with the ``lazy-iri-grammar`` fast path off (``nbgate.fastpaths``):
     jsonschema then imports the real package, grammar and all.
     """
-    if SLOW in sys.modules or "jsonschema" in sys.modules or not fastpaths.enabled("lazy-iri-grammar"):
+    if (
+        SLOW in sys.modules
+        or "jsonschema" in sys.modules
+        or not fastpaths.enabled("lazy-iri-grammar")
+    ):
         return
     try:
         found = importlib.util.find_spec(SLOW) is not None
     except (ImportError, ValueError):
         found = False
     if found:
-        sys.modules[SLOW] = _StandIn(SLOW, "nbgate's stand-in: imports the real rfc3987_syntax on first use")
+        sys.modules[SLOW] = _StandIn(
+            SLOW, "nbgate's stand-in: imports the real rfc3987_syntax on first use"
+        )
 
 
 def import_module(name: str) -> ModuleType:

@@ -46,7 +46,9 @@ _HALVES = _Halves()
 
 def is_json_mime(mime: str) -> bool:
     """Whether a mimetype holds JSON (kept as is), not text (split into lines)."""
-    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
 
 
 def _has_float(value: Any, test: Callable[[float], bool]) -> bool:
@@ -82,7 +84,11 @@ def any_float(nb: Any, test: Callable[[float], bool]) -> bool:
         if not isinstance(cell, dict):
             continue
         for key, value in cell.items():
-            if key not in _SKIP_CELL_KEYS and type(value) not in _SCALARS and _has_float(value, test):
+            if (
+                key not in _SKIP_CELL_KEYS
+                and type(value) not in _SCALARS
+                and _has_float(value, test)
+            ):
                 return True
         outputs = cell.get("outputs")
         for output in outputs if isinstance(outputs, list) else ():
@@ -171,7 +177,9 @@ def _fast(nb: dict[str, Any]) -> bytes:
 
 def _stdlib(split: dict[str, Any]) -> bytes:
     text = json.dumps(split, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
-    return jsonsafe.escape_surrogates(text).encode("utf-8")  # a lone surrogate as json.dumps escapes it
+    return jsonsafe.escape_surrogates(text).encode(
+        "utf-8"
+    )  # a lone surrogate as json.dumps escapes it
 
 
 def _library(nb: dict[str, Any]) -> bytes:
@@ -186,7 +194,9 @@ def _library(nb: dict[str, Any]) -> bytes:
         text = nbformat.v4.nbjson.writes(nbformat.from_dict(nb))
     except (AttributeError, KeyError, TypeError):
         return _stdlib(_split(nb))
-    return jsonsafe.escape_surrogates(text).encode("utf-8")  # nbformat.write would fail on a lone surrogate
+    return jsonsafe.escape_surrogates(text).encode(
+        "utf-8"
+    )  # nbformat.write would fail on a lone surrogate
 
 
 def dumps(nb: dict[str, Any], crlf: bool = False) -> bytes:

@@ -44,6 +44,8 @@ class Loaded(NamedTuple):
 
 
 _BIG = 2.0**63
+
+
 def _beyond_int64(value: float) -> bool:
     """orjson silently reads an integer beyond 64 bits (``2**70``) as a float this large."""
     return value >= _BIG or value < -_BIG
@@ -64,7 +66,9 @@ def _parse(raw: bytes, path: object) -> Any:
             pass  # orjson refuses NaN, Infinity and lone surrogates; json does not
         else:
             try:
-                jsonsafe.check_shape(value, raw)  # first: deep values would overflow any_float's recursion
+                jsonsafe.check_shape(
+                    value, raw
+                )  # first: deep values would overflow any_float's recursion
             except jsonsafe.ShapeError as exc:
                 raise NotebookError(path, str(exc)) from None
             if not any_float(value, _beyond_int64):  # else the stdlib keeps such integers exact
@@ -72,11 +76,15 @@ def _parse(raw: bytes, path: object) -> Any:
     if not raw.strip():
         raise NotebookError(path, "file is empty, not a notebook")
     if raw.startswith(_BOM):
-        raise NotebookError(path, "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM")
+        raise NotebookError(
+            path, "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise NotebookError(path, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
+        raise NotebookError(
+            path, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})"
+        ) from None
     try:
         value = jsonsafe.loads_strict(text)
         jsonsafe.check_shape(value, None)
@@ -113,7 +121,9 @@ def _rejoin_bundle(data: Any) -> None:
 def _check_and_rejoin(nb: Any, path: object) -> Notebook:
     """Check the structure nbgate relies on and rejoin split strings (in place)."""
     if not isinstance(nb, dict):
-        raise NotebookError(path, f"not a notebook: top level is a JSON {type(nb).__name__}, expected an object")
+        raise NotebookError(
+            path, f"not a notebook: top level is a JSON {type(nb).__name__}, expected an object"
+        )
     major = nb.get("nbformat")
     if "cells" not in nb and major is None:
         raise NotebookError(path, "not a notebook: no 'nbformat' and no 'cells' key")
@@ -148,7 +158,9 @@ def _check_and_rejoin(nb: Any, path: object) -> Notebook:
             except TypeError:
                 raise NotebookError(path, "'source' holds a non-string line", where) from None
         elif not isinstance(source, str):
-            raise NotebookError(path, "'source' is missing or not a string or list of strings", where)
+            raise NotebookError(
+                path, "'source' is missing or not a string or list of strings", where
+            )
         if not isinstance(cell.get("metadata"), dict):
             raise NotebookError(path, "cell 'metadata' is missing or not an object", where)
         attachments = cell.get("attachments")
@@ -225,7 +237,9 @@ def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = Non
     try:
         old: bytes | None = _read_bytes(target)
     except NotebookError:
-        if target.exists():  # a folder, FIFO or unreadable file; a dangling symlink is written through
+        if (
+            target.exists()
+        ):  # a folder, FIFO or unreadable file; a dangling symlink is written through
             raise
         old = None
     if crlf is None:
@@ -240,7 +254,9 @@ def write(path: str | os.PathLike[str], nb: Notebook, *, crlf: bool | None = Non
 def _replace(target: Path, data: bytes) -> None:
     try:
         atomic_write(target, data)
-    except OSError as exc:  # a read-only file or folder: one line naming the file, never a traceback
+    except (
+        OSError
+    ) as exc:  # a read-only file or folder: one line naming the file, never a traceback
         raise NotebookError(target, f"cannot write: {exc.strerror or exc}") from None
 
 
@@ -274,7 +290,11 @@ def language(nb: Notebook) -> str:
     """The notebook's kernel language, ``python`` when it does not say."""
     metadata = nb.get("metadata", {})
     # jupytext records the language of a notebook without kernelspec as main_language
-    for holder, key in (("kernelspec", "language"), ("language_info", "name"), ("jupytext", "main_language")):
+    for holder, key in (
+        ("kernelspec", "language"),
+        ("language_info", "name"),
+        ("jupytext", "main_language"),
+    ):
         value = metadata.get(holder, {})
         if isinstance(value, dict) and isinstance(value.get(key), str) and value[key]:
             return str(value[key]).lower()

@@ -56,7 +56,9 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     absolute = os.path.abspath(path)
     here = os.getcwd()
     try:
-        if os.path.dirname(os.path.commonpath([absolute, here])) == os.path.commonpath([absolute, here]):
+        if os.path.dirname(os.path.commonpath([absolute, here])) == os.path.commonpath(
+            [absolute, here]
+        ):
             return absolute  # only "/" in common
         return Path(os.path.relpath(absolute, here)).as_posix()
     except ValueError:  # different drives
@@ -112,7 +114,9 @@ def warn(text: str) -> None:
 
 def error(text: str) -> None:
     """Print an error to stderr (never suppressed)."""
-    sys.stderr.write(style("error:", "red", "bold", stream=sys.stderr) + " " + printable(text) + "\n")
+    sys.stderr.write(
+        style("error:", "red", "bold", stream=sys.stderr) + " " + printable(text) + "\n"
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -37,8 +37,13 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def map_files(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-              min_items: int = MIN_ITEMS) -> list[R]:
+def map_files(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int | None = None,
+    min_items: int = MIN_ITEMS,
+) -> list[R]:
     """``[fn(item) for item in items]``, spread over up to ``workers`` processes (default: CPUs)."""
     return map_shares(functools.partial(_each, fn), items, workers=workers, min_items=min_items)
 
@@ -47,8 +52,13 @@ def _each(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return [fn(item) for item in items]
 
 
-def map_shares(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, workers: int | None = None,
-               min_items: int = MIN_ITEMS) -> list[R]:
+def map_shares(
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    workers: int | None = None,
+    min_items: int = MIN_ITEMS,
+) -> list[R]:
     """Like ``map_files``, but ``fn`` gets a whole share and returns one result per item.
 
     For work that sets something up once per process (a thread pool for
@@ -72,7 +82,7 @@ def map_shares(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, work
                 _child(fn, items[share::count], write_end, pickle.dumps)
             os.close(write_end)
             children.append((pid, read_end))
-        mine = _checked(fn, items[count - 1::count])
+        mine = _checked(fn, items[count - 1 :: count])
         shares: list[list[R]] = []
         for pid, read_end in list(children):
             with os.fdopen(read_end, "rb") as pipe:
@@ -117,8 +127,9 @@ def _checked(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R
     return results
 
 
-def _child(fn: Callable[[Any], Any], items: Sequence[Any], write_end: int,
-           dumps: Callable[[Any], bytes]) -> None:  # pragma: no cover - runs in the child
+def _child(
+    fn: Callable[[Any], Any], items: Sequence[Any], write_end: int, dumps: Callable[[Any], bytes]
+) -> None:  # pragma: no cover - runs in the child
     code = 0
     try:
         try:

@@ -63,7 +63,11 @@ _NULLS = {"null", "None"}
 def parameters_cell(nb: Notebook) -> tuple[int, dict[str, Any]] | None:
     """The first code cell tagged ``parameters`` and its 0-based index, or None."""
     for index, cell in enumerate(nb.get("cells", [])):
-        if isinstance(cell, dict) and cell.get("cell_type") == "code" and PARAMETERS_TAG in tags(cell):
+        if (
+            isinstance(cell, dict)
+            and cell.get("cell_type") == "code"
+            and PARAMETERS_TAG in tags(cell)
+        ):
             return index, cell
     return None
 
@@ -161,7 +165,9 @@ def split_assignment(item: str, option: str = "--param") -> tuple[str, str]:
     name, sep, text = item.partition("=")
     name = name.strip()
     if not sep or not name.isidentifier():
-        raise UsageError(f"{option} {_echo(item)}: expected NAME=VALUE with NAME a Python identifier")
+        raise UsageError(
+            f"{option} {_echo(item)}: expected NAME=VALUE with NAME a Python identifier"
+        )
     return name, text
 
 
@@ -177,8 +183,16 @@ def type_name(value: Any) -> str:
     """The rule's name for the type of ``value`` (``bool``, ``int``, ... ``None``)."""
     if value is UNKNOWN:
         return "any"
-    return {bool: "bool", int: "int", float: "float", str: "str", list: "list", tuple: "list", dict: "dict",
-            type(None): "None"}.get(type(value), type(value).__name__)
+    return {
+        bool: "bool",
+        int: "int",
+        float: "float",
+        str: "str",
+        list: "list",
+        tuple: "list",
+        dict: "dict",
+        type(None): "None",
+    }.get(type(value), type(value).__name__)
 
 
 def _echo(value: Any) -> str:
@@ -187,8 +201,10 @@ def _echo(value: Any) -> str:
 
 
 def _error(name: str, value: Any, default: Any) -> ParameterTypeError:
-    return ParameterTypeError(f"parameter {name!r}: {_echo(value)} is not a valid {type_name(default)} "
-                              f"(its default in the parameters cell is {_echo(default)})")
+    return ParameterTypeError(
+        f"parameter {name!r}: {_echo(value)} is not a valid {type_name(default)} "
+        f"(its default in the parameters cell is {_echo(default)})"
+    )
 
 
 def _loose(text: str) -> Any:
@@ -238,7 +254,9 @@ def _from_text(name: str, text: str, default: Any) -> Any:
         except ValueError:
             raise _error(name, text, default) from None
     value = _loose(text)
-    if value is text or problem(name, value, default):  # nothing parsed, or not of the default's type
+    if value is text or problem(
+        name, value, default
+    ):  # nothing parsed, or not of the default's type
         raise _error(name, text, default)
     return check(name, value, default)
 
@@ -290,13 +308,20 @@ def problems(values: Mapping[str, Any], found: Mapping[str, Any] | None) -> list
     """Why already typed ``values`` cannot be a notebook's parameters: undefined names and wrong types."""
     if found is None:
         given = ", ".join(sorted(values))
-        return [f"the notebook has no cell tagged '{PARAMETERS_TAG}', so it takes no parameters ({given} given)"
-                ] if values else []
+        return (
+            [
+                f"the notebook has no cell tagged '{PARAMETERS_TAG}', so it takes no parameters ({given} given)"
+            ]
+            if values
+            else []
+        )
     result: list[str] = []
     for name, value in values.items():
         if name not in found:
             defined = ", ".join(sorted(found)) or "none"
-            result.append(f"parameter {name!r} is not defined in the parameters cell (it defines: {defined})")
+            result.append(
+                f"parameter {name!r} is not defined in the parameters cell (it defines: {defined})"
+            )
         else:
             reason = problem(name, value, found[name])
             if reason:
@@ -307,7 +332,9 @@ def problems(values: Mapping[str, Any], found: Mapping[str, Any] | None) -> list
 def typed(values: Mapping[str, Any], found: Mapping[str, Any] | None) -> dict[str, Any]:
     """Every value typed by its default in ``found``; names not in ``found`` are typed loosely."""
     defaults = found or {}
-    return {name: coerce(name, value, defaults.get(name, UNKNOWN)) for name, value in values.items()}
+    return {
+        name: coerce(name, value, defaults.get(name, UNKNOWN)) for name, value in values.items()
+    }
 
 
 def undefined_message(unknown: Iterable[str], found: Mapping[str, Any] | None, where: str) -> str:

@@ -27,8 +27,15 @@ REFRESH = 0.5  # seconds between redraws of the terminal line
 class Progress:
     """One task (``title``) made of ``total`` steps; ``step(label)`` starts the next one."""
 
-    def __init__(self, title: str, total: int = 0, *, stream: TextIO | None = None, live: bool | None = None,
-                 enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        total: int = 0,
+        *,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        enabled: bool | None = None,
+    ) -> None:
         self.title = title
         self.total = total
         self.done = 0
@@ -59,7 +66,9 @@ class Progress:
             if label in self.current:
                 self.current.remove(label)
             self.done += 1
-        if outcome or self.live:  # a plain log shows starts, and finishes that have something to say
+        if (
+            outcome or self.live
+        ):  # a plain log shows starts, and finishes that have something to say
             self._event(f"{self._count(self.done)}{label}: {outcome}" if outcome else "")
 
     def step(self, label: str) -> None:
@@ -162,8 +171,9 @@ def current() -> Progress:
 
 
 @contextmanager
-def task(title: str, total: int = 0, *, stream: TextIO | None = None,
-         live: bool | None = None) -> Iterator[Progress]:
+def task(
+    title: str, total: int = 0, *, stream: TextIO | None = None, live: bool | None = None
+) -> Iterator[Progress]:
     """Open a ``Progress`` that deep code can reach through ``current()``; closed on exit."""
     progress = Progress(title, total, stream=stream, live=live)
     _active.append(progress)

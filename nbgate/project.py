@@ -78,13 +78,17 @@ def _walk(folder: Path, config: Config) -> list[Path]:
         for name in sorted((*filenames, *named)):
             if name.endswith(".ipynb"):
                 path = Path(dirpath, name)
-                resolve(path)  # a symlink loop stops the command here, naming it, rather than deep inside
+                resolve(
+                    path
+                )  # a symlink loop stops the command here, naming it, rather than deep inside
                 if is_covered(path, config):
                     found.append(path)
     return found
 
 
-def find_notebooks(config: Config, paths: Iterable[str | os.PathLike[str]] | None = None) -> list[Path]:
+def find_notebooks(
+    config: Config, paths: Iterable[str | os.PathLike[str]] | None = None
+) -> list[Path]:
     """The notebooks to work on.
 
     With no ``paths``, every covered notebook under the root. A file named

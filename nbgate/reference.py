@@ -19,8 +19,10 @@ def rules_markdown() -> str:
     lines = ["| code | name | severity | family | finds | example |", "|---|---|---|---|---|---|"]
     for rule in rules().values():
         example = inline_code(table_cell(rule.example)) if rule.example else ""
-        lines.append(f"| `{rule.code}` | {rule.name} | {rule.severity} | {rule.family} | {table_cell(rule.summary)} "
-                     f"| {example} |")
+        lines.append(
+            f"| `{rule.code}` | {rule.name} | {rule.severity} | {rule.family} | {table_cell(rule.summary)} "
+            f"| {example} |"
+        )
     return "\n".join(lines)
 
 

@@ -24,8 +24,17 @@ def _module() -> ModuleType:
     return sys.modules[name]
 
 
-def generate(folder: Path, count: int = 300, *, seed: int = 0, dirty: bool = True, pair: bool = False,
-             magics: bool = False) -> list[Path]:
+def generate(
+    folder: Path,
+    count: int = 300,
+    *,
+    seed: int = 0,
+    dirty: bool = True,
+    pair: bool = False,
+    magics: bool = False,
+) -> list[Path]:
     """See ``benchmarks/corpus.py``: deterministic realistic notebooks written into ``folder``."""
-    paths: list[Path] = _module().generate(folder, count, seed=seed, dirty=dirty, pair=pair, magics=magics)
+    paths: list[Path] = _module().generate(
+        folder, count, seed=seed, dirty=dirty, pair=pair, magics=magics
+    )
     return paths

@@ -19,7 +19,9 @@ class Repo:
 
     def git(self, *args: str, check: bool = True) -> str:
         """Run git in the repository and return stdout."""
-        done = subprocess.run(["git", *args], cwd=self.path, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, capture_output=True, text=True, check=False
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
         return done.stdout

@@ -22,7 +22,7 @@ def parse_outputs(text: str) -> dict[str, str]:
             continue
         equals, heredoc = line.find("="), line.find("<<")
         if heredoc >= 0 and (equals < 0 or heredoc < equals):
-            name, delimiter = line[:heredoc], line[heredoc + 2:]
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
             body = []
             while index < len(lines) and lines[index] != delimiter:
                 body.append(lines[index])
@@ -32,7 +32,7 @@ def parse_outputs(text: str) -> dict[str, str]:
             index += 1
             values[name] = "\n".join(body)
         elif equals > 0:
-            values[line[:equals]] = line[equals + 1:]
+            values[line[:equals]] = line[equals + 1 :]
         else:
             raise ValueError(f"invalid output line {line!r}")
     return values

@@ -32,9 +32,11 @@ NOT_APPLICABLE = {
 }
 
 # JSON that other tools (ruff) still load as a notebook, but an output lacks its output_type
-UNREADABLE = (b'{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, '
-              b'"outputs": [{"name": "stdout", "text": "hi"}], "source": "print(1)"}], '
-              b'"metadata": {}, "nbformat": 4, "nbformat_minor": 4}\n')
+UNREADABLE = (
+    b'{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, '
+    b'"outputs": [{"name": "stdout", "text": "hi"}], "source": "print(1)"}], '
+    b'"metadata": {}, "nbformat": 4, "nbformat_minor": 4}\n'
+)
 FAKE_GITHUB = "ghp_" + "EXAMPLEexample0123456789EXAMPLEexampl"
 FAKE_AWS_ID = "AKIAIOSFODNN7EXAMPLE"
 FAKE_HIGH_ENTROPY = "3f9aK2LxQ7pV1mZ8cR4tW6yB"
@@ -62,7 +64,7 @@ class Case(NamedTuple):
         return notebook.dumps(self.nb)
 
 
-def _params(source: str = "date = \"2024-01-01\"") -> dict[str, Any]:
+def _params(source: str = 'date = "2024-01-01"') -> dict[str, Any]:
     return T.code(source, tags=["parameters"])
 
 
@@ -73,8 +75,14 @@ def _ignore(code: str) -> str:
 def _cases() -> list[Case]:
     cases: list[Case] = []
 
-    def add(code: str, build: Any, clean: dict[str, Any] | None, settings: dict[str, Any] | None = None,
-            *, trigger_raw: bytes | None = None) -> None:
+    def add(
+        code: str,
+        build: Any,
+        clean: dict[str, Any] | None,
+        settings: dict[str, Any] | None = None,
+        *,
+        trigger_raw: bytes | None = None,
+    ) -> None:
         settings = settings or {}
         if trigger_raw is not None:
             cases.append(Case(code, "trigger", None, settings, trigger_raw))
@@ -88,9 +96,22 @@ def _cases() -> list[Case]:
 
     # ------------------------------------------------------------ 0xx validity
     add("NBG000", None, T.make([_params()]), trigger_raw=UNREADABLE)
-    add("NBG001", lambda c, t: T.make([_params(), T.code(c + "print('hi')", tags=[*t, "keep-output"],
-                                                          outputs=[{"output_type": "stream", "name": "stdout"}])]),
-        T.make([_params(), T.code("print('hi')", tags=["keep-output"], outputs=[T.stream("hi\n")])]))
+    add(
+        "NBG001",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c + "print('hi')",
+                    tags=[*t, "keep-output"],
+                    outputs=[{"output_type": "stream", "name": "stdout"}],
+                ),
+            ]
+        ),
+        T.make(
+            [_params(), T.code("print('hi')", tags=["keep-output"], outputs=[T.stream("hi\n")])]
+        ),
+    )
 
     def duplicate(c: str, t: list[str]) -> dict[str, Any]:
         nb = T.make([_params(), T.code(c + "x = 1", tags=t)])
@@ -107,65 +128,226 @@ def _cases() -> list[Case]:
     add("NBG003", missing, T.make([_params(), T.code("x = 1")], minor=4))
 
     # ------------------------------------------------------------ 1xx hygiene
-    add("NBG101", lambda c, t: T.make([_params(), T.code(c + "print('hi')", tags=t, outputs=[T.stream("hi\n")])]),
-        T.make([_params(), T.code("print('hi')", tags=["keep-output"], outputs=[T.stream("hi\n")])]))
-    add("NBG102", lambda c, t: T.make([_params(), T.code(c + "x = 1", tags=t, execution_count=3)]),
-        T.make([_params(), T.code("x = 1")]))
+    add(
+        "NBG101",
+        lambda c, t: T.make(
+            [_params(), T.code(c + "print('hi')", tags=t, outputs=[T.stream("hi\n")])]
+        ),
+        T.make(
+            [_params(), T.code("print('hi')", tags=["keep-output"], outputs=[T.stream("hi\n")])]
+        ),
+    )
+    add(
+        "NBG102",
+        lambda c, t: T.make([_params(), T.code(c + "x = 1", tags=t, execution_count=3)]),
+        T.make([_params(), T.code("x = 1")]),
+    )
 
     def order(c: str, t: list[str], counts: tuple[int, int] = (2, 1)) -> dict[str, Any]:
-        return T.make([_params(),
-                       T.code("a = 1\na", tags=["keep-output"], execution_count=counts[0],
-                              outputs=[T.result("1", counts[0])]),
-                       T.code(c + "b = 2\nb", tags=["keep-output", *t], execution_count=counts[1],
-                              outputs=[T.result("2", counts[1])])])
+        return T.make(
+            [
+                _params(),
+                T.code(
+                    "a = 1\na",
+                    tags=["keep-output"],
+                    execution_count=counts[0],
+                    outputs=[T.result("1", counts[0])],
+                ),
+                T.code(
+                    c + "b = 2\nb",
+                    tags=["keep-output", *t],
+                    execution_count=counts[1],
+                    outputs=[T.result("2", counts[1])],
+                ),
+            ]
+        )
 
     add("NBG103", order, order("", [], (1, 2)))
-    add("NBG104", lambda c, t: T.make([_params(), T.code(c + "print('x' * 200)", tags=["keep-output", *t],
-                                                          outputs=[T.stream("x" * 200 + "\n")])]),
-        T.make([_params(), T.code("print('x' * 20)", tags=["keep-output"], outputs=[T.stream("x" * 20 + "\n")])]),
-        {"lint.max_output_bytes": 100})
-    add("NBG105", lambda c, t: T.make([_params(), T.code(c + "  \n", tags=t)]),
-        T.make([_params(), T.code("x = 1")]))
+    add(
+        "NBG104",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c + "print('x' * 200)",
+                    tags=["keep-output", *t],
+                    outputs=[T.stream("x" * 200 + "\n")],
+                ),
+            ]
+        ),
+        T.make(
+            [
+                _params(),
+                T.code(
+                    "print('x' * 20)", tags=["keep-output"], outputs=[T.stream("x" * 20 + "\n")]
+                ),
+            ]
+        ),
+        {"lint.max_output_bytes": 100},
+    )
+    add(
+        "NBG105",
+        lambda c, t: T.make([_params(), T.code(c + "  \n", tags=t)]),
+        T.make([_params(), T.code("x = 1")]),
+    )
 
     # ------------------------------------------------------------ 2xx scheduling
-    add("NBG201", lambda c, t: T.make([T.code(c + "date = \"2024-01-01\"", tags=t)]), T.make([_params()]))
-    add("NBG202", lambda c, t: T.make([T.code(c + "import datetime\n\nstart = datetime.date.today()",
-                                              tags=["parameters", *t])]),
-        T.make([T.code("# the run date\nstart: str = \"2024-01-01\"\nlimit = -1\nregions = [\"eu\", \"us\"]",
-                       tags=["parameters"])]))
-    add("NBG203", lambda c, t: T.make([_params(), T.code(c + "name = input('name? ')", tags=t)]),
-        T.make([_params(), T.code("name = 'etl'  # never input() in a scheduled run")]))
-    add("NBG204", lambda c, t: T.make([_params(), T.code(c + "%pip install pandas==2.2\nimport pandas\n\nprint(pandas.__version__)", tags=t)]),
-        T.make([_params(), T.code("import pandas\n\nprint(pandas.__version__)")]))
-    add("NBG205", lambda c, t: T.make([_params(), T.code(c + "import pandas as pd\n\ndf = pd.read_csv('/Users/alice/sales.csv')", tags=t)]),
-        T.make([_params(), T.code("import pandas as pd\n\ndf = pd.read_csv('data/sales.csv')")]))
-    add("NBG206", lambda c, t: T.make([_params(), T.code(c + "%run ./helpers.ipynb", tags=t)]),
-        T.make([_params(), T.code("%run helpers.py")]))
+    add(
+        "NBG201",
+        lambda c, t: T.make([T.code(c + 'date = "2024-01-01"', tags=t)]),
+        T.make([_params()]),
+    )
+    add(
+        "NBG202",
+        lambda c, t: T.make(
+            [
+                T.code(
+                    c + "import datetime\n\nstart = datetime.date.today()", tags=["parameters", *t]
+                )
+            ]
+        ),
+        T.make(
+            [
+                T.code(
+                    '# the run date\nstart: str = "2024-01-01"\nlimit = -1\nregions = ["eu", "us"]',
+                    tags=["parameters"],
+                )
+            ]
+        ),
+    )
+    add(
+        "NBG203",
+        lambda c, t: T.make([_params(), T.code(c + "name = input('name? ')", tags=t)]),
+        T.make([_params(), T.code("name = 'etl'  # never input() in a scheduled run")]),
+    )
+    add(
+        "NBG204",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c + "%pip install pandas==2.2\nimport pandas\n\nprint(pandas.__version__)",
+                    tags=t,
+                ),
+            ]
+        ),
+        T.make([_params(), T.code("import pandas\n\nprint(pandas.__version__)")]),
+    )
+    add(
+        "NBG205",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c + "import pandas as pd\n\ndf = pd.read_csv('/Users/alice/sales.csv')", tags=t
+                ),
+            ]
+        ),
+        T.make([_params(), T.code("import pandas as pd\n\ndf = pd.read_csv('data/sales.csv')")]),
+    )
+    add(
+        "NBG206",
+        lambda c, t: T.make([_params(), T.code(c + "%run ./helpers.ipynb", tags=t)]),
+        T.make([_params(), T.code("%run helpers.py")]),
+    )
 
     # ------------------------------------------------------------ 3xx secrets
-    add("NBG301", lambda c, t: T.make([_params(), T.code(c + f"aws_access_key_id = '{FAKE_AWS_ID}'", tags=t)]),
-        T.make([_params(), T.code("import os\n\naws_access_key_id = os.environ['AWS_ACCESS_KEY_ID']")]))
-    add("NBG302", lambda c, t: T.make([_params(), T.code(c + "import os\n\nprint(os.environ['GITHUB_TOKEN'])", tags=["keep-output", *t],
-                                                          outputs=[T.stream(f"{FAKE_GITHUB}\n")])]),
-        T.make([_params(), T.code("print('token loaded')", tags=["keep-output"],
-                                  outputs=[T.stream("token loaded\n")])]))
-    add("NBG303", lambda c, t: T.make([_params(), T.code(
-        c + "key = '''-----BEGIN RSA PRIVATE KEY-----\nMIIEXAMPLE\n-----END RSA PRIVATE KEY-----'''", tags=t)]),
-        T.make([_params(), T.code("from pathlib import Path\n\nkey = Path('deploy.pem').read_text()")]))
-    add("NBG304", lambda c, t: T.make([_params(), T.code(
-        c + "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://etl:hunter2@db:5432/prod')", tags=t)]),
-        T.make([_params(), T.code("from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://etl@db:5432/prod')")]))
-    add("NBG305", lambda c, t: T.make([_params(), T.code(c + f"API_KEY = '{FAKE_HIGH_ENTROPY}'", tags=t)]),
-        T.make([_params(), T.code("import os\n\nAPI_KEY = os.environ['API_KEY']")]))
+    add(
+        "NBG301",
+        lambda c, t: T.make(
+            [_params(), T.code(c + f"aws_access_key_id = '{FAKE_AWS_ID}'", tags=t)]
+        ),
+        T.make(
+            [_params(), T.code("import os\n\naws_access_key_id = os.environ['AWS_ACCESS_KEY_ID']")]
+        ),
+    )
+    add(
+        "NBG302",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c + "import os\n\nprint(os.environ['GITHUB_TOKEN'])",
+                    tags=["keep-output", *t],
+                    outputs=[T.stream(f"{FAKE_GITHUB}\n")],
+                ),
+            ]
+        ),
+        T.make(
+            [
+                _params(),
+                T.code(
+                    "print('token loaded')",
+                    tags=["keep-output"],
+                    outputs=[T.stream("token loaded\n")],
+                ),
+            ]
+        ),
+    )
+    add(
+        "NBG303",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c
+                    + "key = '''-----BEGIN RSA PRIVATE KEY-----\nMIIEXAMPLE\n-----END RSA PRIVATE KEY-----'''",
+                    tags=t,
+                ),
+            ]
+        ),
+        T.make(
+            [_params(), T.code("from pathlib import Path\n\nkey = Path('deploy.pem').read_text()")]
+        ),
+    )
+    add(
+        "NBG304",
+        lambda c, t: T.make(
+            [
+                _params(),
+                T.code(
+                    c
+                    + "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://etl:hunter2@db:5432/prod')",
+                    tags=t,
+                ),
+            ]
+        ),
+        T.make(
+            [
+                _params(),
+                T.code(
+                    "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://etl@db:5432/prod')"
+                ),
+            ]
+        ),
+    )
+    add(
+        "NBG305",
+        lambda c, t: T.make([_params(), T.code(c + f"API_KEY = '{FAKE_HIGH_ENTROPY}'", tags=t)]),
+        T.make([_params(), T.code("import os\n\nAPI_KEY = os.environ['API_KEY']")]),
+    )
 
     # ------------------------------------------------------------ 4xx complexity
-    add("NBG401", lambda c, t: T.make([T.code(c + "date = 1", tags=["parameters", *t]),
-                                       T.code("a = 1"), T.code("b = 2")]),
-        T.make([_params(), T.code("a = 1")]), {"lint.max_cells": 2})
-    add("NBG402", lambda c, t: T.make([_params(), T.code(c + "a = 1\nb = 2\nc = 3\nd = 4", tags=t)]),
-        T.make([_params(), T.code("a = 1\nb = 2\nc = 3")]), {"lint.max_lines_per_cell": 3})
-    add("NBG403", lambda c, t: T.make([_params(), T.code(c + "x = '" + "0123456789" * 50 + "'", tags=t)]),
-        T.make([_params(), T.code("x = 1")]), {"lint.max_notebook_bytes": 1000})
+    add(
+        "NBG401",
+        lambda c, t: T.make(
+            [T.code(c + "date = 1", tags=["parameters", *t]), T.code("a = 1"), T.code("b = 2")]
+        ),
+        T.make([_params(), T.code("a = 1")]),
+        {"lint.max_cells": 2},
+    )
+    add(
+        "NBG402",
+        lambda c, t: T.make([_params(), T.code(c + "a = 1\nb = 2\nc = 3\nd = 4", tags=t)]),
+        T.make([_params(), T.code("a = 1\nb = 2\nc = 3")]),
+        {"lint.max_lines_per_cell": 3},
+    )
+    add(
+        "NBG403",
+        lambda c, t: T.make([_params(), T.code(c + "x = '" + "0123456789" * 50 + "'", tags=t)]),
+        T.make([_params(), T.code("x = 1")]),
+        {"lint.max_notebook_bytes": 1000},
+    )
     return cases
 
 

@@ -10,19 +10,34 @@ from nbgate import notebook
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
-def code(source: str, *, tags: list[str] | None = None, outputs: list[dict[str, Any]] | None = None,
-         execution_count: int | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def code(
+    source: str,
+    *,
+    tags: list[str] | None = None,
+    outputs: list[dict[str, Any]] | None = None,
+    execution_count: int | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A code cell dict."""
     md = dict(metadata or {})
     if tags:
         md["tags"] = list(tags)
-    return {"cell_type": "code", "execution_count": execution_count, "metadata": md,
-            "outputs": list(outputs or []), "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": execution_count,
+        "metadata": md,
+        "outputs": list(outputs or []),
+        "source": source,
+    }
 
 
 def markdown(source: str, *, tags: list[str] | None = None) -> dict[str, Any]:
     """A markdown cell dict."""
-    return {"cell_type": "markdown", "metadata": {"tags": list(tags)} if tags else {}, "source": source}
+    return {
+        "cell_type": "markdown",
+        "metadata": {"tags": list(tags)} if tags else {},
+        "source": source,
+    }
 
 
 def stream(text: str, name: str = "stdout") -> dict[str, Any]:
@@ -32,12 +47,21 @@ def stream(text: str, name: str = "stdout") -> dict[str, Any]:
 
 def result(text: str, count: int) -> dict[str, Any]:
     """An execute_result output with text/plain."""
-    return {"output_type": "execute_result", "execution_count": count, "metadata": {},
-            "data": {"text/plain": text}}
+    return {
+        "output_type": "execute_result",
+        "execution_count": count,
+        "metadata": {},
+        "data": {"text/plain": text},
+    }
 
 
-def make(cells: list[dict[str, Any]], *, minor: int = 5, metadata: dict[str, Any] | None = None,
-         ids: bool = True) -> dict[str, Any]:
+def make(
+    cells: list[dict[str, Any]],
+    *,
+    minor: int = 5,
+    metadata: dict[str, Any] | None = None,
+    ids: bool = True,
+) -> dict[str, Any]:
     """A v4 notebook dict; cells get ids ``cell-0``, ``cell-1``... for 4.5+ unless ``ids=False``."""
     cells = [dict(c) for c in cells]
     if minor >= 5 and ids:

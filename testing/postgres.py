@@ -50,22 +50,52 @@ class Server:
             os.chown(self.folder, account.pw_uid, account.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
         self.folder.chmod(0o755)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", USER, "-E", "UTF8", "--no-sync",
-                  "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            USER,
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         self.start()
 
     def _run(self, tool: str, *args: str) -> None:
-        done = subprocess.run([*self._as, str(self.bin / tool), *args], capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = subprocess.run(
+            [*self._as, str(self.bin / tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}\n{log}")
 
     def start(self) -> None:
         """Start (or restart) the server; returns when it accepts connections."""
-        options = (f"-k {self.socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   f"-c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "120", "start")
+        options = (
+            f"-k {self.socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+            f"-c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "120",
+            "start",
+        )
 
     def stop(self) -> None:
         """Stop the server (fast mode: connections are cut)."""

@@ -43,16 +43,25 @@ class Project(NamedTuple):
     def spec(self, **changes: Any) -> RunSpec:
         """A run spec for the committed notebook (``changes`` replace fields)."""
         base = RunSpec(
-            name="job", rev=1, state=ScheduleState.ACTIVE, notebook="notebooks/job.ipynb",
-            source_sha256=source_sha256(self.nb), commit=self.commit, parameters={"label": "prod"},
+            name="job",
+            rev=1,
+            state=ScheduleState.ACTIVE,
+            notebook="notebooks/job.ipynb",
+            source_sha256=source_sha256(self.nb),
+            commit=self.commit,
+            parameters={"label": "prod"},
         )
         return base._replace(**changes)
 
 
-def make_project(root: Path, cells: list[dict[str, Any]] | None = None, *, pyproject: str = "") -> Project:
+def make_project(
+    root: Path, cells: list[dict[str, Any]] | None = None, *, pyproject: str = ""
+) -> Project:
     """Create and commit the project under ``root``."""
     repo = Repo(root)
-    (root / "pyproject.toml").write_text(f"[tool.nbgate]\ninclude = [\"notebooks/**/*.ipynb\"]\n{pyproject}")
+    (root / "pyproject.toml").write_text(
+        f'[tool.nbgate]\ninclude = ["notebooks/**/*.ipynb"]\n{pyproject}'
+    )
     (root / ".gitignore").write_text(".nbgate/\n")
     nb = notebooks.make(cells if cells is not None else default_cells())
     path = notebooks.write(root / "notebooks" / "job.ipynb", nb)
@@ -60,7 +69,9 @@ def make_project(root: Path, cells: list[dict[str, Any]] | None = None, *, pypro
     return Project(root, repo, path, commit, nb)
 
 
-def add_revision(config: Config, name: str, *, action: str = RevisionAction.PROMOTE, **fields: Any) -> Any:
+def add_revision(
+    config: Config, name: str, *, action: str = RevisionAction.PROMOTE, **fields: Any
+) -> Any:
     """Append a revision to schedule ``name`` through the registry store; return the ``Revision``.
 
     The first revision needs ``notebook``, ``source_sha256`` and ``commit``;
@@ -71,10 +82,16 @@ def add_revision(config: Config, name: str, *, action: str = RevisionAction.PROM
     schedule = store.find_schedule(config, name)
     if schedule is None:
         base = model.Revision(
-            name=name, rev=1, action=action, notebook=fields.pop("notebook"),
-            source_sha256=fields.pop("source_sha256"), commit=fields.pop("commit"),
-            schedule=fields.pop("schedule", "0 6 * * *"), timezone=fields.pop("timezone", "UTC"),
-            evidence={"source_sha256": "0" * 64, "outcome": SmokeOutcome.PASSED.value}, promoted_by="tests",
+            name=name,
+            rev=1,
+            action=action,
+            notebook=fields.pop("notebook"),
+            source_sha256=fields.pop("source_sha256"),
+            commit=fields.pop("commit"),
+            schedule=fields.pop("schedule", "0 6 * * *"),
+            timezone=fields.pop("timezone", "UTC"),
+            evidence={"source_sha256": "0" * 64, "outcome": SmokeOutcome.PASSED.value},
+            promoted_by="tests",
             promoted_at="2024-01-01T00:00:00Z",
         )
         previous = None
@@ -86,8 +103,15 @@ def add_revision(config: Config, name: str, *, action: str = RevisionAction.PROM
     execution = fields.pop("execution", None)
     if execution is not None:
         fields["execution"] = model.ExecutionSettings(**{**base.execution.to_dict(), **execution})
-    revision = base.__class__(**{**base.__dict__, "rev": base.rev + 1 if previous else 1, "action": action,
-                                 "previous_sha256": previous, **fields})
+    revision = base.__class__(
+        **{
+            **base.__dict__,
+            "rev": base.rev + 1 if previous else 1,
+            "action": action,
+            "previous_sha256": previous,
+            **fields,
+        }
+    )
     return store.create_revision(config, revision).revision
 
 
@@ -97,7 +121,11 @@ def promote(project: Project, name: str = "job", **fields: Any) -> Any:
 
     config = project.config()
     if store.find_schedule(config, name) is None:
-        fields = {"notebook": "notebooks/job.ipynb", "source_sha256": source_sha256(project.nb),
-                  "commit": project.commit, **fields}
+        fields = {
+            "notebook": "notebooks/job.ipynb",
+            "source_sha256": source_sha256(project.nb),
+            "commit": project.commit,
+            **fields,
+        }
     fields.setdefault("parameters", {"label": "prod"})
     return add_revision(config, name, **fields)

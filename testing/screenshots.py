@@ -13,8 +13,14 @@ from pathlib import Path
 
 from testing.web import make_demo, serving
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main(folder: Path) -> None:
@@ -25,7 +31,9 @@ def main(folder: Path) -> None:
     with tempfile.TemporaryDirectory() as temp:
         demo = make_demo(Path(temp) / "demo-analytics")
         with serving(demo.project.root) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=ARGS
+            )
             page = browser.new_page(viewport={"width": 1100, "height": 360})
             page.goto(url)
             page.screenshot(path=str(folder / "serve-schedules.png"))

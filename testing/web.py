@@ -59,18 +59,37 @@ def make_demo(root: Path) -> Demo:
     """Build the demo project under ``root`` and run its schedules for real."""
     project = make_project(root)
     config = project.config()
-    add_revision(config, "job", notebook="notebooks/job.ipynb", source_sha256=source_sha256(project.nb),
-                 commit=project.commit, parameters={"label": "prod"}, owners=("data@example.com",))
+    add_revision(
+        config,
+        "job",
+        notebook="notebooks/job.ipynb",
+        source_sha256=source_sha256(project.nb),
+        commit=project.commit,
+        parameters={"label": "prod"},
+        owners=("data@example.com",),
+    )
     cells = [*default_cells()[:2], notebooks.code('print("rows checked")'), default_cells()[2]]
     notebooks.write(project.notebook, notebooks.make(cells))
     commit = project.repo.commit_all("job: check rows")
-    add_revision(config, "job", source_sha256=source_sha256(read(project.notebook).nb), commit=commit,
-                 promoted_by="Jane Doe <jane@example.com>", promoted_at="2024-02-01T09:30:00Z")
+    add_revision(
+        config,
+        "job",
+        source_sha256=source_sha256(read(project.notebook).nb),
+        commit=commit,
+        promoted_by="Jane Doe <jane@example.com>",
+        promoted_at="2024-02-01T09:30:00Z",
+    )
     planted = notebooks.write(root / "notebooks" / "planted.ipynb", notebooks.make(PLANTED_CELLS))
     commit = project.repo.commit_all("add planted")
-    add_revision(config, "planted", notebook="notebooks/planted.ipynb",
-                 source_sha256=source_sha256(read(planted).nb), commit=commit, schedule="30 7 * * 1-5",
-                 owners=("ops@example.com",))
+    add_revision(
+        config,
+        "planted",
+        notebook="notebooks/planted.ipynb",
+        source_sha256=source_sha256(read(planted).nb),
+        commit=commit,
+        schedule="30 7 * * 1-5",
+        owners=("ops@example.com",),
+    )
     project = project._replace(commit=commit)
     ok = _run(project, "job", "2024-03-01")
     failed = _run(project, "job", "2024-03-02", "limit=1")
@@ -89,10 +108,20 @@ def free_port() -> int:
 def serving(root: Path, *args: str, timeout: float = 120.0) -> Iterator[str]:
     """Run ``nbgate serve`` on a free loopback port in ``root``; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent),
-                                                         os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "nbgate", "serve", "--port", str(port), *args], cwd=root,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbgate", "serve", "--port", str(port), *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout

@@ -41,20 +41,35 @@ def test_every_input_reaches_the_steps_through_env_or_with(action: dict[str, Any
     assert used == INPUTS
     ci = next(step for step in action["runs"]["steps"] if step.get("id") == "ci")
     assert ci["run"].strip() == "nbgate ci"
-    assert set(ci["env"]) == {"NBGATE_INPUT_PATHS", "NBGATE_INPUT_BASE_REF", "NBGATE_INPUT_SMOKE",
-                              "NBGATE_INPUT_PYTEST_ARGS", "NBGATE_INPUT_FAIL_ON"}
+    assert set(ci["env"]) == {
+        "NBGATE_INPUT_PATHS",
+        "NBGATE_INPUT_BASE_REF",
+        "NBGATE_INPUT_SMOKE",
+        "NBGATE_INPUT_PYTEST_ARGS",
+        "NBGATE_INPUT_FAIL_ON",
+    }
 
 
-def test_installs_nbgate_with_the_ci_extra_from_the_action_path_through_env(action: dict[str, Any]) -> None:
+def test_installs_nbgate_with_the_ci_extra_from_the_action_path_through_env(
+    action: dict[str, Any],
+) -> None:
     install = next(step for step in action["runs"]["steps"] if "pip install" in step.get("run", ""))
     assert install["env"] == {"NBGATE_ACTION_PATH": "${{ github.action_path }}"}
-    assert '"$NBGATE_ACTION_PATH[ci]"' in install["run"]  # pytest and pytest-xdist: smoke needs them
+    assert (
+        '"$NBGATE_ACTION_PATH[ci]"' in install["run"]
+    )  # pytest and pytest-xdist: smoke needs them
     assert all(step.get("shell") == "bash" for step in action["runs"]["steps"] if "run" in step)
 
 
-def test_the_projects_install_command_runs_before_nbgate_through_env(action: dict[str, Any]) -> None:
+def test_the_projects_install_command_runs_before_nbgate_through_env(
+    action: dict[str, Any],
+) -> None:
     names = [step.get("name") for step in action["runs"]["steps"]]
-    project = next(step for step in action["runs"]["steps"] if "NBGATE_INPUT_INSTALL" in (step.get("env") or {}))
+    project = next(
+        step
+        for step in action["runs"]["steps"]
+        if "NBGATE_INPUT_INSTALL" in (step.get("env") or {})
+    )
     assert project["env"] == {"NBGATE_INPUT_INSTALL": "${{ inputs.install }}"}
     assert names.index(project["name"]) < names.index("Install nbgate")
     assert '"$NBGATE_INPUT_INSTALL"' in project["run"]
@@ -63,5 +78,7 @@ def test_the_projects_install_command_runs_before_nbgate_through_env(action: dic
 def test_the_ci_extra_holds_what_smoke_needs(repo_root: Path) -> None:
     import tomllib
 
-    extras = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    extras = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
     assert {re.split(r"[<>=\[]", req)[0] for req in extras["ci"]} == {"pytest", "pytest-xdist"}

@@ -34,19 +34,27 @@ def test_dirty_notebooks_look_like_a_working_session(tmp_path: Path) -> None:
     outputs = [o for nb in nbs for c in nb["cells"] for o in c.get("outputs", ())]
     kinds = {o["output_type"] for o in outputs}
     assert {"stream", "execute_result", "display_data"} <= kinds
-    pngs = [base64.b64decode(o["data"]["image/png"]) for o in outputs if "image/png" in o.get("data", {})]
+    pngs = [
+        base64.b64decode(o["data"]["image/png"])
+        for o in outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len({len(png) for png in pngs}) > 5  # varied sizes
     for png in pngs:  # real PNGs: signature, IHDR, a decompressible IDAT
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", png[16:24])
         (length,) = struct.unpack(">I", png[33:37])
         assert png[37:41] == b"IDAT"
-        assert len(zlib.decompress(png[41:41 + length])) == height * (1 + 3 * width)
+        assert len(zlib.decompress(png[41 : 41 + length])) == height * (1 + 3 * width)
     assert any("<table" in o["data"].get("text/html", "") for o in outputs if "data" in o)
 
 
 def test_clean_corpus_is_exactly_what_strip_writes(tmp_path: Path) -> None:
-    for dirty, clean in zip(generate(tmp_path / "dirty", 10), generate(tmp_path / "clean", 10, dirty=False), strict=False):
+    for dirty, clean in zip(
+        generate(tmp_path / "dirty", 10),
+        generate(tmp_path / "clean", 10, dirty=False),
+        strict=False,
+    ):
         assert notebook.dumps(strip_notebook(notebook.read(dirty).nb).nb) == clean.read_bytes()
 
 
@@ -64,14 +72,17 @@ def test_pair_writes_twins_in_sync(tmp_path: Path) -> None:
         assert notebook.read(path).nb["metadata"]["jupytext"] == {"formats": "ipynb,py:percent"}
 
 
-def test_magics_corpus_has_typical_magics_and_options_and_the_fast_path_reads_it(tmp_path: Path) -> None:
+def test_magics_corpus_has_typical_magics_and_options_and_the_fast_path_reads_it(
+    tmp_path: Path,
+) -> None:
     from nbgate.sync import pairing
 
     plain = generate(tmp_path / "plain", 3, dirty=False)
     paths = generate(tmp_path / "magics", 8, dirty=False, pair=True, magics=True)
     # the same notebooks, with magics and options added
-    assert [notebook.read(p).nb["cells"][0]["source"] for p in plain] == \
-        [notebook.read(p).nb["cells"][0]["source"] for p in paths[:3]]
+    assert [notebook.read(p).nb["cells"][0]["source"] for p in plain] == [
+        notebook.read(p).nb["cells"][0]["source"] for p in paths[:3]
+    ]
     for path in paths:
         nb = notebook.read(path).nb
         text = "\n".join("".join(c["source"]) for c in nb["cells"])

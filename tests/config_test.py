@@ -36,49 +36,94 @@ def test_option_defaults_have_their_declared_type() -> None:
         assert config.coerce(option.name, option.default, "defaults") == option.default
 
 
-@pytest.mark.parametrize(("file", "env", "overrides", "expected", "source"), [
-    ("", {}, {}, False, "default"),
-    ("[tool.nbgate.strip]\nkeep_outputs = true", {}, {}, True, "pyproject"),
-    ("[tool.nbgate.strip]\nkeep_outputs = true", {"NBGATE_STRIP_KEEP_OUTPUTS": "false"}, {}, False,
-     "NBGATE_STRIP_KEEP_OUTPUTS"),
-    ("", {"NBGATE_STRIP_KEEP_OUTPUTS": "yes"}, {}, True, "NBGATE_STRIP_KEEP_OUTPUTS"),
-    ("[tool.nbgate.strip]\nkeep_outputs = true", {"NBGATE_STRIP_KEEP_OUTPUTS": "1"},
-     {"strip.keep_outputs": False}, False, "command line"),
-    ("[tool.nbgate.strip]\nkeep_outputs = true", {}, {"strip.keep_outputs": None}, True, "pyproject"),
-], ids=["default", "file", "env-beats-file", "env-beats-default", "flag-beats-env-and-file", "unset-flag"])
-def test_precedence(tmp_path: Path, file: str, env: dict[str, str], overrides: dict[str, Any],
-                    expected: bool, source: str) -> None:
+@pytest.mark.parametrize(
+    ("file", "env", "overrides", "expected", "source"),
+    [
+        ("", {}, {}, False, "default"),
+        ("[tool.nbgate.strip]\nkeep_outputs = true", {}, {}, True, "pyproject"),
+        (
+            "[tool.nbgate.strip]\nkeep_outputs = true",
+            {"NBGATE_STRIP_KEEP_OUTPUTS": "false"},
+            {},
+            False,
+            "NBGATE_STRIP_KEEP_OUTPUTS",
+        ),
+        ("", {"NBGATE_STRIP_KEEP_OUTPUTS": "yes"}, {}, True, "NBGATE_STRIP_KEEP_OUTPUTS"),
+        (
+            "[tool.nbgate.strip]\nkeep_outputs = true",
+            {"NBGATE_STRIP_KEEP_OUTPUTS": "1"},
+            {"strip.keep_outputs": False},
+            False,
+            "command line",
+        ),
+        (
+            "[tool.nbgate.strip]\nkeep_outputs = true",
+            {},
+            {"strip.keep_outputs": None},
+            True,
+            "pyproject",
+        ),
+    ],
+    ids=[
+        "default",
+        "file",
+        "env-beats-file",
+        "env-beats-default",
+        "flag-beats-env-and-file",
+        "unset-flag",
+    ],
+)
+def test_precedence(
+    tmp_path: Path,
+    file: str,
+    env: dict[str, str],
+    overrides: dict[str, Any],
+    expected: bool,
+    source: str,
+) -> None:
     path = _project(tmp_path, file)
     cfg = config.load(tmp_path, env=env, overrides=overrides)
     assert cfg["strip.keep_outputs"] is expected
-    assert cfg.sources["strip.keep_outputs"] == (str(path.resolve()) if source == "pyproject" else source)
+    assert cfg.sources["strip.keep_outputs"] == (
+        str(path.resolve()) if source == "pyproject" else source
+    )
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("include", "a/*.ipynb, b/**/*.ipynb", ["a/*.ipynb", "b/**/*.ipynb"]),
-    ("include", '["x.ipynb"]', ["x.ipynb"]),
-    ("smoke.timeout", "30", 30.0),
-    ("lint.max_cells", "12", 12),
-    ("smoke.parameters", '{"n": 1}', {"n": 1}),
-    ("sync.format", "md:myst", "md:myst"),
-    ("strip.keep_execution_counts", "off", False),
-])
-def test_environment_values_are_parsed_by_type(tmp_path: Path, name: str, text: str, expected: Any) -> None:
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("include", "a/*.ipynb, b/**/*.ipynb", ["a/*.ipynb", "b/**/*.ipynb"]),
+        ("include", '["x.ipynb"]', ["x.ipynb"]),
+        ("smoke.timeout", "30", 30.0),
+        ("lint.max_cells", "12", 12),
+        ("smoke.parameters", '{"n": 1}', {"n": 1}),
+        ("sync.format", "md:myst", "md:myst"),
+        ("strip.keep_execution_counts", "off", False),
+    ],
+)
+def test_environment_values_are_parsed_by_type(
+    tmp_path: Path, name: str, text: str, expected: Any
+) -> None:
     variable = "NBGATE_" + name.replace(".", "_").upper()
     cfg = config.load(tmp_path, env={variable: text})
     assert cfg[name] == expected and type(cfg[name]) is type(expected)
 
 
-@pytest.mark.parametrize(("body", "key", "shown"), [
-    ("[tool.nbgate.strip]\nkeep_outputs = 'yes'", "strip.keep_outputs", "'yes'"),
-    ("[tool.nbgate]\ninclude = 'notebooks'", "include", "'notebooks'"),
-    ("[tool.nbgate]\ninclude = ['a', 3]", "include", "['a', 3]"),
-    ("[tool.nbgate.lint]\nmax_cells = 1.5", "lint.max_cells", "1.5"),
-    ("[tool.nbgate.lint]\nmax_cells = true", "lint.max_cells", "True"),
-    ("[tool.nbgate.smoke]\ntimeout = 'long'", "smoke.timeout", "'long'"),
-    ("[tool.nbgate.smoke]\nparameters = [1]", "smoke.parameters", "[1]"),
-])
-def test_wrong_type_in_file_names_key_and_value(tmp_path: Path, body: str, key: str, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "key", "shown"),
+    [
+        ("[tool.nbgate.strip]\nkeep_outputs = 'yes'", "strip.keep_outputs", "'yes'"),
+        ("[tool.nbgate]\ninclude = 'notebooks'", "include", "'notebooks'"),
+        ("[tool.nbgate]\ninclude = ['a', 3]", "include", "['a', 3]"),
+        ("[tool.nbgate.lint]\nmax_cells = 1.5", "lint.max_cells", "1.5"),
+        ("[tool.nbgate.lint]\nmax_cells = true", "lint.max_cells", "True"),
+        ("[tool.nbgate.smoke]\ntimeout = 'long'", "smoke.timeout", "'long'"),
+        ("[tool.nbgate.smoke]\nparameters = [1]", "smoke.parameters", "[1]"),
+    ],
+)
+def test_wrong_type_in_file_names_key_and_value(
+    tmp_path: Path, body: str, key: str, shown: str
+) -> None:
     _project(tmp_path, body)
     with pytest.raises(ConfigError) as info:
         config.load(tmp_path, env={})
@@ -91,21 +136,28 @@ def test_integer_is_accepted_for_a_number(tmp_path: Path) -> None:
     assert value == 30.0 and isinstance(value, float)
 
 
-@pytest.mark.parametrize(("variable", "text", "fragment"), [
-    ("NBGATE_STRIP_KEEP_OUTPUTS", "maybe", "strip.keep_outputs = 'maybe' is not a boolean"),
-    ("NBGATE_LINT_MAX_CELLS", "many", "lint.max_cells = 'many' is not a integer"),
-    ("NBGATE_SMOKE_PARAMETERS", "{oops", "smoke.parameters = '{oops' is not valid JSON"),
-    ("NBGATE_SMOKE_PARAMETERS", "[1]", "smoke.parameters = [1] is not a table"),
-])
-def test_wrong_environment_value_names_variable_key_and_value(tmp_path: Path, variable: str, text: str,
-                                                             fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("variable", "text", "fragment"),
+    [
+        ("NBGATE_STRIP_KEEP_OUTPUTS", "maybe", "strip.keep_outputs = 'maybe' is not a boolean"),
+        ("NBGATE_LINT_MAX_CELLS", "many", "lint.max_cells = 'many' is not a integer"),
+        ("NBGATE_SMOKE_PARAMETERS", "{oops", "smoke.parameters = '{oops' is not valid JSON"),
+        ("NBGATE_SMOKE_PARAMETERS", "[1]", "smoke.parameters = [1] is not a table"),
+    ],
+)
+def test_wrong_environment_value_names_variable_key_and_value(
+    tmp_path: Path, variable: str, text: str, fragment: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         config.load(tmp_path, env={variable: text})
     assert variable in str(info.value) and fragment in str(info.value)
 
 
 def test_unknown_keys_warn(tmp_path: Path) -> None:
-    _project(tmp_path, "[tool.nbgate]\nincluded = ['x']\npytest = {}\n\n[tool.nbgate.strip]\nkeep_everything = true")
+    _project(
+        tmp_path,
+        "[tool.nbgate]\nincluded = ['x']\npytest = {}\n\n[tool.nbgate.strip]\nkeep_everything = true",
+    )
     cfg = config.load(tmp_path, env={})
     assert len(cfg.warnings) == 2
     assert "unknown option 'included' ignored" in cfg.warnings[0]
@@ -131,10 +183,13 @@ def test_a_pyproject_without_tool_nbgate_gives_defaults_and_its_root(tmp_path: P
     assert cfg["include"] == ["**/*.ipynb"] and not cfg.warnings
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ("[tool.nbgate\n", "invalid TOML"),
-    ("[tool]\nnbgate = 3", "[tool.nbgate] must be a table"),
-])
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("[tool.nbgate\n", "invalid TOML"),
+        ("[tool]\nnbgate = 3", "[tool.nbgate] must be a table"),
+    ],
+)
 def test_broken_pyproject(tmp_path: Path, body: str, fragment: str) -> None:
     _project(tmp_path, body)
     with pytest.raises(ConfigError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
@@ -143,7 +198,9 @@ def test_broken_pyproject(tmp_path: Path, body: str, fragment: str) -> None:
 
 def test_parse_assignments() -> None:
     assert config.parse_assignments(["smoke.timeout=5", "include=a.ipynb,b.ipynb"]) == {
-        "smoke.timeout": 5.0, "include": ["a.ipynb", "b.ipynb"]}
+        "smoke.timeout": 5.0,
+        "include": ["a.ipynb", "b.ipynb"],
+    }
     with pytest.raises(ConfigError, match="expected KEY=VALUE"):
         config.parse_assignments(["smoke.timeout"])
     with pytest.raises(ConfigError, match="unknown option 'nope'"):
@@ -164,9 +221,13 @@ def _shown(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[st
     return code, json.loads(captured.out)["options"] if code == 0 else {}, captured.err
 
 
-def test_cli_precedence_file_env_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    _project(tmp_path, "[tool.nbgate.smoke]\ntimeout = 10\ncell_timeout = 11\n[tool.nbgate.lint]\nmax_cells = 5")
+def test_cli_precedence_file_env_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(
+        tmp_path,
+        "[tool.nbgate.smoke]\ntimeout = 10\ncell_timeout = 11\n[tool.nbgate.lint]\nmax_cells = 5",
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NBGATE_SMOKE_TIMEOUT", "20")
     monkeypatch.setenv("NBGATE_SMOKE_CELL_TIMEOUT", "21")
@@ -178,8 +239,9 @@ def test_cli_precedence_file_env_set(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert options["smoke.pool_size"] == {"value": 2, "source": "default"}
 
 
-def test_cli_flag_beats_set_free_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_flag_beats_set_free_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _project(tmp_path, "[tool.nbgate.strip]\nkeep_outputs = false")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NBGATE_STRIP_KEEP_OUTPUTS", "false")
@@ -192,15 +254,31 @@ def test_cli_flag_beats_set_free_config(tmp_path: Path, monkeypatch: pytest.Monk
     assert "execution counts" in out and "outputs in" not in out
 
 
-@pytest.mark.parametrize(("setup", "argv", "fragment"), [
-    ("[tool.nbgate.strip]\nkeep_outputs = 'yes'", [], "strip.keep_outputs = 'yes' is not a boolean"),
-    ("", ["--set", "strip.keep_outputs=perhaps"], "strip.keep_outputs = 'perhaps' is not a boolean"),
-    ("", ["--set", "no.such=1"], "unknown option 'no.such'"),
-    ("", ["--set", "smoke.timeout"], "expected KEY=VALUE"),
-])
-def test_cli_config_errors_exit_2_naming_key_and_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str], setup: str,
-                                                       argv: list[str], fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "argv", "fragment"),
+    [
+        (
+            "[tool.nbgate.strip]\nkeep_outputs = 'yes'",
+            [],
+            "strip.keep_outputs = 'yes' is not a boolean",
+        ),
+        (
+            "",
+            ["--set", "strip.keep_outputs=perhaps"],
+            "strip.keep_outputs = 'perhaps' is not a boolean",
+        ),
+        ("", ["--set", "no.such=1"], "unknown option 'no.such'"),
+        ("", ["--set", "smoke.timeout"], "expected KEY=VALUE"),
+    ],
+)
+def test_cli_config_errors_exit_2_naming_key_and_value(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    setup: str,
+    argv: list[str],
+    fragment: str,
+) -> None:
     _project(tmp_path, setup)
     monkeypatch.chdir(tmp_path)
     code, _, err = _shown(capsys, *argv)
@@ -208,16 +286,18 @@ def test_cli_config_errors_exit_2_naming_key_and_value(tmp_path: Path, monkeypat
     assert fragment in err and err.startswith("error:")
 
 
-def test_cli_env_error_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_env_error_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NBGATE_LINT_MAX_CELLS", "lots")
     code, _, err = _shown(capsys)
     assert code == 2 and "NBGATE_LINT_MAX_CELLS: lint.max_cells = 'lots'" in err
 
 
-def test_cli_unknown_key_warns_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_unknown_key_warns_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _project(tmp_path, "[tool.nbgate]\ncolour = 'red'")
     monkeypatch.chdir(tmp_path)
     code, options, err = _shown(capsys)
@@ -225,8 +305,9 @@ def test_cli_unknown_key_warns_and_goes_on(tmp_path: Path, monkeypatch: pytest.M
     assert "warning: pyproject.toml [tool.nbgate]: unknown option 'colour' ignored" in err
 
 
-def test_cli_explicit_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_explicit_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = _project(tmp_path / "elsewhere", "[tool.nbgate]\nstate_dir = 'there'")
     monkeypatch.chdir(tmp_path)
     code, options, _ = _shown(capsys, "--config", str(other))
@@ -252,8 +333,11 @@ def _record(target: str) -> Any:
 
 def _declared_defaults(record: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(record):
-        return {f.name: f.default for f in dataclasses.fields(record)
-                if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+        return {
+            f.name: f.default
+            for f in dataclasses.fields(record)
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        }
     return dict(record._field_defaults)
 
 
@@ -262,7 +346,9 @@ def test_every_options_record_is_listed_here() -> None:
     found = set()
     package = Path(config.__file__).parent
     for path in package.rglob("*.py"):
-        module = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
+        module = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(
+            ".__init__"
+        )
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and node.name.endswith("Options"):
                 found.add(f"{module}:{node.name}")
@@ -273,29 +359,50 @@ def test_every_options_record_is_listed_here() -> None:
 def test_no_options_record_declares_a_default_of_the_config(target: str) -> None:
     record = _record(target)
     sections = OPTIONS_RECORDS[target]
-    in_config = {option.name.rpartition(".")[2] for option in config.OPTIONS
-                 if option.name.rpartition(".")[0] in sections}
+    in_config = {
+        option.name.rpartition(".")[2]
+        for option in config.OPTIONS
+        if option.name.rpartition(".")[0] in sections
+    }
     assert in_config & set(record._fields), target  # the record does read these sections
-    second_copies = {name: value for name, value in _declared_defaults(record).items() if name in in_config}
-    assert second_copies == {}, f"{target} declares defaults that config.OPTIONS declares: {second_copies}"
+    second_copies = {
+        name: value for name, value in _declared_defaults(record).items() if name in in_config
+    }
+    assert second_copies == {}, (
+        f"{target} declares defaults that config.OPTIONS declares: {second_copies}"
+    )
 
 
 @pytest.mark.parametrize("target", sorted(OPTIONS_RECORDS))
-def test_an_options_record_of_an_unconfigured_project_has_the_config_defaults(target: str, tmp_path: Path) -> None:
+def test_an_options_record_of_an_unconfigured_project_has_the_config_defaults(
+    target: str, tmp_path: Path
+) -> None:
     record = _record(target)
     unconfigured = config.load(tmp_path, env={})
-    values = {**unconfigured.values, **{name.rpartition(".")[2]: value for name, value in unconfigured.values.items()
-                                        if name.rpartition(".")[0] in OPTIONS_RECORDS[target]}}
+    values = {
+        **unconfigured.values,
+        **{
+            name.rpartition(".")[2]: value
+            for name, value in unconfigured.values.items()
+            if name.rpartition(".")[0] in OPTIONS_RECORDS[target]
+        },
+    }
     built = record.default()
     for field in record._fields:
         if field in values and field != "strip":
             expected = values[field]
-            assert getattr(built, field) == (tuple(expected) if isinstance(expected, list) else expected), field
+            assert getattr(built, field) == (
+                tuple(expected) if isinstance(expected, list) else expected
+            ), field
 
 
 def test_defaults_by_section_are_fresh_copies() -> None:
     strip = config.defaults("strip")
-    assert set(strip) == {name[len("strip."):] for name in (o.name for o in config.OPTIONS) if name.startswith("strip.")}
+    assert set(strip) == {
+        name[len("strip.") :]
+        for name in (o.name for o in config.OPTIONS)
+        if name.startswith("strip.")
+    }
     strip["keep_cell_metadata"].append("mutated")
     assert "mutated" not in config.defaults("strip")["keep_cell_metadata"]
     assert config.defaults() == {option.name: option.default for option in config.OPTIONS}

@@ -14,12 +14,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: takes tens of seconds (builds a virtualenv); still part of the default run"
+        "markers",
+        "slow: takes tens of seconds (builds a virtualenv); still part of the default run",
     )
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test may write to the real home directory or see the user's git config."""
     home = tmp_path_factory.getbasetemp() / "home"
     home.mkdir(exist_ok=True)
@@ -28,7 +31,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     for name in list(__import__("os").environ):
         if (name.startswith("NBGATE_") and name != fastpaths.ENV) or name.startswith("GITHUB_"):
-            monkeypatch.delenv(name)  # NBGATE_NO_FAST_PATHS stays: CI runs a subset with the fast paths off
+            monkeypatch.delenv(
+                name
+            )  # NBGATE_NO_FAST_PATHS stays: CI runs a subset with the fast paths off
 
 
 @pytest.fixture

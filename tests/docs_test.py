@@ -23,11 +23,16 @@ MARKER = re.compile(r"<!--\s*nbgate-reference:\s*([a-z-]+)\s*-->")
 
 
 def _pages() -> dict[str, str]:
-    return {path.relative_to(DOCS).as_posix(): path.read_text(encoding="utf-8") for path in DOCS.rglob("*.md")}
+    return {
+        path.relative_to(DOCS).as_posix(): path.read_text(encoding="utf-8")
+        for path in DOCS.rglob("*.md")
+    }
 
 
 PAGES = _pages()
-WRITTEN = "\n".join(MARKER.sub("", text) for text in PAGES.values())  # what people wrote, not generated
+WRITTEN = "\n".join(
+    MARKER.sub("", text) for text in PAGES.values()
+)  # what people wrote, not generated
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -37,7 +42,9 @@ def test_every_command_is_explained_in_the_docs(command: str) -> None:
 
 @pytest.mark.parametrize("name", [option.name for option in config.OPTIONS])
 def test_every_config_key_is_in_the_configuration_reference(name: str) -> None:
-    page = MARKER.sub(lambda m: reference.GENERATORS[m.group(1)](), PAGES["reference/configuration.md"])
+    page = MARKER.sub(
+        lambda m: reference.GENERATORS[m.group(1)](), PAGES["reference/configuration.md"]
+    )
     assert f"| `{name}` |" in page, name
 
 
@@ -70,7 +77,10 @@ def test_a_new_option_appears_in_the_generated_reference(monkeypatch: pytest.Mon
     after = reference.config_markdown()
     assert "smoke.brand_new" not in before
     assert after.startswith(before)
-    assert after.splitlines()[-1] == "| `smoke.brand_new` | int | `7` | A new option \\| with a pipe. |"
+    assert (
+        after.splitlines()[-1]
+        == "| `smoke.brand_new` | int | `7` | A new option \\| with a pipe. |"
+    )
 
 
 def test_the_cli_reference_has_every_command() -> None:
@@ -88,8 +98,14 @@ def test_the_readme_is_short_and_has_the_two_commands() -> None:
 
 def test_the_site_builds_strictly(tmp_path: Path) -> None:
     pytest.importorskip("mkdocs", reason="the docs extra (mkdocs-material) is not installed")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     config_page = (tmp_path / "site/reference/configuration/index.html").read_text(encoding="utf-8")
     for option in config.OPTIONS:

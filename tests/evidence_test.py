@@ -20,9 +20,16 @@ def cfg(tmp_path: Path) -> config_module.Config:
 
 
 def _record(outcome: str = "passed") -> dict[str, object]:
-    return ledger.make_record(path="nb/x.ipynb", source_sha256=SHA, parameters={"n": 1}, outcome=outcome,
-                              duration=1.23456, kernel="python3", output_path=".nbgate/runs/smoke/x.ipynb",
-                              output_sha256="cd" * 32)
+    return ledger.make_record(
+        path="nb/x.ipynb",
+        source_sha256=SHA,
+        parameters={"n": 1},
+        outcome=outcome,
+        duration=1.23456,
+        kernel="python3",
+        output_path=".nbgate/runs/smoke/x.ipynb",
+        output_sha256="cd" * 32,
+    )
 
 
 def test_write_then_read(cfg: config_module.Config) -> None:
@@ -34,7 +41,13 @@ def test_write_then_read(cfg: config_module.Config) -> None:
     assert record["schema"] == 1
     assert record["duration"] == 1.235
     assert record["time"].endswith("Z")
-    assert set(record["versions"]) == {"python", "papermill", "nbgate", "nbclient", "jupyter_client"}
+    assert set(record["versions"]) == {
+        "python",
+        "papermill",
+        "nbgate",
+        "nbclient",
+        "jupyter_client",
+    }
     assert list(path.parent.iterdir()) == [path]  # no temp files left
 
 
@@ -56,7 +69,9 @@ def test_missing_is_none(cfg: config_module.Config) -> None:
         (b'{"schema": 1}', "missing path"),
     ],
 )
-def test_corrupt_evidence_is_a_clear_error(cfg: config_module.Config, content: bytes, message: str) -> None:
+def test_corrupt_evidence_is_a_clear_error(
+    cfg: config_module.Config, content: bytes, message: str
+) -> None:
     path = ledger.evidence_path(cfg, SHA)
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
@@ -88,16 +103,32 @@ def test_provenance_locally_and_in_github_actions(monkeypatch: pytest.MonkeyPatc
     local = ledger.provenance({})
     assert set(local) == {"host", "user", "time"} and local["host"]
     assert "(local: a cache, not proof)" in ledger.describe_provenance({"provenance": local})
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/nbs",
-           "GITHUB_RUN_ID": "42", "GITHUB_SHA": "a" * 40}
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_REPOSITORY": "acme/nbs",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_SHA": "a" * 40,
+    }
     found = ledger.provenance(env)
     assert found["provider"] == "github-actions" and found["repository"] == "acme/nbs"
-    assert found["run_url"] == "https://github.example/acme/nbs/actions/runs/42" and found["commit"] == "a" * 40
+    assert (
+        found["run_url"] == "https://github.example/acme/nbs/actions/runs/42"
+        and found["commit"] == "a" * 40
+    )
     text = ledger.describe_provenance({"provenance": found})
     assert "github.example/acme/nbs/actions/runs/42" in text and "aaaaaaaaaaaa" in text
     assert ledger.describe_provenance({}) == "made before provenance was recorded"
     # every new record carries it
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    record = ledger.make_record(path="nb.ipynb", source_sha256="b" * 64, parameters={}, outcome="passed",
-                                duration=1.0, kernel="python3", output_path="", output_sha256="")
+    record = ledger.make_record(
+        path="nb.ipynb",
+        source_sha256="b" * 64,
+        parameters={},
+        outcome="passed",
+        duration=1.0,
+        kernel="python3",
+        output_path="",
+        output_sha256="",
+    )
     assert set(record["provenance"]) == {"host", "user", "time"}

@@ -41,14 +41,21 @@ def test_nothing_else_reads_the_environment_variable() -> None:
         if path.name == "fastpaths.py":
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
-            assert not ("NO_FAST_PATHS" in line and ("environ" in line or "getenv" in line)), (path, line)
+            assert not ("NO_FAST_PATHS" in line and ("environ" in line or "getenv" in line)), (
+                path,
+                line,
+            )
 
 
 @pytest.mark.parametrize("path", fastpaths.FAST_PATHS, ids=lambda p: p.name)
-def test_each_fast_path_names_an_equivalence_test_and_a_benchmark_that_exist(path: fastpaths.FastPath) -> None:
+def test_each_fast_path_names_an_equivalence_test_and_a_benchmark_that_exist(
+    path: fastpaths.FastPath,
+) -> None:
     file, _, test = path.test.partition("::")
     assert (REPO / file).is_file(), path.test
-    assert re.search(rf"^def {re.escape(test)}\(", (REPO / file).read_text(encoding="utf-8"), re.MULTILINE), path.test
+    assert re.search(
+        rf"^def {re.escape(test)}\(", (REPO / file).read_text(encoding="utf-8"), re.MULTILINE
+    ), path.test
     assert (REPO / path.benchmark).is_file(), path.benchmark
     assert path.replaces and re.search(r"\d", path.gain), path
 
@@ -58,13 +65,16 @@ def test_the_docs_table_is_generated_from_the_register() -> None:
     assert fastpaths.markdown() in page, "regenerate it: python -m nbgate.fastpaths"
 
 
-@pytest.mark.parametrize(("value", "off"), [
-    ("", set()),
-    ("0", set()),
-    ("1", set(fastpaths.NAMES)),
-    ("yaml-reader", {"yaml-reader"}),
-    (" yaml-reader, parallel-workers ,no-such-path", {"yaml-reader", "parallel-workers"}),
-])
+@pytest.mark.parametrize(
+    ("value", "off"),
+    [
+        ("", set()),
+        ("0", set()),
+        ("1", set(fastpaths.NAMES)),
+        ("yaml-reader", {"yaml-reader"}),
+        (" yaml-reader, parallel-workers ,no-such-path", {"yaml-reader", "parallel-workers"}),
+    ],
+)
 def test_the_switch(monkeypatch: pytest.MonkeyPatch, value: str, off: set[str]) -> None:
     monkeypatch.setenv(fastpaths.ENV, value)
     assert {name for name in fastpaths.NAMES if not fastpaths.enabled(name)} == off
@@ -75,8 +85,9 @@ def test_an_unknown_name_is_a_programming_error() -> None:
         fastpaths.enabled("no-such-path")
 
 
-def _strip_and_lint(folder: Path, monkeypatch: pytest.MonkeyPatch,
-                    capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, bytes], object]:
+def _strip_and_lint(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, bytes], object]:
     """Strip the notebooks in ``folder`` in place and lint them: the files written and the findings."""
     monkeypatch.chdir(folder)
     assert main(["strip", "."]) == 0
@@ -87,7 +98,8 @@ def _strip_and_lint(folder: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_strip_and_lint_give_the_same_files_and_findings_with_every_fast_path_off(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """End to end on a realistic corpus (magics, images, tables, CRLF): reader, writer, workers, schema cache."""
     corpus = tmp_path / "corpus"
     paths = generate(corpus, 30, seed=5, dirty=True, magics=True)
@@ -113,5 +125,7 @@ def test_the_ci_subset_without_fast_paths_exists_and_holds_the_equivalence_tests
         if path.name == "forked-kernels":
             continue  # its tests force forking on; the pool and smoke-stage tests run spawned kernels instead
         file = path.test.partition("::")[0]
-        assert any(file == item or file.startswith(item.rstrip("/") + "/") for item in listed), path.name
+        assert any(file == item or file.startswith(item.rstrip("/") + "/") for item in listed), (
+            path.name
+        )
     assert "tests/smoke/stage_test.py" in listed

@@ -49,7 +49,11 @@ def test_changed_since_head_staged_unstaged_untracked(repo: Repo) -> None:
     (repo.path / "sub" / "b.txt").write_text("staged\n")
     repo.git("add", "sub/b.txt")
     (repo.path / "sub" / "new.txt").write_text("new\n")
-    assert git.changed_since_head(repo.path) == {root / "a.txt", root / "sub" / "b.txt", root / "sub" / "new.txt"}
+    assert git.changed_since_head(repo.path) == {
+        root / "a.txt",
+        root / "sub" / "b.txt",
+        root / "sub" / "new.txt",
+    }
     assert git.changed_since_head(repo.path, [repo.path / "a.txt"]) == {root / "a.txt"}
     assert git.changed_since_head(repo.path, []) == set()
 

@@ -18,9 +18,20 @@ from testing import notebooks as nbs
 from testing.git import Repo
 from testing.github import parse_outputs
 
-HOSTILE = ["a\nb.ipynb", "x | y.ipynb", "<img src=x onerror=alert(1)>.ipynb", "# head.ipynb", "[l](javascript:x).ipynb",
-           "`tick`.ipynb", "$x$.ipynb", "- item.ipynb", "line\r\n::error::forged.ipynb", "@org/team.ipynb",
-           "evil\u202egnp.ipynb", "bad\udcffbyte.ipynb"]
+HOSTILE = [
+    "a\nb.ipynb",
+    "x | y.ipynb",
+    "<img src=x onerror=alert(1)>.ipynb",
+    "# head.ipynb",
+    "[l](javascript:x).ipynb",
+    "`tick`.ipynb",
+    "$x$.ipynb",
+    "- item.ipynb",
+    "line\r\n::error::forged.ipynb",
+    "@org/team.ipynb",
+    "evil\u202egnp.ipynb",
+    "bad\udcffbyte.ipynb",
+]
 
 
 def _rendered(markdown: str) -> str:
@@ -32,11 +43,14 @@ def _rendered(markdown: str) -> str:
 def test_md_text_is_inert_markup_that_shows_the_text(name: str) -> None:
     text = github.md_text(name)
     assert "\n" not in text and "\r" not in text
-    assert not re.search(r"[<>|`\[\]#$@*_~&]", re.sub(r"&#\d+;", "", text))  # no tag, cell, code, link, heading, math, mention, emphasis
+    assert not re.search(
+        r"[<>|`\[\]#$@*_~&]", re.sub(r"&#\d+;", "", text)
+    )  # no tag, cell, code, link, heading, math, mention, emphasis
     assert not text.startswith(("-", "+", "="))
     assert not re.search("[\u202e\udcff]", text)
     assert _rendered(text) == name.replace("\r", "\\r").replace("\n", "\\n").replace(
-        "\u202e", "\\u202e").replace("\udcff", "\\udcff")
+        "\u202e", "\\u202e"
+    ).replace("\udcff", "\\udcff")
     assert github.md_code(name) == f"<code>{text}</code>"
 
 
@@ -45,18 +59,25 @@ def test_md_text_cuts_long_text() -> None:
     assert len(text) == 100 and text.endswith(github.CUT)
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
-    ({"message": "m", "file": "a\nb,c:d%.ipynb", "line": 3, "title": "t,1"},
-     "::error file=a%0Ab%2Cc%3Ad%25.ipynb,line=3,title=t%2C1::m"),
-    ({"message": "x\r\n::error::forged"}, "::error::x%0D%0A::error::forged"),
-    ({"message": "m", "line": 4}, "::error::m"),  # a line without a file means nothing
-])
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        (
+            {"message": "m", "file": "a\nb,c:d%.ipynb", "line": 3, "title": "t,1"},
+            "::error file=a%0Ab%2Cc%3Ad%25.ipynb,line=3,title=t%2C1::m",
+        ),
+        ({"message": "x\r\n::error::forged"}, "::error::x%0D%0A::error::forged"),
+        ({"message": "m", "line": 4}, "::error::m"),  # a line without a file means nothing
+    ],
+)
 def test_annotation_escapes_every_part(kwargs: dict[str, object], expected: str) -> None:
     assert github.annotation("error", **kwargs) == expected  # type: ignore[arg-type]
 
 
 def test_annotation_lines_are_bounded() -> None:
-    line = github.annotation("warning", "secret-free message " * 150_000, file="f" * 10_000, title="t" * 10_000)
+    line = github.annotation(
+        "warning", "secret-free message " * 150_000, file="f" * 10_000, title="t" * 10_000
+    )
     assert len(line) < github.MESSAGE_LIMIT + 2 * github.PROPERTY_LIMIT + 100
     assert "\n" not in line and github.CUT in line
     with pytest.raises(ValueError):
@@ -96,7 +117,7 @@ def test_json_list_keeps_whole_items_within_the_limit() -> None:
     value, cut = github.json_list(names)
     assert cut and github.size(value) <= github.OUTPUT_LIMIT
     kept = json.loads(value)
-    assert kept == names[:len(kept)] and len(kept) > 1_000
+    assert kept == names[: len(kept)] and len(kept) > 1_000
     assert github.json_list(names[:3]) == (json.dumps(names[:3]), False)
 
 
@@ -104,14 +125,27 @@ def _nb(*sources: str) -> dict[str, object]:
     return nbs.make([nbs.code(s) for s in sources])
 
 
-def test_report_stays_under_the_byte_limit_with_cjk_diffs_huge_messages_and_many_notebooks() -> None:
-    cjk = "数据分析" * 220_000  # 880,000 characters, 2.6 MB: under a character limit, over the byte limit
+def test_report_stays_under_the_byte_limit_with_cjk_diffs_huge_messages_and_many_notebooks() -> (
+    None
+):
+    cjk = (
+        "数据分析" * 220_000
+    )  # 880,000 characters, 2.6 MB: under a character limit, over the byte limit
     files = [FileDiff("cjk.ipynb", MODIFIED, diff_notebooks(_nb("x = 1"), _nb(f"s = '{cjk}'")))]
-    files += [FileDiff(f"nb/<b>{k}</b>|.ipynb", ADDED, diff_notebooks(nbs.make([]), _nb(f"y = {k}")))
-              for k in range(5_000)]
-    lint = StageResult("lint", FAIL, "2 finding(s)", ("nb/a.ipynb: NBG204 " + "x" * 3_000_000, "second\nline # x"))
-    text = report([Outcome(StageResult("strip", PASS, "ok"), 0.1), Outcome(lint, 1.0)], files, "main <b>",
-                  [f.path for f in files], failed=True)
+    files += [
+        FileDiff(f"nb/<b>{k}</b>|.ipynb", ADDED, diff_notebooks(nbs.make([]), _nb(f"y = {k}")))
+        for k in range(5_000)
+    ]
+    lint = StageResult(
+        "lint", FAIL, "2 finding(s)", ("nb/a.ipynb: NBG204 " + "x" * 3_000_000, "second\nline # x")
+    )
+    text = report(
+        [Outcome(StageResult("strip", PASS, "ok"), 0.1), Outcome(lint, 1.0)],
+        files,
+        "main <b>",
+        [f.path for f in files],
+        failed=True,
+    )
     assert github.size(text) < github.SUMMARY_LIMIT < 1024 * 1024
     assert "<b>" not in text and "|.ipynb" not in text
     assert "x" * (github.TEXT_LIMIT + 1) not in text and github.CUT in text
@@ -124,7 +158,9 @@ def test_report_stays_under_the_byte_limit_with_cjk_diffs_huge_messages_and_many
 @pytest.fixture
 def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     repo = Repo(tmp_path / "repo")
-    (repo.path / "pyproject.toml").write_text("[tool.nbgate]\n[tool.nbgate.sync]\nenabled = false\n")
+    (repo.path / "pyproject.toml").write_text(
+        "[tool.nbgate]\n[tool.nbgate.sync]\nenabled = false\n"
+    )
     nbs.write(repo.path / "base.ipynb", _nb("x = 1"))
     repo.commit_all("base")
     repo.git("checkout", "-q", "-b", "feature")
@@ -133,20 +169,30 @@ def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 def test_ci_with_hostile_names_and_config_writes_only_its_own_outputs(
-        hostile_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    hostile_repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     repo = hostile_repo
     (repo.path / "pyproject.toml").write_text(
         '[tool.nbgate]\nstate_dir = ".nbgate\\nNBGATE_EOF\\nfailed=false\\n::error::forged"\n'
-        "[tool.nbgate.sync]\nenabled = false\n")
+        "[tool.nbgate.sync]\nenabled = false\n"
+    )
     for name in HOSTILE[:4]:  # committed outputs: strip and lint fail and name the file
-        nbs.write(repo.path / "nb" / name, nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")])]))
+        nbs.write(
+            repo.path / "nb" / name, nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")])])
+        )
     nbs.write(repo.path / "nb" / "cjk.ipynb", _nb(f"s = '{'数据分析' * 220_000}'"))
     repo.commit_all("hostile")
     folder = tmp_path / "github"
     folder.mkdir()
     summary, outputs = folder / "summary.md", folder / "output.txt"
-    for name, value in {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-                        "GITHUB_OUTPUT": str(outputs)}.items():
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+    }.items():
         monkeypatch.setenv(name, value)
 
     assert main(["ci", "--base", "main", "--no-smoke"]) == 1
@@ -154,13 +200,21 @@ def test_ci_with_hostile_names_and_config_writes_only_its_own_outputs(
     assert sorted(values) == ["changed", "changed-count", "failed", "report", "report-dir"]
     assert values["failed"] == "true" and values["changed-count"] == "5"
     assert "NBGATE_EOF\nfailed=false" in values["report-dir"]
-    assert sorted(json.loads(values["changed"])) == sorted(["nb/cjk.ipynb", *(f"nb/{n}" for n in HOSTILE[:4])])
+    assert sorted(json.loads(values["changed"])) == sorted(
+        ["nb/cjk.ipynb", *(f"nb/{n}" for n in HOSTILE[:4])]
+    )
     text = summary.read_text(encoding="utf-8")
     assert github.size(text) < github.SUMMARY_LIMIT
     assert "<img" not in text and "\n# head" not in text and "x | y" not in text
     assert "a\\n" in text or "a&#92;n" in text
     log = capsys.readouterr()
     for line in (log.out + log.err).splitlines():  # the runner reads these as workflow commands
-        assert not line.startswith("::") or line.startswith(("::error file=nb/", "::warning file=nb/",
-                                                             "::error title=nbgate ", "::warning title=nbgate ")), line
+        assert not line.startswith("::") or line.startswith(
+            (
+                "::error file=nb/",
+                "::warning file=nb/",
+                "::error title=nbgate ",
+                "::warning title=nbgate ",
+            )
+        ), line
     assert "failed=false" not in (log.out + log.err).replace("\\nfailed=false", "")

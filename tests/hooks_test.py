@@ -29,9 +29,15 @@ def _hooks() -> dict[str, dict[str, Any]]:
 
 
 def _dirty() -> dict[str, Any]:
-    cells = [nbs.markdown("# Report"),
-             nbs.code("print('hi')", outputs=[nbs.stream("hi\n")], execution_count=3,
-                      metadata={"ExecuteTime": {"end_time": "2024-01-01"}, "tags": ["parameters"]})]
+    cells = [
+        nbs.markdown("# Report"),
+        nbs.code(
+            "print('hi')",
+            outputs=[nbs.stream("hi\n")],
+            execution_count=3,
+            metadata={"ExecuteTime": {"end_time": "2024-01-01"}, "tags": ["parameters"]},
+        ),
+    ]
     return nbs.make(cells, metadata={"language_info": {"name": "python", "version": "3.11.7"}})
 
 
@@ -44,7 +50,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 def test_manifest_is_valid_for_pre_commit() -> None:
@@ -60,7 +68,9 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 def test_commit_through_the_installed_hook(tmp_path: Path) -> None:
     """A dirty notebook: the commit fails and the file is fixed; committing the fix passes."""
     repo = Repo(tmp_path / "project")
-    hook = dict(_hooks()["nbgate-strip"], language="system")  # the manifest's entry and types, run locally
+    hook = dict(
+        _hooks()["nbgate-strip"], language="system"
+    )  # the manifest's entry and types, run locally
     config = {"repos": [{"repo": "local", "hooks": [hook]}]}
     (repo.path / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (repo.path / "README.md").write_text("not a notebook\n")
@@ -89,7 +99,8 @@ def test_pre_commit_run_all_files_skips_non_notebooks(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "project")
     hook = dict(_hooks()["nbgate-strip"], language="system")
     (repo.path / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}), encoding="utf-8")
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}), encoding="utf-8"
+    )
     (repo.path / "data.json").write_text('{"cells": "not a notebook"}')
     nbs.write(repo.path / "clean.ipynb", strip_notebook(_dirty()).nb)
     repo.git("add", "-A")
@@ -108,7 +119,9 @@ def _copy_checkout(target: Path) -> Path:
     for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, target / name)
-    shutil.copytree(REPO / "nbgate", target / "nbgate", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        REPO / "nbgate", target / "nbgate", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     repo.commit_all("nbgate")
     return target
 
@@ -121,12 +134,16 @@ def test_try_repo_builds_the_hook_and_it_fixes_then_passes(tmp_path: Path) -> No
     path = nbs.write(project.path / "report.ipynb", _dirty())
     project.git("add", "-A")
 
-    first = _run(["pre-commit", "try-repo", str(checkout), "nbgate-strip", "--all-files"], project.path)
+    first = _run(
+        ["pre-commit", "try-repo", str(checkout), "nbgate-strip", "--all-files"], project.path
+    )
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
     assert "report.ipynb: stripped: outputs in cell 2" in first.stdout
     assert path.read_bytes() == notebook.dumps(strip_notebook(_dirty()).nb)
 
-    second = _run(["pre-commit", "try-repo", str(checkout), "nbgate-strip", "--all-files"], project.path)
+    second = _run(
+        ["pre-commit", "try-repo", str(checkout), "nbgate-strip", "--all-files"], project.path
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Passed" in second.stdout

@@ -53,7 +53,9 @@ def _bytes(case_id: str) -> Callable[[Path], None]:
 
 
 def _surrogate_json(nb: dict[str, object]) -> bytes:
-    return (escape_surrogates(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)) + "\n").encode()
+    return (
+        escape_surrogates(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)) + "\n"
+    ).encode()
 
 
 def _surrogate_in_cell_type(path: Path) -> None:
@@ -65,10 +67,16 @@ def _surrogate_in_cell_type(path: Path) -> None:
 CASES = [
     Case("duplicate-cells-key", _bytes("duplicate-cells-key"), "duplicate JSON key 'cells'"),
     Case("duplicate-key-spaced", _bytes("duplicate-key-spaced"), "duplicate JSON key 'metadata'"),
-    Case("duplicate-metadata-key", _bytes("duplicate-key-in-cell-metadata"), "duplicate JSON key 'a'"),
+    Case(
+        "duplicate-metadata-key", _bytes("duplicate-key-in-cell-metadata"), "duplicate JSON key 'a'"
+    ),
     Case("nested-500", _bytes("nested-500-deep"), "nested more than 100 levels deep"),
     Case("nested-990", _bytes("nested-990-deep"), "nested more than 100 levels deep"),
-    Case("nested-990-stdlib", _bytes("nested-990-deep-stdlib-path"), "nested more than 100 levels deep"),
+    Case(
+        "nested-990-stdlib",
+        _bytes("nested-990-deep-stdlib-path"),
+        "nested more than 100 levels deep",
+    ),
     Case("cell-type-list", _bytes("cell-type-list"), "unknown cell_type ['code']"),
     Case("cell-type-dict", _bytes("cell-type-dict"), "unknown cell_type {'a': 1}"),
     Case("cell-type-surrogate", _surrogate_in_cell_type, "unknown cell_type 'code\\ud83d'"),
@@ -88,7 +96,9 @@ def _snapshot(root: Path) -> dict[str, bytes | str]:
         for name in (*files, *dirs):
             path = Path(folder, name)
             mode = os.lstat(path).st_mode
-            found[str(path.relative_to(root))] = path.read_bytes() if stat.S_ISREG(mode) else stat.filemode(mode)
+            found[str(path.relative_to(root))] = (
+                path.read_bytes() if stat.S_ISREG(mode) else stat.filemode(mode)
+            )
     return found
 
 
@@ -96,10 +106,17 @@ def _project(tmp_path: Path) -> Path:
     root = tmp_path / "p"
     root.mkdir()
     (root / "pyproject.toml").write_text("[tool.nbgate]\n")
-    (root / ".ref").mkdir()  # hidden: no command walks it, so the gate's smoke stage has no kernel to start
+    (
+        root / ".ref"
+    ).mkdir()  # hidden: no command walks it, so the gate's smoke stage has no kernel to start
     nbs.write(root / ".ref" / "ok.ipynb", nbs.make([nbs.code("x = 1", tags=["parameters"])]))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
         subprocess.run(["git", *argv], cwd=root, check=True, env=env)
     return root
@@ -109,8 +126,16 @@ def _nbgate(root: Path, argv: list[str]) -> tuple[int, str, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     started = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, "-m", "nbgate", *argv], cwd=root, env=env, capture_output=True,
-                              text=True, errors="replace", timeout=BOUND, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgate", *argv],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=BOUND,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"nbgate {' '.join(argv)} hung (no exit within {BOUND:.0f} s)")
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
@@ -128,7 +153,9 @@ def test_hostile_notebook(tmp_path: Path, case: Case, command: str) -> None:
     assert code == 1, out  # documented: 1 = a notebook could not be read (never 3, never 0)
     assert "Traceback" not in out and "unexpected error" not in out, out
     lines = [line for line in out.splitlines() if case.message in line]
-    assert lines and all("x.ipynb" in line for line in lines), out  # one line names the file and says why
+    assert lines and all("x.ipynb" in line for line in lines), (
+        out
+    )  # one line names the file and says why
     assert _snapshot(root) == before  # nothing written, moved or left behind
     assert seconds < BOUND
 
@@ -136,11 +163,18 @@ def test_hostile_notebook(tmp_path: Path, case: Case, command: str) -> None:
 def _lone_surrogates() -> dict[str, object]:
     """A valid notebook (nbformat reads it) with an escaped lone surrogate in every string position."""
     s = "\ud83d"
-    nb = nbs.make([nbs.code(f"x = '{s}'", tags=["parameters", f"t{s}"], metadata={"nbgate": {f"k{s}": s}}),
-                   nbs.markdown(f"# h{s}")], metadata={"title": f"t{s}"})
+    nb = nbs.make(
+        [
+            nbs.code(f"x = '{s}'", tags=["parameters", f"t{s}"], metadata={"nbgate": {f"k{s}": s}}),
+            nbs.markdown(f"# h{s}"),
+        ],
+        metadata={"title": f"t{s}"},
+    )
     nb["cells"][0]["id"] = f"a{s}"
     for cell in nb["cells"]:
-        cell["source"] = cell["source"].splitlines(True)  # nbformat's layout, so strip has nothing to do
+        cell["source"] = cell["source"].splitlines(
+            True
+        )  # nbformat's layout, so strip has nothing to do
     return nb
 
 
@@ -179,9 +213,15 @@ def test_strip_writes_lone_surrogates_escaped(tmp_path: Path) -> None:
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """A project whose folder cannot be written (chattr +i as root, who ignores permission bits)."""
     root = _project(tmp_path)
-    nbs.write(root / "x.ipynb", nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")], execution_count=1)]))
+    nbs.write(
+        root / "x.ipynb",
+        nbs.make([nbs.code("print(1)", outputs=[nbs.stream("1\n")], execution_count=1)]),
+    )
     if os.geteuid() == 0:
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(root)], check=False).returncode:
+        if (
+            shutil.which("chattr") is None
+            or subprocess.run(["chattr", "+i", str(root)], check=False).returncode
+        ):
             pytest.skip("running as root without chattr +i: cannot make a read-only folder")
         try:
             yield root
@@ -195,11 +235,14 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
             root.chmod(0o755)
 
 
-@pytest.mark.parametrize(("command", "message"), [
-    (["strip", "x.ipynb"], "x.ipynb: cannot write"),
-    (["sync", "x.ipynb"], "x.py: cannot write"),
-    (["gate", "--skip", "registry"], "cannot write or read"),
-])
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["strip", "x.ipynb"], "x.ipynb: cannot write"),
+        (["sync", "x.ipynb"], "x.py: cannot write"),
+        (["gate", "--skip", "registry"], "cannot write or read"),
+    ],
+)
 def test_read_only_folder(read_only: Path, command: list[str], message: str) -> None:
     before = _snapshot(read_only)
     code, out, seconds = _nbgate(read_only, command)
@@ -214,7 +257,10 @@ def test_a_walk_reports_every_hostile_entry(tmp_path: Path) -> None:
     os.mkfifo(root / "fifo.ipynb")
     code, out, _ = _nbgate(root, ["strip", "--check"])
     assert code == 1, out
-    assert "dir.ipynb: is a directory, not a notebook" in out and "fifo.ipynb: not a regular file (a FIFO)" in out
+    assert (
+        "dir.ipynb: is a directory, not a notebook" in out
+        and "fifo.ipynb: not a regular file (a FIFO)" in out
+    )
     (root / "sub").mkdir()
     (root / "sub" / "loop.ipynb").symlink_to("loop.ipynb")
     code, out, _ = _nbgate(root, ["lint"])

@@ -37,8 +37,14 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
         source = nbs.write(folder / f"{name}.ipynb", _source_notebook(fail=fail))
         output = folder / f"{name}.out.ipynb"
         try:
-            papermill.execute_notebook(str(source), str(output), parameters={"x": 21, "label": "b"},
-                                       kernel_name="python3", progress_bar=False, log_output=False)
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                parameters={"x": 21, "label": "b"},
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+            )
         except papermill.PapermillExecutionError:
             assert fail
         else:
@@ -62,7 +68,9 @@ def test_failed_papermill_output_with_error_cells_has_the_source_identity(
     out = executed["failed.out"]
     tags = [t for cell in out["cells"] for t in notebook.tags(cell)]
     assert "papermill-error-cell-tag" in tags  # papermill's "An Exception was encountered" cells
-    assert any(o.get("output_type") == "error" for cell in out["cells"] for o in cell.get("outputs", ()))
+    assert any(
+        o.get("output_type") == "error" for cell in out["cells"] for o in cell.get("outputs", ())
+    )
     assert source_sha256(out) == source_sha256(executed["failed"])
     assert source_sha256(out) != source_sha256(executed["ok"])
 
@@ -81,7 +89,9 @@ def test_stripped_copy_has_the_same_identity(executed: dict[str, dict[str, Any]]
     assert source_sha256(stripped) == source_sha256(with_outputs) == source_sha256(executed["ok"])
 
 
-def test_stripping_an_output_notebook_makes_its_injected_cell_count(executed: dict[str, dict[str, Any]]) -> None:
+def test_stripping_an_output_notebook_makes_its_injected_cell_count(
+    executed: dict[str, dict[str, Any]],
+) -> None:
     # strip drops metadata.papermill: the file is no longer an output notebook, its injected cell is content
     out = executed["ok.out"]
     stripped = strip_notebook(out).nb
@@ -125,30 +135,35 @@ def test_jupytext_py_percent_twin_has_the_same_identity(tmp_path: Path) -> None:
 def _set_source(index: int, text: str) -> Callable[[dict[str, Any]], None]:
     def change(nb: dict[str, Any]) -> None:
         nb["cells"][index]["source"] = text
+
     return change
 
 
 def _set(index: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def change(nb: dict[str, Any]) -> None:
         nb["cells"][index][key] = value
+
     return change
 
 
 def _set_tags(index: int, tags: list[str]) -> Callable[[dict[str, Any]], None]:
     def change(nb: dict[str, Any]) -> None:
         nb["cells"][index]["metadata"]["tags"] = tags
+
     return change
 
 
 def _set_metadata(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def change(nb: dict[str, Any]) -> None:
         nb["metadata"][key] = value
+
     return change
 
 
 def _drop_cell(index: int) -> Callable[[dict[str, Any]], None]:
     def change(nb: dict[str, Any]) -> None:
         del nb["cells"][index]
+
     return change
 
 
@@ -167,7 +182,9 @@ CHANGES_IDENTITY = {
     "tag-renamed": _set_tags(3, ["checks"]),
     "cell-removed": _drop_cell(4),
     "cells-reordered": _swap_cells,
-    "kernel-language": _set_metadata("kernelspec", {"name": "ir", "language": "R", "display_name": "R"}),
+    "kernel-language": _set_metadata(
+        "kernelspec", {"name": "ir", "language": "R", "display_name": "R"}
+    ),
 }
 
 KEEPS_IDENTITY = {
@@ -177,10 +194,14 @@ KEEPS_IDENTITY = {
     "outputs": _set(2, "outputs", [nbs.stream("2\n")]),
     "execution-count": _set(2, "execution_count", 7),
     "cell-id": _set(2, "id", "other-id"),
-    "cell-metadata": lambda nb: nb["cells"][2]["metadata"].update({"collapsed": True, "ExecuteTime": {}}),
+    "cell-metadata": lambda nb: nb["cells"][2]["metadata"].update(
+        {"collapsed": True, "ExecuteTime": {}}
+    ),
     "notebook-metadata": _set_metadata("widgets", {"state": {}}),
-    "papermill-output-cell": lambda nb: (nb["cells"].insert(2, nbs.code("x = 5", tags=["injected-parameters"])),
-                                         nb["metadata"].update({"papermill": {"parameters": {"x": 5}}})),
+    "papermill-output-cell": lambda nb: (
+        nb["cells"].insert(2, nbs.code("x = 5", tags=["injected-parameters"])),
+        nb["metadata"].update({"papermill": {"parameters": {"x": 5}}}),
+    ),
 }
 
 
@@ -221,11 +242,14 @@ def test_identity_is_64_hex_digits_and_stable() -> None:
     )
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("a\r\nb\r\n", "a\nb"),
-    ("a\rb", "a\nb"),
-    ("  a  \n\n\t", "  a"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a\r\nb\r\n", "a\nb"),
+        ("a\rb", "a\nb"),
+        ("  a  \n\n\t", "  a"),
+        ("", ""),
+    ],
+)
 def test_normalise_source(source: str, expected: str) -> None:
     assert normalise_source(source) == expected

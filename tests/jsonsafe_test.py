@@ -19,31 +19,39 @@ def _check(raw: bytes) -> None:
     jsonsafe.check_shape(orjson.loads(raw), raw)
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"a": 1, "a": 2}',
-    b'{"a" : 1, "a"\n: 2}',
-    b'{"x": "{\\"a\\": 1}", "a": 1, "a": 2}',   # escaped quotes in a value must not hide the duplicate
-    b'{"k\\\\": 1, "k\\\\": 2}',                  # a key ending in a backslash
-    b'{"\\u0061": 1, "a": 2}',                   # the same key spelled two ways
-    b'[{"a": [], "b": {"c": 1, "c": 1}}]',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"a" : 1, "a"\n: 2}',
+        b'{"x": "{\\"a\\": 1}", "a": 1, "a": 2}',  # escaped quotes in a value must not hide the duplicate
+        b'{"k\\\\": 1, "k\\\\": 2}',  # a key ending in a backslash
+        b'{"\\u0061": 1, "a": 2}',  # the same key spelled two ways
+        b'[{"a": [], "b": {"c": 1, "c": 1}}]',
+    ],
+)
 def test_duplicates_are_found(raw: bytes) -> None:
     with pytest.raises(jsonsafe.ShapeError, match="duplicate JSON key"):
         _check(raw)
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"a": 1, "b": 2}',
-    b'{"source": ["x = {\\"a\\": 1, \\"a\\": 2}\\n"], "t": ": \\":"}',  # duplicates inside a string are text
-    b'{"a": ":", "b": "\\\\\\":"}',
-    b'{"k\\\\": 1, "k": 2}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "b": 2}',
+        b'{"source": ["x = {\\"a\\": 1, \\"a\\": 2}\\n"], "t": ": \\":"}',  # duplicates inside a string are text
+        b'{"a": ":", "b": "\\\\\\":"}',
+        b'{"k\\\\": 1, "k": 2}',
+    ],
+)
 def test_no_false_duplicates(raw: bytes) -> None:
     _check(raw)
 
 
 def test_the_cheap_count_is_exact_for_nbformat_layout() -> None:
-    nb = nbs.make([nbs.code('d = {"a": 1}', outputs=[nbs.result("{'a': 1}", 1)], execution_count=1)])
+    nb = nbs.make(
+        [nbs.code('d = {"a": 1}', outputs=[nbs.result("{'a': 1}", 1)], execution_count=1)]
+    )
     raw = notebook.dumps(nb)
     keys, _ = jsonsafe._keys_and_depth(orjson.loads(raw))
     assert jsonsafe._key_bound(raw) == keys  # so no second parse for ordinary notebooks
@@ -62,8 +70,13 @@ def test_dumps_bytes_escapes_lone_surrogates_like_json() -> None:
     data = jsonsafe.dumps_bytes(value, sort_keys=True)
     data.decode("utf-8")
     assert json.loads(data) == value
-    assert data == json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace(
-        "\ud83d", "\\ud83d").replace("\udc00", "\\udc00").encode()
+    assert (
+        data
+        == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("\ud83d", "\\ud83d")
+        .replace("\udc00", "\\udc00")
+        .encode()
+    )
 
 
 def test_read_regular_never_blocks_on_a_fifo(tmp_path: Path) -> None:

@@ -39,7 +39,9 @@ SOURCES = {
     "papermill": _package_root("papermill"),
     "fixtures": REPO / "fixtures",
 }
-SHIPPED = [(origin, path) for origin, root in SOURCES.items() for path in sorted(root.rglob("*.ipynb"))]
+SHIPPED = [
+    (origin, path) for origin, root in SOURCES.items() for path in sorted(root.rglob("*.ipynb"))
+]
 
 
 def _invalid_reason(path: Path) -> str | None:
@@ -63,11 +65,15 @@ REASONS = {path: _invalid_reason(path) for _, path in SHIPPED}
 def _param(origin: str, path: Path) -> Any:
     reason = REASONS[path]
     marks = [pytest.mark.skip(reason=f"excluded: {reason}")] if reason else []
-    return pytest.param(path, id=f"{origin}/{path.relative_to(SOURCES[origin]).as_posix()}", marks=marks)
+    return pytest.param(
+        path, id=f"{origin}/{path.relative_to(SOURCES[origin]).as_posix()}", marks=marks
+    )
 
 
 def _nbformat_bytes(path: Path, crlf: bool) -> bytes:
-    expected = (nbformat.writes(nbformat.read(path, as_version=nbformat.NO_CONVERT)) + "\n").encode("utf-8")
+    expected = (nbformat.writes(nbformat.read(path, as_version=nbformat.NO_CONVERT)) + "\n").encode(
+        "utf-8"
+    )
     return expected.replace(b"\n", b"\r\n") if crlf else expected
 
 
@@ -78,7 +84,10 @@ def test_round_trip_is_byte_identical_to_nbformat(path: Path) -> None:
 
 
 def test_round_trip_covers_enough_shipped_notebooks() -> None:
-    compared = {origin: sum(1 for o, p in SHIPPED if o == origin and REASONS[p] is None) for origin in SOURCES}
+    compared = {
+        origin: sum(1 for o, p in SHIPPED if o == origin and REASONS[p] is None)
+        for origin in SOURCES
+    }
     # nbdime 4.0 ships 60-odd test notebooks, papermill 2.6+ about 20; losing them would hide regressions
     assert compared["nbdime"] >= 50, compared
     assert compared["papermill"] >= 15, compared
@@ -99,8 +108,12 @@ def _realistic_corpus(tmp_path: Path) -> list[Path]:
     """Notebooks with magics, images, HTML tables and non-ASCII text; some with CRLF line endings."""
     paths = generate(tmp_path / "magics", 12, seed=11, dirty=True, magics=True)
     paths += generate(tmp_path / "plain", 6, seed=3, dirty=True)
-    extra = nbs.make([nbs.markdown("# Données: étape 1 ✓ 日本語"),
-                      nbs.code("print('naïve café')", outputs=[nbs.stream("naïve café \U0001f600\n")])])
+    extra = nbs.make(
+        [
+            nbs.markdown("# Données: étape 1 ✓ 日本語"),
+            nbs.code("print('naïve café')", outputs=[nbs.stream("naïve café \U0001f600\n")]),
+        ]
+    )
     paths.append(tmp_path / "unicode.ipynb")
     paths[-1].write_bytes(notebook.dumps(extra))
     for path in paths[::4]:  # a quarter of them with Windows line endings
@@ -111,19 +124,24 @@ def _realistic_corpus(tmp_path: Path) -> list[Path]:
 def test_reader_matches_nbformat_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The notebook-reader fast path (orjson) == the stdlib parser == ``nbformat.reads``, on a realistic corpus."""
     paths = _realistic_corpus(tmp_path)
-    assert any(b"\r\n" in p.read_bytes() for p in paths) and any(b"image/png" in p.read_bytes() for p in paths)
+    assert any(b"\r\n" in p.read_bytes() for p in paths) and any(
+        b"image/png" in p.read_bytes() for p in paths
+    )
     for path in paths:
         raw = path.read_bytes()
         monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
         fast = notebook.loads(raw)
         monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-reader")
         library = notebook.loads(raw)
-        expected = json.loads(json.dumps(nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT)))
+        expected = json.loads(
+            json.dumps(nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT))
+        )
         assert fast == library == expected, path.name
 
 
-def test_writer_matches_nbformat_writes_with_the_switch_both_ways(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writer_matches_nbformat_writes_with_the_switch_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """notebook-writer on and off write the same bytes, LF and CRLF alike, and they are nbformat's."""
     for path in _realistic_corpus(tmp_path):
         loaded = notebook.read(path)
@@ -134,20 +152,28 @@ def test_writer_matches_nbformat_writes_with_the_switch_both_ways(tmp_path: Path
         assert fast == library == _nbformat_bytes(path, loaded.crlf), path.name
 
 
-def test_the_library_writer_fallback_writes_schema_invalid_notebooks_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_library_writer_fallback_writes_schema_invalid_notebooks_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """nbformat's writer raises on a stream output without ``text``; strip must still write such a file."""
     nb = nbs.make([nbs.code("print(1)", outputs=[{"output_type": "stream", "name": "stdout"}])])
     monkeypatch.delenv("NBGATE_NO_FAST_PATHS", raising=False)
     fast = notebook.dumps(nb)
     monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "notebook-writer")
     assert notebook.dumps(nb) == fast
-    assert notebook.loads(fast)["cells"][0]["outputs"] == [{"output_type": "stream", "name": "stdout"}]
+    assert notebook.loads(fast)["cells"][0]["outputs"] == [
+        {"output_type": "stream", "name": "stdout"}
+    ]
 
 
-def _via_file(tmp_path: Path, nb: dict[str, Any], *, indent: int | None = 2, sort: bool = False) -> Path:
+def _via_file(
+    tmp_path: Path, nb: dict[str, Any], *, indent: int | None = 2, sort: bool = False
+) -> Path:
     """Write ``nb`` the way some other tool might (different indent, key order)."""
     path = tmp_path / "odd.ipynb"
-    path.write_text(json.dumps(nb, indent=indent, sort_keys=sort, ensure_ascii=True), encoding="utf-8")
+    path.write_text(
+        json.dumps(nb, indent=indent, sort_keys=sort, ensure_ascii=True), encoding="utf-8"
+    )
     return path
 
 
@@ -170,9 +196,15 @@ EDGE_VALUES = {
 
 @pytest.mark.parametrize("value", list(EDGE_VALUES.values()), ids=list(EDGE_VALUES))
 def test_edge_values_match_nbformat(tmp_path: Path, value: Any) -> None:
-    output = {"output_type": "display_data", "metadata": {"v": value},
-              "data": {"application/json": {"v": [value]}, "text/plain": "x"}}
-    nb = nbs.make([nbs.code("x", outputs=[output], metadata={"v": value})], metadata={"v": value, "w": [1, value]})
+    output = {
+        "output_type": "display_data",
+        "metadata": {"v": value},
+        "data": {"application/json": {"v": [value]}, "text/plain": "x"},
+    }
+    nb = nbs.make(
+        [nbs.code("x", outputs=[output], metadata={"v": value})],
+        metadata={"v": value, "w": [1, value]},
+    )
     path = _via_file(tmp_path, nb)
     assert notebook.dumps(notebook.read(path).nb) == _nbformat_bytes(path, crlf=False)
 
@@ -190,17 +222,29 @@ SOURCES_TO_SPLIT = {
 
 @pytest.mark.parametrize("source", list(SOURCES_TO_SPLIT.values()), ids=list(SOURCES_TO_SPLIT))
 def test_sources_and_outputs_split_like_nbformat(tmp_path: Path, source: str) -> None:
-    outputs = [nbs.stream(source), {"output_type": "display_data", "metadata": {},
-                                    "data": {"text/html": source, "image/svg+xml": source,
-                                             "application/javascript": source, "image/png": source}}]
+    outputs = [
+        nbs.stream(source),
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {
+                "text/html": source,
+                "image/svg+xml": source,
+                "application/javascript": source,
+                "image/png": source,
+            },
+        },
+    ]
     nb = nbs.make([nbs.markdown(source), nbs.code(source, outputs=outputs)])
     path = _via_file(tmp_path, nb, indent=None)
     assert notebook.dumps(notebook.read(path).nb) == _nbformat_bytes(path, crlf=False)
 
 
 def test_unsorted_keys_and_other_indents_are_normalised_like_nbformat(tmp_path: Path) -> None:
-    nb = nbs.make([nbs.code("x = 1", outputs=[nbs.result("1", 1)], execution_count=1)],
-                  metadata={"z": 1, "a": {"y": 2, "b": 3}})
+    nb = nbs.make(
+        [nbs.code("x = 1", outputs=[nbs.result("1", 1)], execution_count=1)],
+        metadata={"z": 1, "a": {"y": 2, "b": 3}},
+    )
     for indent in (None, 0, 2, 4):
         path = _via_file(tmp_path, nb, indent=indent)
         assert notebook.dumps(notebook.read(path).nb) == _nbformat_bytes(path, crlf=False)
@@ -328,22 +372,28 @@ def test_many_writes_leave_no_temp_files(tmp_path: Path) -> None:
 # ------------------------------------------------------------------- helpers
 
 
-@pytest.mark.parametrize(("metadata", "expected"), [
-    ({"kernelspec": {"language": "R"}}, "r"),
-    ({"language_info": {"name": "julia"}}, "julia"),
-    ({"kernelspec": {"language": ""}, "language_info": {"name": "scala"}}, "scala"),
-    ({}, "python"),
-    ({"kernelspec": "broken"}, "python"),
-])
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"kernelspec": {"language": "R"}}, "r"),
+        ({"language_info": {"name": "julia"}}, "julia"),
+        ({"kernelspec": {"language": ""}, "language_info": {"name": "scala"}}, "scala"),
+        ({}, "python"),
+        ({"kernelspec": "broken"}, "python"),
+    ],
+)
 def test_language(metadata: dict[str, Any], expected: str) -> None:
     assert notebook.language({"metadata": metadata}) == expected
 
 
-@pytest.mark.parametrize(("metadata", "expected"), [
-    ({"tags": ["a", "b"]}, ["a", "b"]),
-    ({"tags": ["a", 3]}, ["a"]),
-    ({"tags": "a"}, []),
-    ({}, []),
-])
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"tags": ["a", "b"]}, ["a", "b"]),
+        ({"tags": ["a", 3]}, ["a"]),
+        ({"tags": "a"}, []),
+        ({}, []),
+    ],
+)
 def test_tags(metadata: dict[str, Any], expected: list[str]) -> None:
     assert notebook.tags({"metadata": metadata}) == expected

@@ -21,17 +21,21 @@ class _Tty(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("mode", "env", "tty", "expected"), [
-    ("always", {"NO_COLOR": "1"}, False, True),
-    ("never", {"FORCE_COLOR": "1"}, True, False),
-    ("auto", {}, True, True),
-    ("auto", {}, False, False),
-    ("auto", {"NO_COLOR": ""}, True, False),
-    ("auto", {"FORCE_COLOR": "1"}, False, True),
-    ("auto", {"TERM": "dumb"}, True, False),
-])
-def test_use_color(monkeypatch: pytest.MonkeyPatch, mode: str, env: dict[str, str], tty: bool,
-                   expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("mode", "env", "tty", "expected"),
+    [
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1"}, True, False),
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": ""}, True, False),
+        ("auto", {"FORCE_COLOR": "1"}, False, True),
+        ("auto", {"TERM": "dumb"}, True, False),
+    ],
+)
+def test_use_color(
+    monkeypatch: pytest.MonkeyPatch, mode: str, env: dict[str, str], tty: bool, expected: bool
+) -> None:
     for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -74,7 +78,10 @@ def test_echo_when_not_quiet(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_table_aligns_columns_ignoring_colour_codes() -> None:
     output.configure(color="always")
-    rows = [["strip", output.style("PASS", "green"), "3 clean"], ["lint", output.style("FAIL", "red"), "2"]]
+    rows = [
+        ["strip", output.style("PASS", "green"), "3 clean"],
+        ["lint", output.style("FAIL", "red"), "2"],
+    ]
     lines = output.strip_ansi(output.table(["stage", "result", "summary"], rows)).splitlines()
     assert lines == [
         "stage  result  summary",

@@ -26,8 +26,12 @@ def test_results_come_back_in_input_order_from_several_processes() -> None:
 
 
 @pytest.mark.parametrize(("count", "workers", "min_items"), [(5, 4, 24), (30, 1, 24), (0, 4, 1)])
-def test_few_items_or_one_worker_stay_in_this_process(count: int, workers: int, min_items: int) -> None:
-    results = parallel.map_files(_pid_and_square, list(range(count)), workers=workers, min_items=min_items)
+def test_few_items_or_one_worker_stay_in_this_process(
+    count: int, workers: int, min_items: int
+) -> None:
+    results = parallel.map_files(
+        _pid_and_square, list(range(count)), workers=workers, min_items=min_items
+    )
     assert results == [(os.getpid(), n * n) for n in range(count)]
 
 

@@ -25,13 +25,21 @@ CELLS = 12
 def _env(repo_root: Path) -> dict[str, str]:
     env = dict(os.environ, PYTHONPATH=str(repo_root))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_BASE_REF"):
+    for name in (
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_BASE_REF",
+    ):
         env.pop(name, None)
     return env
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=900)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=900
+    )
 
 
 def _notebook() -> dict[str, object]:
@@ -74,18 +82,25 @@ def test_a_rename_pull_request_is_followed_by_ci_and_diff(tmp_path: Path, repo_r
     assert ci.returncode == 0, ci.stdout + ci.stderr
     assert "| smoke | ✅ pass | 1 passed |" in ci.stdout
     assert "no such file" not in ci.stdout and "report.ipynb` | twin" not in ci.stdout
-    assert "| <code>nb/report.ipynb</code> → <code>nb/sales.ipynb</code> | renamed | 1 cell modified |" in ci.stdout
+    assert (
+        "| <code>nb/report.ipynb</code> → <code>nb/sales.ipynb</code> | renamed | 1 cell modified |"
+        in ci.stdout
+    )
     assert "smoke: 1/1 nb/sales.ipynb: passed" in ci.stderr  # progress, plain lines off a terminal
     executed = root / ".nbgate" / "ci" / "executed" / "nb" / "sales.ipynb"
     assert json.loads(executed.read_text())["cells"][3]["outputs"][0]["text"] == ["200\n"]
 
     diff = _run(["nbgate", "diff", "main...HEAD"], root, env)
     assert diff.returncode == 0, diff.stderr
-    assert diff.stdout.splitlines()[0].startswith("=== nb/report.ipynb -> nb/sales.ipynb (renamed)  1 cell modified")
+    assert diff.stdout.splitlines()[0].startswith(
+        "=== nb/report.ipynb -> nb/sales.ipynb (renamed)  1 cell modified"
+    )
     assert "cells removed" not in diff.stdout and "+x2 = n * 200" in diff.stdout
 
 
-def test_gate_shows_live_progress_on_a_terminal_and_plain_lines_elsewhere(tmp_path: Path, repo_root: Path) -> None:
+def test_gate_shows_live_progress_on_a_terminal_and_plain_lines_elsewhere(
+    tmp_path: Path, repo_root: Path
+) -> None:
     env = _env(repo_root)
     root = tmp_path / "project"
     root.mkdir()
@@ -97,13 +112,23 @@ def test_gate_shows_live_progress_on_a_terminal_and_plain_lines_elsewhere(tmp_pa
     assert plain.returncode == 0, plain.stdout + plain.stderr
     lines = plain.stderr.splitlines()
     assert [line.split(" [")[0] for line in lines] == [
-        "nbgate gate: 1/1 smoke ...", "smoke: 1/2 a.ipynb ...", "smoke: 1/2 a.ipynb: passed",
-        "smoke: 2/2 b.ipynb ...", "smoke: 2/2 b.ipynb: passed"]
+        "nbgate gate: 1/1 smoke ...",
+        "smoke: 1/2 a.ipynb ...",
+        "smoke: 1/2 a.ipynb: passed",
+        "smoke: 2/2 b.ipynb ...",
+        "smoke: 2/2 b.ipynb: passed",
+    ]
     assert "\r" not in plain.stderr
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen(["nbgate", "gate", "--only", "smoke"], cwd=root, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=follower)
+    process = subprocess.Popen(
+        ["nbgate", "gate", "--only", "smoke"],
+        cwd=root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+    )
     os.close(follower)
     seen = b""
     deadline = time.monotonic() + 600
@@ -127,4 +152,6 @@ def test_gate_shows_live_progress_on_a_terminal_and_plain_lines_elsewhere(tmp_pa
     assert any(frame.startswith("smoke · 0/2 done · a.ipynb · ") for frame in frames), frames
     assert any(frame.startswith("smoke · 1/2 done · b.ipynb · ") for frame in frames), frames
     assert all(frame.rstrip().endswith("s") for frame in frames)  # elapsed seconds on every frame
-    assert "smoke  PASS    2 passed" in stdout  # results stay on stdout, the status line on the terminal only
+    assert (
+        "smoke  PASS    2 passed" in stdout
+    )  # results stay on stdout, the status line on the terminal only

@@ -17,7 +17,11 @@ def test_plain_lines_number_concurrent_starts_and_finishes() -> None:
     shown.finish("a.ipynb", "passed")
     shown.close()
     assert [line.split(" [")[0] for line in out.getvalue().splitlines()] == [
-        "smoke: 1/2 a.ipynb ...", "smoke: 2/2 b.ipynb ...", "smoke: 1/2 b.ipynb: failed", "smoke: 2/2 a.ipynb: passed"]
+        "smoke: 1/2 a.ipynb ...",
+        "smoke: 2/2 b.ipynb ...",
+        "smoke: 1/2 b.ipynb: failed",
+        "smoke: 2/2 a.ipynb: passed",
+    ]
 
 
 def test_a_terminal_gets_one_redrawn_line_cleared_at_the_end() -> None:

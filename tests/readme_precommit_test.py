@@ -34,14 +34,17 @@ def _snippets(readme: str) -> list[list[dict[str, Any]]]:
     return found
 
 
-def test_every_snippet_pins_a_commit_sha_and_names_real_hooks(repo_root: Path, tmp_path: Path) -> None:
+def test_every_snippet_pins_a_commit_sha_and_names_real_hooks(
+    repo_root: Path, tmp_path: Path
+) -> None:
     pages = [repo_root / "README.md", *sorted((repo_root / "docs").rglob("*.md"))]
     snippets = [s for page in pages for s in _snippets(page.read_text(encoding="utf-8"))]
     assert len(snippets) >= 5  # the README's quick start; strip, sync, lint, registry in the docs
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(repo_root), str(clone)], check=True)
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout.strip()
     store = Store(str(tmp_path / "store"))
     checkout = Path(store.clone(str(clone), sha))  # pre-commit's own fetch + checkout of `rev:`
     ids = {hook["id"] for hook in load_manifest(str(checkout / ".pre-commit-hooks.yaml"))}
@@ -51,9 +54,16 @@ def test_every_snippet_pins_a_commit_sha_and_names_real_hooks(repo_root: Path, t
             assert {hook["id"] for hook in repo["hooks"]} <= ids
 
 
-def test_a_tag_that_does_not_exist_is_what_the_old_snippet_pinned(repo_root: Path, tmp_path: Path) -> None:
-    tags = subprocess.run(["git", "tag", "--list", "v0.1.0"], cwd=repo_root, capture_output=True, text=True,
-                          check=True).stdout.split()
+def test_a_tag_that_does_not_exist_is_what_the_old_snippet_pinned(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    tags = subprocess.run(
+        ["git", "tag", "--list", "v0.1.0"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     if tags:  # once the release is tagged, the README may name it
         pytest.skip("v0.1.0 exists now")
     clone = tmp_path / "clone"

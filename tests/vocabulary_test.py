@@ -18,13 +18,16 @@ from nbgate.registry.model import RevisionAction, ScheduleState
 from testing.registry import revision
 
 
-@pytest.mark.parametrize(("vocabulary", "values"), [
-    (StageStatus, ["pass", "fail", "skip"]),
-    (RunStatus, ["running", "succeeded", "failed", "refused", "lost"]),
-    (RevisionAction, ["promote", "pause", "resume", "rollback", "retire"]),
-    (ScheduleState, ["active", "paused", "retired"]),
-    (SmokeOutcome, ["passed", "failed", "error", "timeout", "dead-kernel", "xfailed"]),
-])
+@pytest.mark.parametrize(
+    ("vocabulary", "values"),
+    [
+        (StageStatus, ["pass", "fail", "skip"]),
+        (RunStatus, ["running", "succeeded", "failed", "refused", "lost"]),
+        (RevisionAction, ["promote", "pause", "resume", "rollback", "retire"]),
+        (ScheduleState, ["active", "paused", "retired"]),
+        (SmokeOutcome, ["passed", "failed", "error", "timeout", "dead-kernel", "xfailed"]),
+    ],
+)
 def test_values_are_the_stored_strings(vocabulary: type[enum.StrEnum], values: list[str]) -> None:
     assert [member.value for member in vocabulary] == values
     for member in vocabulary:
@@ -33,9 +36,16 @@ def test_values_are_the_stored_strings(vocabulary: type[enum.StrEnum], values: l
         assert vocabulary(member.value) is member
 
 
-@pytest.mark.parametrize(("module", "vocabulary"), [
-    (gate, StageStatus), (index_model, RunStatus), (index, RunStatus), (model, RevisionAction), (model, ScheduleState),
-])
+@pytest.mark.parametrize(
+    ("module", "vocabulary"),
+    [
+        (gate, StageStatus),
+        (index_model, RunStatus),
+        (index, RunStatus),
+        (model, RevisionAction),
+        (model, ScheduleState),
+    ],
+)
 def test_module_names_are_the_members(module: object, vocabulary: type[enum.StrEnum]) -> None:
     for member in vocabulary:
         assert getattr(module, member.name) is member
@@ -45,11 +55,15 @@ def test_tuples_list_every_member() -> None:
     assert index.STATUSES == tuple(RunStatus)
     assert model.ACTIONS == tuple(RevisionAction)
     assert evidence.OUTCOMES == tuple(SmokeOutcome)
-    assert set(model.STATE_AFTER) == set(RevisionAction) and set(model.STATE_AFTER.values()) == set(ScheduleState)
+    assert set(model.STATE_AFTER) == set(RevisionAction) and set(model.STATE_AFTER.values()) == set(
+        ScheduleState
+    )
 
 
 def test_the_revision_schema_allows_exactly_the_actions() -> None:
-    assert model.schema()["properties"]["action"]["enum"] == [action.value for action in RevisionAction]
+    assert model.schema()["properties"]["action"]["enum"] == [
+        action.value for action in RevisionAction
+    ]
 
 
 def test_a_loaded_revision_carries_the_enum_and_its_file_the_string() -> None:
@@ -59,4 +73,3 @@ def test_a_loaded_revision_carries_the_enum_and_its_file_the_string() -> None:
     assert type(loaded.action) is RevisionAction and loaded.action is RevisionAction.PAUSE
     assert loaded.state is ScheduleState.PAUSED
     assert type(loaded.to_dict()["action"]) is str
-

@@ -26,7 +26,9 @@ def hooks_markdown() -> str:
     for hook in yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8")):
         files = hook.get("files") or ", ".join(hook.get("types_or", hook.get("types", [])))
         files = files.replace("|", "\\|")
-        lines.append(f"| `{hook['id']}` | `{hook['entry']}` | `{files}` | {hook.get('description', '')} |")
+        lines.append(
+            f"| `{hook['id']}` | `{hook['entry']}` | `{files}` | {hook.get('description', '')} |"
+        )
     return "\n".join(lines)
 
 
@@ -41,7 +43,9 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
     def expand(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in generators:
-            raise ValueError(f"unknown nbgate-reference marker {name!r} (known: {', '.join(generators)})")
+            raise ValueError(
+                f"unknown nbgate-reference marker {name!r} (known: {', '.join(generators)})"
+            )
         return generators[name]()
 
     return MARKER.sub(expand, markdown)

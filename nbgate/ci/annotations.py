@@ -21,8 +21,10 @@ from nbgate.lint.files import collect, render
 from nbgate.lint.registry import WARNING
 from nbgate.lint.secrets import mask_text
 
-_FILE = re.compile(r"^(?P<file>[^:\n]+?\.(?:ipynb|py|ya?ml|md|R|jl))(?::(?P<where>[^:\s][^:\n]*))?: (?P<message>.*)$",
-                   re.DOTALL)
+_FILE = re.compile(
+    r"^(?P<file>[^:\n]+?\.(?:ipynb|py|ya?ml|md|R|jl))(?::(?P<where>[^:\s][^:\n]*))?: (?P<message>.*)$",
+    re.DOTALL,
+)
 
 
 def annotation(level: str, detail: str, title: str, root: Path) -> str:
@@ -40,8 +42,9 @@ def annotation(level: str, detail: str, title: str, root: Path) -> str:
     return github.annotation(level, message, file=name, title=title)
 
 
-def annotation_lines(config: Config, repo: Path, outcomes: Sequence[Outcome],
-                notebooks: Sequence[str]) -> tuple[list[str], int]:
+def annotation_lines(
+    config: Config, repo: Path, outcomes: Sequence[Outcome], notebooks: Sequence[str]
+) -> tuple[list[str], int]:
     """The annotation lines for ``outcomes`` and how many of them are warnings."""
     lines: list[str] = []
     warnings = 0
@@ -56,6 +59,8 @@ def annotation_lines(config: Config, repo: Path, outcomes: Sequence[Outcome],
         if (result.name == "lint" and lint_done) or result.status == SKIP:
             continue
         level = "error" if result.status == FAIL else "warning"
-        lines += [annotation(level, detail, f"nbgate {result.name}", repo) for detail in result.details]
+        lines += [
+            annotation(level, detail, f"nbgate {result.name}", repo) for detail in result.details
+        ]
         warnings += len(result.details) if level == "warning" else 0
     return lines, warnings

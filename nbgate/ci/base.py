@@ -45,7 +45,13 @@ def find_base(repo: Path, base: str | None, env: Mapping[str, str]) -> tuple[str
         except git.GitError:
             continue
     if base:
-        raise UsageError(f"--base {base!r} is not a commit in this clone (fetch it, or check out with fetch-depth: 0)")
+        raise UsageError(
+            f"--base {base!r} is not a commit in this clone (fetch it, or check out with fetch-depth: 0)"
+        )
     if candidates:
-        raise UsageError(f"the base ({candidates[0][1]}) is not in this clone; check out with fetch-depth: 0")
-    raise UsageError("no base to compare with: pass --base REF (or run in a pull_request or push workflow)")
+        raise UsageError(
+            f"the base ({candidates[0][1]}) is not in this clone; check out with fetch-depth: 0"
+        )
+    raise UsageError(
+        "no base to compare with: pass --base REF (or run in a pull_request or push workflow)"
+    )

@@ -33,8 +33,12 @@ class Outcome(NamedTuple):
     seconds: float
 
 
-def _stage(name: str, run: Callable[[Config, Sequence[str]], StageResult], config: Config,
-           paths: Sequence[str]) -> Outcome:
+def _stage(
+    name: str,
+    run: Callable[[Config, Sequence[str]], StageResult],
+    config: Config,
+    paths: Sequence[str],
+) -> Outcome:
     started = time.perf_counter()
     try:
         result = run(config, paths)
@@ -63,8 +67,16 @@ def collect_executed(config: Config, notebooks: Sequence[str], folder: Path) -> 
     return copied
 
 
-def run_checks(config: Config, notebooks: Sequence[str], *, registry_changed: bool, run_smoke: bool,
-               pytest_args: Sequence[str], folder: Path, base: str) -> tuple[list[Outcome], tuple[Row, ...]]:
+def run_checks(
+    config: Config,
+    notebooks: Sequence[str],
+    *,
+    registry_changed: bool,
+    run_smoke: bool,
+    pytest_args: Sequence[str],
+    folder: Path,
+    base: str,
+) -> tuple[list[Outcome], tuple[Row, ...]]:
     """Run the gate's stages on ``notebooks``, the smoke tests, then the registry checks against ``base``.
 
     The registry is verified against the merge base (so no committed revision
@@ -107,12 +119,16 @@ def run_checks(config: Config, notebooks: Sequence[str], *, registry_changed: bo
             started = time.perf_counter()
             outcomes.append(Outcome(registry_stage(config, base), time.perf_counter() - started))
         else:
-            outcomes.append(Outcome(StageResult("registry", SKIP, "no registry or notebook changes"), 0.0))
+            outcomes.append(
+                Outcome(StageResult("registry", SKIP, "no registry or notebook changes"), 0.0)
+            )
         if registry_changed:
             shown.step("schedules (re-test)")
             started = time.perf_counter()
             tested = smoke_tested(config, notebooks, folder) if smoked else {}
-            result, schedules = retest_stage(config, base, folder=folder, tested=tested, pytest_args=pytest_args)
+            result, schedules = retest_stage(
+                config, base, folder=folder, tested=tested, pytest_args=pytest_args
+            )
             outcomes.append(Outcome(result, time.perf_counter() - started))
     shown.close()
     return outcomes, schedules

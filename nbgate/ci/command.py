@@ -44,18 +44,48 @@ from nbgate.gate import FAIL
 from nbgate.lint.secrets import mask_text
 
 
-def from_action(*, config: Config, base: str | None = None, paths: Sequence[str] = (), no_smoke: bool = False,
-                pytest_args: str | None = None, fail_on: str | None = None, report_dir: str | None = None) -> int:
+def from_action(
+    *,
+    config: Config,
+    base: str | None = None,
+    paths: Sequence[str] = (),
+    no_smoke: bool = False,
+    pytest_args: str | None = None,
+    fail_on: str | None = None,
+    report_dir: str | None = None,
+) -> int:
     """``nbgate ci`` with these flags, each falling back to the Action's ``NBGATE_INPUT_*`` variable."""
-    given = inputs.resolve(os.environ, base=base, paths=paths, no_smoke=no_smoke, pytest_args=pytest_args,
-                           fail_on=fail_on)
-    return ci(config=config, base=given.base, paths=given.paths, run_smoke=given.run_smoke,
-              pytest_args=given.pytest_args, fail_on=given.fail_on, report_dir=report_dir, env=os.environ)
+    given = inputs.resolve(
+        os.environ,
+        base=base,
+        paths=paths,
+        no_smoke=no_smoke,
+        pytest_args=pytest_args,
+        fail_on=fail_on,
+    )
+    return ci(
+        config=config,
+        base=given.base,
+        paths=given.paths,
+        run_smoke=given.run_smoke,
+        pytest_args=given.pytest_args,
+        fail_on=given.fail_on,
+        report_dir=report_dir,
+        env=os.environ,
+    )
 
 
-def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), run_smoke: bool = True,
-       pytest_args: Sequence[str] = (), fail_on: str = "error", report_dir: str | None = None,
-       env: Mapping[str, str] | None = None) -> int:
+def ci(
+    *,
+    config: Config,
+    base: str | None = None,
+    paths: Sequence[str] = (),
+    run_smoke: bool = True,
+    pytest_args: Sequence[str] = (),
+    fail_on: str = "error",
+    report_dir: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
     """Check and report on the notebooks changed since the base; exit 1 when a check fails."""
     env = os.environ if env is None else env
     if fail_on not in FAIL_ON:
@@ -70,45 +100,77 @@ def ci(*, config: Config, base: str | None = None, paths: Sequence[str] = (), ru
     found = changes(repo, config, old, new, paths=paths, entries=entries)
     notebooks = [os.path.relpath(repo / c.path, config.root) for c in found if c.status != DELETED]
     registry = str(config["registry.path"]).strip("/") + "/"
-    registry_changed = any(os.path.relpath(repo / name, config.root).replace(os.sep, "/").startswith(registry)
-                           for _, name, _ in entries)
+    registry_changed = any(
+        os.path.relpath(repo / name, config.root).replace(os.sep, "/").startswith(registry)
+        for _, name, _ in entries
+    )
     folder = Path(report_dir) if report_dir else config.state_dir / "ci"
     folder.mkdir(parents=True, exist_ok=True)
 
-    outcomes, schedules = run_checks(config, notebooks, registry_changed=registry_changed, run_smoke=run_smoke,
-                                     pytest_args=pytest_args, folder=folder, base=merge)
+    outcomes, schedules = run_checks(
+        config,
+        notebooks,
+        registry_changed=registry_changed,
+        run_smoke=run_smoke,
+        pytest_args=pytest_args,
+        folder=folder,
+        base=merge,
+    )
     lines, warnings = annotation_lines(config, repo, outcomes, notebooks)
-    failed = any(o.result.status == FAIL for o in outcomes) or (fail_on == "warning" and warnings > 0)
+    failed = any(o.result.status == FAIL for o in outcomes) or (
+        fail_on == "warning" and warnings > 0
+    )
     files = file_diffs(repo, config, found, old, new, SOURCES)
     text = report(outcomes, files, base_label, notebooks, failed=failed, schedules=schedules)
     (folder / "report.md").write_text(text, encoding="utf-8")
-    (folder / "diff.html").write_text(to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8")
+    (folder / "diff.html").write_text(
+        to_html(files, Sides(base_label, "this change")) + "\n", encoding="utf-8"
+    )
     changed_paths = [c.path for c in found if c.status != DELETED]
-    (folder / "changed.json").write_text(json.dumps(changed_paths, indent=1) + "\n", encoding="utf-8")
+    (folder / "changed.json").write_text(
+        json.dumps(changed_paths, indent=1) + "\n", encoding="utf-8"
+    )
     _publish(env, text, lines, outcomes, changed_paths=changed_paths, failed=failed, folder=folder)
     return FAILED if failed else OK
 
 
-def _publish(env: Mapping[str, str], text: str, lines: Sequence[str], outcomes: Sequence[Outcome], *,
-             changed_paths: Sequence[str], failed: bool, folder: Path) -> None:
+def _publish(
+    env: Mapping[str, str],
+    text: str,
+    lines: Sequence[str],
+    outcomes: Sequence[Outcome],
+    *,
+    changed_paths: Sequence[str],
+    failed: bool,
+    folder: Path,
+) -> None:
     """Print the annotations and results (or the report outside GitHub); write the step summary and outputs."""
     if env.get("GITHUB_ACTIONS") == "true":
         for line in lines:
             output.result(line)
-        output.result(output.table(["stage", "result", "summary"],
-                                   [[o.result.name, o.result.status, github.log_text(mask_text(o.result.summary))]
-                                    for o in outcomes]))
+        output.result(
+            output.table(
+                ["stage", "result", "summary"],
+                [
+                    [o.result.name, o.result.status, github.log_text(mask_text(o.result.summary))]
+                    for o in outcomes
+                ],
+            )
+        )
     else:
         output.result(text.rstrip("\n"))
     if env.get("GITHUB_STEP_SUMMARY"):
         github.append_summary(Path(env["GITHUB_STEP_SUMMARY"]), text)
     if env.get("GITHUB_OUTPUT"):
         changed, _ = github.json_list(changed_paths)  # all of them are in changed.json
-        github.write_outputs(Path(env["GITHUB_OUTPUT"]), {
-            "changed": changed,
-            "changed-count": str(len(changed_paths)),
-            "failed": "true" if failed else "false",
-            "report": str(folder / "report.md"),
-            "report-dir": str(folder),
-        })
+        github.write_outputs(
+            Path(env["GITHUB_OUTPUT"]),
+            {
+                "changed": changed,
+                "changed-count": str(len(changed_paths)),
+                "failed": "true" if failed else "false",
+                "report": str(folder / "report.md"),
+                "report-dir": str(folder),
+            },
+        )
     output.echo(f"report written to {github.log_text(output.shown_path(folder / 'report.md'))}")

@@ -36,14 +36,24 @@ def flag(text: str, name: str) -> bool:
     raise UsageError(f"{name} = {text!r} is not true or false")
 
 
-def resolve(env: Mapping[str, str], *, base: str | None = None, paths: Sequence[str] = (), no_smoke: bool = False,
-            pytest_args: str | None = None, fail_on: str | None = None) -> Inputs:
+def resolve(
+    env: Mapping[str, str],
+    *,
+    base: str | None = None,
+    paths: Sequence[str] = (),
+    no_smoke: bool = False,
+    pytest_args: str | None = None,
+    fail_on: str | None = None,
+) -> Inputs:
     """The flags given, each falling back to its ``NBGATE_INPUT_*`` variable in ``env``."""
     return Inputs(
         base=base or env.get("NBGATE_INPUT_BASE_REF") or None,
         paths=tuple(paths) if paths else tuple(shlex.split(env.get("NBGATE_INPUT_PATHS", ""))),
         run_smoke=False if no_smoke else flag(env.get("NBGATE_INPUT_SMOKE", "true"), "smoke"),
-        pytest_args=tuple(shlex.split(pytest_args if pytest_args is not None
-                                      else env.get("NBGATE_INPUT_PYTEST_ARGS", ""))),
+        pytest_args=tuple(
+            shlex.split(
+                pytest_args if pytest_args is not None else env.get("NBGATE_INPUT_PYTEST_ARGS", "")
+            )
+        ),
         fail_on=fail_on or env.get("NBGATE_INPUT_FAIL_ON") or "error",
     )

@@ -38,7 +38,9 @@ class _Feed:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            _write(self.config, {"event": "finish", "node": report.nodeid, "outcome": report.outcome})
+            _write(
+                self.config, {"event": "finish", "node": report.nodeid, "outcome": report.outcome}
+            )
 
 
 def pytest_configure(config: pytest.Config) -> None:

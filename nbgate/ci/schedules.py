@@ -30,7 +30,9 @@ def _classname(relative: str) -> str:
     return relative.replace("\\", "/").replace("/", ".")
 
 
-def smoke_tested(config: Config, notebooks: Sequence[str], folder: Path) -> dict[str, retester.Tested]:
+def smoke_tested(
+    config: Config, notebooks: Sequence[str], folder: Path
+) -> dict[str, retester.Tested]:
     """The identities the changed-notebooks smoke step executed in this run, from its JUnit report."""
     try:
         tree = ElementTree.parse(folder / "smoke.xml")
@@ -43,9 +45,14 @@ def smoke_tested(config: Config, notebooks: Sequence[str], folder: Path) -> dict
             continue
         # pytest names a case from its rootdir, which may sit above the project: match the path's tail
         tail = _classname(name)
-        matches = [case for case in smoke_cases
-                   if str(case.get("classname")) == tail or str(case.get("classname")).endswith("." + tail)]
-        rivals = [other for other in notebooks if other != name and _classname(other).endswith(tail)]
+        matches = [
+            case
+            for case in smoke_cases
+            if str(case.get("classname")) == tail or str(case.get("classname")).endswith("." + tail)
+        ]
+        rivals = [
+            other for other in notebooks if other != name and _classname(other).endswith(tail)
+        ]
         if len(matches) != 1 or rivals:
             continue  # ambiguous or absent: the re-test runs it itself
         case = matches[0]
@@ -58,14 +65,25 @@ def smoke_tested(config: Config, notebooks: Sequence[str], folder: Path) -> dict
             continue
         failed = case.find("failure") is not None or case.find("error") is not None
         executed = folder / "executed" / names[0]
-        artifact = os.path.relpath(executed, config.root).replace(os.sep, "/") if executed.is_file() else ""
-        found[sha] = retester.Tested(retester.FAILED if failed else retester.PASSED, float(case.get("time") or 0.0),
-                                     artifact)
+        artifact = (
+            os.path.relpath(executed, config.root).replace(os.sep, "/")
+            if executed.is_file()
+            else ""
+        )
+        found[sha] = retester.Tested(
+            retester.FAILED if failed else retester.PASSED, float(case.get("time") or 0.0), artifact
+        )
     return found
 
 
-def retest_stage(config: Config, base: str, *, folder: Path, tested: dict[str, retester.Tested],
-                 pytest_args: Sequence[str]) -> tuple[StageResult, tuple[retester.Row, ...]]:
+def retest_stage(
+    config: Config,
+    base: str,
+    *,
+    folder: Path,
+    tested: dict[str, retester.Tested],
+    pytest_args: Sequence[str],
+) -> tuple[StageResult, tuple[retester.Row, ...]]:
     """Re-test every runnable revision added since ``base``: the stage result and the table's rows."""
     try:
         found = retester.retest(config, base, folder=folder, tested=tested, pytest_args=pytest_args)
@@ -74,8 +92,9 @@ def retest_stage(config: Config, base: str, *, folder: Path, tested: dict[str, r
     if not found.rows:
         return StageResult("schedules", SKIP, "no revision added"), ()
     runnable = sum(1 for row in found.rows if row.action in retester.RUNNABLE)
-    summary = (f"{len(found.rows)} revision(s) added, {runnable} runnable; {found.executed} identity(ies) "
-               f"smoke-tested here, {len(tested)} reused from the smoke step")
+    summary = (
+        f"{len(found.rows)} revision(s) added, {runnable} runnable; {found.executed} identity(ies) "
+        f"smoke-tested here, {len(tested)} reused from the smoke step"
+    )
     details = tuple(f"{file}: {problem}" for file, problem in found.findings())
     return StageResult("schedules", FAIL if found.failed else PASS, summary, details), found.rows
-

@@ -21,8 +21,20 @@ from nbgate.errors import INTERRUPTED, OK, UNEXPECTED, USAGE, ConfigError, Nbgat
 
 #: Subcommand modules under ``nbgate.cli``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "gate", "strip", "sync", "lint", "diff", "ci", "init",
-    "promote", "registry", "run", "runs", "export", "config", "serve",
+    "gate",
+    "strip",
+    "sync",
+    "lint",
+    "diff",
+    "ci",
+    "init",
+    "promote",
+    "registry",
+    "run",
+    "runs",
+    "export",
+    "config",
+    "serve",
 )
 
 
@@ -55,7 +67,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     With ``only``, just that command's module is imported: every command
     module costs start-up time, and hooks run ``nbgate`` on every commit.
     """
-    parser = _Parser(prog="nbgate", description="A quality gate for notebooks that run in production.")
+    parser = _Parser(
+        prog="nbgate", description="A quality gate for notebooks that run in production."
+    )
     parser.add_argument("--version", action="version", version=f"nbgate {__version__}")
     _global_options(parser, "")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -63,7 +77,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in (only,) if only else COMMANDS:
         importlib.import_module(f"nbgate.cli.{name}").register(subparsers)
     for sub in set(subparsers.choices.values()):
-        _global_options(sub.add_argument_group("global options (also accepted before the command)"), _LATE)
+        _global_options(
+            sub.add_argument_group("global options (also accepted before the command)"), _LATE
+        )
     return parser
 
 
@@ -73,16 +89,36 @@ _LATE = "late_"  # dest prefix of the global options given after the command
 def _global_options(target: Any, prefix: str) -> None:
     """``--color``, ``-q``, ``--config``, ``--set``; after the command they are kept apart and merged."""
     late = bool(prefix)
-    target.add_argument("--color", choices=("auto", "always", "never"), dest=f"{prefix}color",
-                        default=argparse.SUPPRESS if late else "auto", help="colour output")
-    target.add_argument("-q", "--quiet", action="store_true", dest=f"{prefix}quiet",
-                        default=argparse.SUPPRESS if late else False, help="print only results and errors")
-    target.add_argument("--config", metavar="PYPROJECT", dest=f"{prefix}config",
-                        default=argparse.SUPPRESS if late else None,
-                        help="use this pyproject.toml instead of searching")
-    target.add_argument("--set", action="append", metavar="KEY=VALUE", dest=f"{prefix}settings",
-                        default=argparse.SUPPRESS if late else [],
-                        help="override any config option (highest precedence), e.g. --set smoke.timeout=60")
+    target.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        dest=f"{prefix}color",
+        default=argparse.SUPPRESS if late else "auto",
+        help="colour output",
+    )
+    target.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        dest=f"{prefix}quiet",
+        default=argparse.SUPPRESS if late else False,
+        help="print only results and errors",
+    )
+    target.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        dest=f"{prefix}config",
+        default=argparse.SUPPRESS if late else None,
+        help="use this pyproject.toml instead of searching",
+    )
+    target.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        dest=f"{prefix}settings",
+        default=argparse.SUPPRESS if late else [],
+        help="override any config option (highest precedence), e.g. --set smoke.timeout=60",
+    )
 
 
 def _merge_late(ns: argparse.Namespace) -> None:
@@ -129,7 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        output.error(f"interrupted ({exc})" if str(exc) else "interrupted")  # "(SIGTERM)" from nbgate run
+        output.error(
+            f"interrupted ({exc})" if str(exc) else "interrupted"
+        )  # "(SIGTERM)" from nbgate run
         return INTERRUPTED
     except BrokenPipeError:
         return OK

@@ -24,8 +24,10 @@ def _rev(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare ``nbgate registry`` and its subcommands."""
-    parser = subparsers.add_parser("registry", help="list, inspect, pause, resume, roll back, retire and verify "
-                                                    "production schedules")
+    parser = subparsers.add_parser(
+        "registry",
+        help="list, inspect, pause, resume, roll back, retire and verify production schedules",
+    )
     commands = parser.add_subparsers(dest="registry_command", metavar="SUBCOMMAND")
     commands.required = True
 
@@ -52,22 +54,47 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = commands.add_parser("retire", help="end a schedule for good (new revision)")
     sub.add_argument("name")
     sub.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
-    sub.set_defaults(run=lambda ns, config: schedules.retire(config=config, name=ns.name, yes=ns.yes))
+    sub.set_defaults(
+        run=lambda ns, config: schedules.retire(config=config, name=ns.name, yes=ns.yes)
+    )
 
-    sub = commands.add_parser("rollback", help="make an earlier revision's notebook and settings active again")
+    sub = commands.add_parser(
+        "rollback", help="make an earlier revision's notebook and settings active again"
+    )
     sub.add_argument("name")
-    sub.add_argument("--to", type=_rev, required=True, metavar="N", help="the revision to return to")
-    sub.set_defaults(run=lambda ns, config: schedules.rollback(config=config, name=ns.name, to=ns.to))
+    sub.add_argument(
+        "--to", type=_rev, required=True, metavar="N", help="the revision to return to"
+    )
+    sub.set_defaults(
+        run=lambda ns, config: schedules.rollback(config=config, name=ns.name, to=ns.to)
+    )
 
-    sub = commands.add_parser("verify", help="check schemas, the hash chain, immutability and drift (exit 1 on "
-                                             "findings)")
-    sub.add_argument("--base", metavar="REF", help="no revision file may have changed since REF's merge base with "
-                                                   "HEAD (default: HEAD)")
+    sub = commands.add_parser(
+        "verify", help="check schemas, the hash chain, immutability and drift (exit 1 on findings)"
+    )
+    sub.add_argument(
+        "--base",
+        metavar="REF",
+        help="no revision file may have changed since REF's merge base with HEAD (default: HEAD)",
+    )
     sub.add_argument("--format", choices=FORMATS, default="text", dest="fmt", help="report format")
-    sub.add_argument("--retest", action="store_true", help="also smoke-test, from git, every promote/resume/rollback "
-                                                           "revision added since --base (what `nbgate ci` does)")
-    sub.add_argument("--hook", action="store_true", help="pre-commit mode: verify only when PATHS (the staged "
-                     "files) or a staged deletion touch the registry, a promoted notebook or its twin")
-    sub.add_argument("paths", nargs="*", metavar="PATHS", help="with --hook: the files being committed")
-    sub.set_defaults(run=lambda ns, config: verify(config=config, base=ns.base, fmt=ns.fmt, retest=ns.retest,
-                                                   hook=ns.hook, paths=ns.paths))
+    sub.add_argument(
+        "--retest",
+        action="store_true",
+        help="also smoke-test, from git, every promote/resume/rollback "
+        "revision added since --base (what `nbgate ci` does)",
+    )
+    sub.add_argument(
+        "--hook",
+        action="store_true",
+        help="pre-commit mode: verify only when PATHS (the staged "
+        "files) or a staged deletion touch the registry, a promoted notebook or its twin",
+    )
+    sub.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="with --hook: the files being committed"
+    )
+    sub.set_defaults(
+        run=lambda ns, config: verify(
+            config=config, base=ns.base, fmt=ns.fmt, retest=ns.retest, hook=ns.hook, paths=ns.paths
+        )
+    )

@@ -34,7 +34,13 @@ from nbgate.production.index import (
 )
 from nbgate.production.index.model import stamp
 
-_COLOURS = {"succeeded": "green", "failed": "red", "refused": "yellow", "running": "cyan", "lost": "magenta"}
+_COLOURS = {
+    "succeeded": "green",
+    "failed": "red",
+    "refused": "yellow",
+    "running": "cyan",
+    "lost": "magenta",
+}
 _ACTIONS = ("stats", "migrate", "flush")
 _RELATIVE = re.compile(r"(\d+)([dhm])\Z")
 
@@ -61,7 +67,9 @@ def parse_time(text: str, *, option: str, end: bool = False) -> str:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{option} {text!r}: expected YYYY-MM-DD, an ISO time or 7d/12h/30m") from None
+        raise UsageError(
+            f"{option} {text!r}: expected YYYY-MM-DD, an ISO time or 7d/12h/30m"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     if end and len(value) == 10:  # --until 2024-05-01 includes that day
@@ -84,16 +92,31 @@ def flush(config: Config, index: RunIndex, *, loud: bool = False) -> int:
     count = queue.flush(index)
     left = queue.pending()
     if count or loud:
-        _note(f"run index: {count} spooled record(s) written" + (f", {left} still waiting" if left else ""))
+        _note(
+            f"run index: {count} spooled record(s) written"
+            + (f", {left} still waiting" if left else "")
+        )
     return OK
 
 
-def runs(*, config: Config, name: str | None = None, status: str | None = None, fmt: str = "table",
-         limit: int | None = 20, since: str | None = None, until: str | None = None) -> int:
+def runs(
+    *,
+    config: Config,
+    name: str | None = None,
+    status: str | None = None,
+    fmt: str = "table",
+    limit: int | None = 20,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
     """Print runs, newest first; failed runs show their error and their output notebook."""
-    query = Query(name=name, status=status, limit=limit,
-                  since=parse_time(since, option="--since") if since else None,
-                  until=parse_time(until, option="--until", end=True) if until else None)
+    query = Query(
+        name=name,
+        status=status,
+        limit=limit,
+        since=parse_time(since, option="--since") if since else None,
+        until=parse_time(until, option="--until", end=True) if until else None,
+    )
     index = open_index(config)
     _quiet_flush(config, index)
     records = index.list(query, liveness=liveness(config))
@@ -101,17 +124,39 @@ def runs(*, config: Config, name: str | None = None, status: str | None = None, 
         output.result(json.dumps([record.as_json() for record in records], indent=2))
         return OK
     if not records:
-        output.echo("no runs" + (f" of {name}" if name else "") + (f" with status {status}" if status else ""))
+        output.echo(
+            "no runs"
+            + (f" of {name}" if name else "")
+            + (f" with status {status}" if status else "")
+        )
         return OK
     rows = []
     for record in records:
         duration = "" if record.duration is None else f"{record.duration:.1f}s"
-        rows.append([
-            record.started.replace("T", " ")[:19], record.name, "" if record.rev is None else str(record.rev),
-            record.date or "", record.run_id, output.style(record.shown, _COLOURS.get(record.shown, "dim")),
-            duration, _where(record.output), (record.error or "").splitlines()[0][:120] if record.error else "",
-        ])
-    headers = ["started (UTC)", "name", "rev", "date", "run id", "status", "time", "output", "error"]
+        rows.append(
+            [
+                record.started.replace("T", " ")[:19],
+                record.name,
+                "" if record.rev is None else str(record.rev),
+                record.date or "",
+                record.run_id,
+                output.style(record.shown, _COLOURS.get(record.shown, "dim")),
+                duration,
+                _where(record.output),
+                (record.error or "").splitlines()[0][:120] if record.error else "",
+            ]
+        )
+    headers = [
+        "started (UTC)",
+        "name",
+        "rev",
+        "date",
+        "run id",
+        "status",
+        "time",
+        "output",
+        "error",
+    ]
     output.result(output.table(headers, rows))
     return OK
 
@@ -124,7 +169,14 @@ def _quiet_flush(config: Config, index: RunIndex) -> None:
             output.warn(f"spooled run records still wait: {exc}")
 
 
-def stats(*, config: Config, name: str | None = None, days: int = 7, fmt: str = "table", exact: bool = False) -> int:
+def stats(
+    *,
+    config: Config,
+    name: str | None = None,
+    days: int = 7,
+    fmt: str = "table",
+    exact: bool = False,
+) -> int:
     """Runs, success rate and p50/p95 duration per schedule over the last ``days`` days.
 
     p50/p95 come from the index's summary (within 2 %) unless ``exact``: then from the rows.
@@ -145,9 +197,20 @@ def stats(*, config: Config, name: str | None = None, days: int = 7, fmt: str = 
     def secs(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}s"
 
-    rows = [[item.name, str(item.runs), str(item.succeeded), str(item.failed), str(item.refused), str(item.running),
-             "" if item.success_rate is None else f"{item.success_rate * 100:.1f}%", secs(item.p50), secs(item.p95)]
-            for item in found]
+    rows = [
+        [
+            item.name,
+            str(item.runs),
+            str(item.succeeded),
+            str(item.failed),
+            str(item.refused),
+            str(item.running),
+            "" if item.success_rate is None else f"{item.success_rate * 100:.1f}%",
+            secs(item.p50),
+            secs(item.p95),
+        ]
+        for item in found
+    ]
     headers = ["name", "runs", "succeeded", "failed", "refused", "running", "success", "p50", "p95"]
     output.result(output.table(headers, rows))
     return OK
@@ -170,8 +233,10 @@ def migrate(*, config: Config, source: str | None = None, target: str | None = N
     for batch in src.rows():
         seen += len(batch)
         copied += dst.insert_rows(batch)
-    output.result(f"copied {copied} new run(s) of {seen} ({seen - copied} already there) from {mask_url(source)} "
-                  f"to {mask_url(target)}")
+    output.result(
+        f"copied {copied} new run(s) of {seen} ({seen - copied} already there) from {mask_url(source)} "
+        f"to {mask_url(target)}"
+    )
     return OK
 
 
@@ -183,11 +248,26 @@ def _dispatch(ns: argparse.Namespace, config: Config) -> int:
     name = words[0] if words else None
     if action is None:
         if ns.days is not None or ns.exact or ns.source or ns.target:
-            raise UsageError("runs: --days and --exact are for `runs stats`, --from/--to for `runs migrate`")
-        return runs(config=config, name=name, status=ns.status, fmt=ns.fmt, limit=ns.limit or None,
-                    since=ns.since, until=ns.until)
+            raise UsageError(
+                "runs: --days and --exact are for `runs stats`, --from/--to for `runs migrate`"
+            )
+        return runs(
+            config=config,
+            name=name,
+            status=ns.status,
+            fmt=ns.fmt,
+            limit=ns.limit or None,
+            since=ns.since,
+            until=ns.until,
+        )
     if action == "stats":
-        return stats(config=config, name=name, days=7 if ns.days is None else ns.days, fmt=ns.fmt, exact=ns.exact)
+        return stats(
+            config=config,
+            name=name,
+            days=7 if ns.days is None else ns.days,
+            fmt=ns.fmt,
+            exact=ns.exact,
+        )
     if name is not None:
         raise UsageError(f"runs {action}: unexpected argument {name!r}")
     if action == "migrate":
@@ -198,18 +278,39 @@ def _dispatch(ns: argparse.Namespace, config: Config) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare ``nbgate runs``."""
     parser = subparsers.add_parser(
-        "runs", help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
+        "runs",
+        help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
         usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "
-              "| runs flush")
-    parser.add_argument("words", nargs="*", metavar="NAME", help="only this schedule (or: stats, migrate, flush)")
+        "| runs flush",
+    )
+    parser.add_argument(
+        "words", nargs="*", metavar="NAME", help="only this schedule (or: stats, migrate, flush)"
+    )
     parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    parser.add_argument("--since", metavar="TIME", help="runs started at or after: YYYY-MM-DD, ISO time, 7d, 12h")
-    parser.add_argument("--until", metavar="TIME", help="runs started before (a date includes that day)")
-    parser.add_argument("--format", dest="fmt", choices=("table", "json"), default="table", help="output format")
-    parser.add_argument("--limit", type=int, default=20, metavar="N", help="newest N runs (0 = all; default 20)")
-    parser.add_argument("--days", type=int, metavar="N", help="runs stats: the last N days (default 7)")
-    parser.add_argument("--exact", action="store_true",
-                        help="runs stats: p50/p95 from the rows, not the summary's histogram (within 2 %%)")
-    parser.add_argument("--from", dest="source", metavar="URL", help="runs migrate: copy from this index URL")
-    parser.add_argument("--to", dest="target", metavar="URL", help="runs migrate: copy into this index URL")
+    parser.add_argument(
+        "--since", metavar="TIME", help="runs started at or after: YYYY-MM-DD, ISO time, 7d, 12h"
+    )
+    parser.add_argument(
+        "--until", metavar="TIME", help="runs started before (a date includes that day)"
+    )
+    parser.add_argument(
+        "--format", dest="fmt", choices=("table", "json"), default="table", help="output format"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="newest N runs (0 = all; default 20)"
+    )
+    parser.add_argument(
+        "--days", type=int, metavar="N", help="runs stats: the last N days (default 7)"
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="runs stats: p50/p95 from the rows, not the summary's histogram (within 2 %%)",
+    )
+    parser.add_argument(
+        "--from", dest="source", metavar="URL", help="runs migrate: copy from this index URL"
+    )
+    parser.add_argument(
+        "--to", dest="target", metavar="URL", help="runs migrate: copy into this index URL"
+    )
     parser.set_defaults(run=_dispatch)

@@ -20,7 +20,9 @@ def load_nbdime() -> ModuleType:
     return lazyimport.import_module("nbdime.diffing.notebooks")
 
 
-def nbdime_diff(a: Notebook, b: Notebook, options: DiffOptions, *, anchored: bool = True) -> list[Any]:
+def nbdime_diff(
+    a: Notebook, b: Notebook, options: DiffOptions, *, anchored: bool = True
+) -> list[Any]:
     """nbdime's diff between the views of ``a`` and ``b`` (plain JSON-like data).
 
     nbdime aligns cells by filling an n-by-m grid per predicate (0.2 s for
@@ -40,15 +42,26 @@ def nbdime_diff(a: Notebook, b: Notebook, options: DiffOptions, *, anchored: boo
         # The view already left out what is not wanted; these targets only
         # hide what it must keep: ids (for alignment) and, without outputs,
         # execution counts. Metadata stays on so tag changes are seen.
-        differ.set_notebook_diff_targets(sources=True, outputs=options.outputs, attachments=True, metadata=True,
-                                         identifier=options.ids, details=options.outputs)
+        differ.set_notebook_diff_targets(
+            sources=True,
+            outputs=options.outputs,
+            attachments=True,
+            metadata=True,
+            identifier=options.ids,
+            details=options.outputs,
+        )
         if anchored:
             result = differ.diff_notebooks({**va, "cells": []}, {**vb, "cells": []})
             cells = _anchored_cells(differ, va["cells"], vb["cells"], nodes=options.outputs)
             if cells:
-                result = sorted([*result, {"op": "patch", "key": "cells", "diff": cells}], key=lambda e: e["key"])
+                result = sorted(
+                    [*result, {"op": "patch", "key": "cells", "diff": cells}],
+                    key=lambda e: e["key"],
+                )
         else:
-            result = differ.diff_notebooks(_nodes(va) if options.outputs else va, _nodes(vb) if options.outputs else vb)
+            result = differ.diff_notebooks(
+                _nodes(va) if options.outputs else va, _nodes(vb) if options.outputs else vb
+            )
     finally:
         differ.reset_notebook_differ()
     return result if options.ids else _without_ids(result)
@@ -62,21 +75,24 @@ def _nodes(value: Any) -> Any:
     return from_dict(value)
 
 
-def _anchored_cells(differ: ModuleType, cells_a: list[Any], cells_b: list[Any], *, nodes: bool) -> list[Any]:
+def _anchored_cells(
+    differ: ModuleType, cells_a: list[Any], cells_b: list[Any], *, nodes: bool
+) -> list[Any]:
     """nbdime's ``/cells`` diff, computed only between identical cells (see ``nbdime_diff``)."""
     keys_a = [jsonsafe.dumps_bytes(cell, sort_keys=True) for cell in cells_a]
     keys_b = [jsonsafe.dumps_bytes(cell, sort_keys=True) for cell in cells_b]
     where_b = {key: j for j, key in enumerate(keys_b)}
     if len(set(keys_a)) != len(keys_a) or len(where_b) != len(keys_b):
         # repeated cells (notebooks without ids): which copy pairs with which is nbdime's call
-        whole: list[Any] = differ.diff_item_at_path(_nodes(cells_a) if nodes else cells_a,
-                                                    _nodes(cells_b) if nodes else cells_b, "/cells")
+        whole: list[Any] = differ.diff_item_at_path(
+            _nodes(cells_a) if nodes else cells_a, _nodes(cells_b) if nodes else cells_b, "/cells"
+        )
         return whole
     anchors = _increasing([(i, where_b[key]) for i, key in enumerate(keys_a) if key in where_b])
     entries: list[Any] = []
     prev_i = prev_j = -1
     for i, j in [*anchors, (len(cells_a), len(cells_b))]:
-        part_a, part_b = cells_a[prev_i + 1:i], cells_b[prev_j + 1:j]
+        part_a, part_b = cells_a[prev_i + 1 : i], cells_b[prev_j + 1 : j]
         if part_a or part_b:
             if nodes:
                 part_a, part_b = _nodes(part_a), _nodes(part_b)

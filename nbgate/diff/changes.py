@@ -56,7 +56,9 @@ class Change(NamedTuple):
 # ---------------------------------------------------------------- which notebooks changed
 
 
-def changed_entries(repo: Path, old: Side, new: Side, *, direct: bool = True) -> list[tuple[str, str, str | None]]:
+def changed_entries(
+    repo: Path, old: Side, new: Side, *, direct: bool = True
+) -> list[tuple[str, str, str | None]]:
     """git's ``(status, path, old_path)`` for every file that differs (untracked files count as added).
 
     With ``direct=False`` and two commits, git compares from their merge base.
@@ -71,8 +73,16 @@ def changed_entries(repo: Path, old: Side, new: Side, *, direct: bool = True) ->
     return git.changed_between(repo, old.commit, new.commit)
 
 
-def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence[str] = (),
-            direct: bool = True, entries: Sequence[tuple[str, str, str | None]] | None = None) -> list[Change]:
+def changes(
+    repo: Path,
+    config: Config,
+    old: Side,
+    new: Side,
+    *,
+    paths: Sequence[str] = (),
+    direct: bool = True,
+    entries: Sequence[tuple[str, str, str | None]] | None = None,
+) -> list[Change]:
     """The covered notebooks that differ between ``old`` and ``new``, limited to ``paths`` when given.
 
     ``entries`` are ``changed_entries``' result when the caller has it already.
@@ -92,11 +102,15 @@ def changes(repo: Path, config: Config, old: Side, new: Side, *, paths: Sequence
     found: dict[str, Change] = {}
     texts: list[str] = []
     # every notebook path git itself reports (either side of a rename): a twin never speaks for those
-    listed = {n for _, name, old_name in entries for n in (name, old_name) if n and n.endswith(".ipynb")}
+    listed = {
+        n for _, name, old_name in entries for n in (name, old_name) if n and n.endswith(".ipynb")
+    }
     for letter, name, old_name in entries:
         if name.endswith(".ipynb") or (old_name or "").endswith(".ipynb"):
             status = {"A": ADDED, "C": ADDED, "D": DELETED, "R": RENAMED}.get(letter, MODIFIED)
-            if status == RENAMED and not (name.endswith(".ipynb") and (old_name or "").endswith(".ipynb")):
+            if status == RENAMED and not (
+                name.endswith(".ipynb") and (old_name or "").endswith(".ipynb")
+            ):
                 status = ADDED if name.endswith(".ipynb") else DELETED
                 name = name if name.endswith(".ipynb") else str(old_name)
             if wanted(name) or wanted(old_name if status == RENAMED else None):
@@ -165,8 +179,11 @@ def split_arguments(repo: Path, arguments: Sequence[str]) -> tuple[list[str], li
     """Leading arguments that are commits (at most two) and the paths after them."""
     refs: list[str] = []
     for k, item in enumerate(arguments):
-        is_ref = len(refs) < 2 and not Path(item).exists() and (
-            ".." in item or _commit(repo, item) is not None)
+        is_ref = (
+            len(refs) < 2
+            and not Path(item).exists()
+            and (".." in item or _commit(repo, item) is not None)
+        )
         if not is_ref:
             return refs, list(arguments[k:])
         refs.append(item)

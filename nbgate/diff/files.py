@@ -36,8 +36,9 @@ def _load(raw: bytes | None, name: str, side: Side) -> notebook.Notebook | None:
     return notebook.loads(raw, where)
 
 
-def file_diffs(repo: Path, config: Config, found: Sequence[Change], old: Side, new: Side,
-               options: DiffOptions) -> list[FileDiff]:
+def file_diffs(
+    repo: Path, config: Config, found: Sequence[Change], old: Side, new: Side, options: DiffOptions
+) -> list[FileDiff]:
     """Compute the diff of every changed notebook (nbdime only for those whose views differ)."""
     result = []
     for change in found:
@@ -49,7 +50,9 @@ def file_diffs(repo: Path, config: Config, found: Sequence[Change], old: Side, n
         after = None if change.status == DELETED else new.read(repo, change.path)
         if before is not None and before == after:  # a mode change, or a rename without edits
             if change.status == RENAMED:
-                result.append(FileDiff(change.path, RENAMED, None, change.old_path, "content unchanged"))
+                result.append(
+                    FileDiff(change.path, RENAMED, None, change.old_path, "content unchanged")
+                )
             continue
         a, b = _load(before, old_name, old), _load(after, change.path, new)
         status = change.status
@@ -59,7 +62,9 @@ def file_diffs(repo: Path, config: Config, found: Sequence[Change], old: Side, n
     return result
 
 
-def _twin_diff(repo: Path, config: Config, change: Change, old: Side, new: Side, options: DiffOptions) -> FileDiff:
+def _twin_diff(
+    repo: Path, config: Config, change: Change, old: Side, new: Side, options: DiffOptions
+) -> FileDiff:
     spec = str(config["sync.format"])
     twin = str(change.twin)
     sides = []
@@ -73,8 +78,13 @@ def _twin_diff(repo: Path, config: Config, change: Change, old: Side, new: Side,
     return FileDiff(change.path, TWIN, diff_notebooks(sides[0], sides[1], options), None, note)
 
 
-def compute(*, config: Config, arguments: Sequence[str] = (), files: Sequence[str] = (),
-            options: DiffOptions = SOURCES) -> tuple[list[FileDiff], tuple[str, str]]:
+def compute(
+    *,
+    config: Config,
+    arguments: Sequence[str] = (),
+    files: Sequence[str] = (),
+    options: DiffOptions = SOURCES,
+) -> tuple[list[FileDiff], tuple[str, str]]:
     """The file diffs and the two side labels for ``nbgate diff``'s arguments."""
     if files:
         if len(files) != 2:

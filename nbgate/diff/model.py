@@ -29,8 +29,24 @@ from nbgate.notebook import Notebook
 from nbgate.notebook import text as notebook_text
 
 __all__ = [
-    "ADDED", "DELETED", "EMPTY", "MODIFIED", "REMOVED", "RENAMED", "SOURCES", "TWIN", "CellDiff", "DiffOptions",
-    "FileDiff", "NotebookDiff", "OutputChange", "describe_outputs", "diff_notebooks", "output_kind", "same", "view",
+    "ADDED",
+    "DELETED",
+    "EMPTY",
+    "MODIFIED",
+    "REMOVED",
+    "RENAMED",
+    "SOURCES",
+    "TWIN",
+    "CellDiff",
+    "DiffOptions",
+    "FileDiff",
+    "NotebookDiff",
+    "OutputChange",
+    "describe_outputs",
+    "diff_notebooks",
+    "output_kind",
+    "same",
+    "view",
 ]
 
 ADDED = "added"
@@ -54,7 +70,9 @@ class CellDiff(NamedTuple):
     old_index: int | None
     new_index: int | None
     cell_type: str
-    lines: tuple[tuple[str, str], ...]  # every source line, tagged " ", "-" or "+" (without its newline)
+    lines: tuple[
+        tuple[str, str], ...
+    ]  # every source line, tagged " ", "-" or "+" (without its newline)
     details: tuple[str, ...] = ()
     outputs: OutputChange | None = None
 
@@ -86,7 +104,9 @@ class NotebookDiff(NamedTuple):
 EMPTY: Notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def diff_notebooks(a: Notebook | None, b: Notebook | None, options: DiffOptions = SOURCES) -> NotebookDiff:
+def diff_notebooks(
+    a: Notebook | None, b: Notebook | None, options: DiffOptions = SOURCES
+) -> NotebookDiff:
     """The diff from ``a`` to ``b``; ``None`` stands for a notebook that does not exist (added or deleted)."""
     a = EMPTY if a is None else a
     b = EMPTY if b is None else b
@@ -117,8 +137,9 @@ def _grouped(entries: Iterable[Any]) -> list[tuple[int, list[Any]]]:
     return sorted(groups.items())
 
 
-def _cell_changes(cells_a: Sequence[Any], cells_b: Sequence[Any], entries: Sequence[Any],
-                  options: DiffOptions) -> list[CellDiff]:
+def _cell_changes(
+    cells_a: Sequence[Any], cells_b: Sequence[Any], entries: Sequence[Any], options: DiffOptions
+) -> list[CellDiff]:
     changes: list[CellDiff] = []
     i = j = 0
     for key, group in _grouped(entries):
@@ -139,7 +160,9 @@ def _cell_changes(cells_a: Sequence[Any], cells_b: Sequence[Any], entries: Seque
     return changes
 
 
-def _whole_cell(status: str, cell: Any, old: int | None, new: int | None, options: DiffOptions) -> CellDiff:
+def _whole_cell(
+    status: str, cell: Any, old: int | None, new: int | None, options: DiffOptions
+) -> CellDiff:
     tag = "-" if status == REMOVED else "+"
     lines = tuple((tag, line) for line in notebook_text(cell.get("source", "")).splitlines())
     details = [] if lines else ["empty cell"]
@@ -187,9 +210,14 @@ def _short(value: Any) -> str:
 def _mapping_changes(label: str, entry: Any) -> list[str]:
     """``metadata: +tags, -collapsed, ~jupyter`` for a dict diff entry."""
     if entry["op"] != "patch":
-        return [f"{label} {'added' if entry['op'] == 'add' else 'removed' if entry['op'] == 'remove' else 'replaced'}"]
+        return [
+            f"{label} {'added' if entry['op'] == 'add' else 'removed' if entry['op'] == 'remove' else 'replaced'}"
+        ]
     marks = {"add": "+", "remove": "-", "replace": "~", "patch": "~"}
-    keys = [f"{marks.get(e['op'], '~')}{e['key']}" for e in sorted(entry["diff"], key=lambda e: str(e["key"]))]
+    keys = [
+        f"{marks.get(e['op'], '~')}{e['key']}"
+        for e in sorted(entry["diff"], key=lambda e: str(e["key"]))
+    ]
     return [f"{label}: {', '.join(keys)}"]
 
 
@@ -218,11 +246,11 @@ def _source_lines(old: str, new: str, entries: Sequence[Any]) -> list[tuple[str,
             i = key
         for entry in group:
             if entry["op"] == "removerange":
-                minus.extend(("-", line) for line in a[i:i + entry["length"]])
+                minus.extend(("-", line) for line in a[i : i + entry["length"]])
                 i += entry["length"]
         for entry in group:
             if entry["op"] == "addrange":
-                plus.extend(("+", line) for line in b[j:j + len(entry["valuelist"])])
+                plus.extend(("+", line) for line in b[j : j + len(entry["valuelist"])])
                 j += len(entry["valuelist"])
         for entry in group:
             if entry["op"] == "patch":  # a line edited in place: nbdime diffed its characters
@@ -244,8 +272,15 @@ def output_kind(output: Any) -> str:
     if kind in ("stream", "error"):
         return kind
     data = output.get("data") or {}
-    for mime in ("image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown", "application/json",
-                 "text/latex"):
+    for mime in (
+        "image/png",
+        "image/jpeg",
+        "image/svg+xml",
+        "text/html",
+        "text/markdown",
+        "application/json",
+        "text/latex",
+    ):
         if mime in data:
             return mime
     return "text/plain" if "text/plain" in data else next(iter(sorted(data)), kind)
@@ -267,7 +302,7 @@ def _output_change(outputs_a: Sequence[Any], entries: Sequence[Any]) -> OutputCh
             involved.extend(entry["valuelist"])
         elif entry["op"] == "removerange":
             removed += entry["length"]
-            involved.extend(outputs_a[entry["key"]:entry["key"] + entry["length"]])
+            involved.extend(outputs_a[entry["key"] : entry["key"] + entry["length"]])
         elif entry["op"] == "patch":
             modified += 1
             involved.append(outputs_a[entry["key"]])
@@ -276,8 +311,15 @@ def _output_change(outputs_a: Sequence[Any], entries: Sequence[Any]) -> OutputCh
 
 def describe_outputs(change: OutputChange) -> str:
     """``outputs: 1 added, 2 modified (image/png, stream)``."""
-    parts = [f"{n} {word}" for n, word in ((change.added, "added"), (change.removed, "removed"),
-                                            (change.modified, "modified")) if n]
+    parts = [
+        f"{n} {word}"
+        for n, word in (
+            (change.added, "added"),
+            (change.removed, "removed"),
+            (change.modified, "modified"),
+        )
+        if n
+    ]
     kinds = f" ({', '.join(change.kinds)})" if change.kinds else ""
     return f"outputs: {', '.join(parts) or 'changed'}{kinds}"
 

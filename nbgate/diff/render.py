@@ -55,7 +55,9 @@ class Sides(NamedTuple):
     new: str
 
 
-def render(fmt: str, files: Sequence[FileDiff], sides: Sides, options: DiffOptions, *, color: bool = False) -> str:
+def render(
+    fmt: str, files: Sequence[FileDiff], sides: Sides, options: DiffOptions, *, color: bool = False
+) -> str:
     """``files`` rendered in ``fmt`` (one of ``FORMATS``); ends without a newline."""
     if fmt == "terminal":
         return terminal(files, sides, color=color)
@@ -99,7 +101,9 @@ def counts(file: FileDiff) -> str:
 
 def headline(file: FileDiff) -> str:
     """``path`` plus what happened to the file, e.g. ``old.ipynb -> new.ipynb (renamed)``."""
-    name = f"{file.old_path} -> {file.path}" if file.status == RENAMED and file.old_path else file.path
+    name = (
+        f"{file.old_path} -> {file.path}" if file.status == RENAMED and file.old_path else file.path
+    )
     status = {TWIN: "twin changed"}.get(file.status, file.status)
     return f"{name} ({status})"
 
@@ -108,8 +112,10 @@ def _hidden(files: Sequence[FileDiff]) -> str | None:
     quiet = [f for f in files if not f.shown]
     if not quiet:
         return None
-    return (f"{len(quiet)} notebook(s) changed only in what this diff ignores "
-            "(outputs, execution counts, metadata, ids): " + ", ".join(f.path for f in quiet))
+    return (
+        f"{len(quiet)} notebook(s) changed only in what this diff ignores "
+        "(outputs, execution counts, metadata, ids): " + ", ".join(f.path for f in quiet)
+    )
 
 
 def hunk_lines(lines: Sequence[tuple[str, str]], context: int = CONTEXT) -> list[Hunk]:
@@ -131,8 +137,15 @@ def hunk_lines(lines: Sequence[tuple[str, str]], context: int = CONTEXT) -> list
         part = tuple(lines[low:high])
         old_count = sum(1 for tag, _ in part if tag != "+")
         new_count = sum(1 for tag, _ in part if tag != "-")
-        hunks.append(Hunk(old_start if old_count else old_start - 1, old_count,
-                          new_start if new_count else new_start - 1, new_count, part))
+        hunks.append(
+            Hunk(
+                old_start if old_count else old_start - 1,
+                old_count,
+                new_start if new_count else new_start - 1,
+                new_count,
+                part,
+            )
+        )
     return hunks
 
 
@@ -156,7 +169,11 @@ def output_summary(diff: NotebookDiff) -> str | None:
     for change in changes:
         for kind in change.kinds:
             kinds.setdefault(kind)
-    parts = [f"{n} {word}" for n, word in ((added, "added"), (removed, "removed"), (modified, "modified")) if n]
+    parts = [
+        f"{n} {word}"
+        for n, word in ((added, "added"), (removed, "removed"), (modified, "modified"))
+        if n
+    ]
     return f"outputs changed in {len(changes)} cell(s): {', '.join(parts)} ({', '.join(kinds)})"
 
 
@@ -176,14 +193,20 @@ def terminal(files: Sequence[FileDiff], sides: Sides, *, color: bool = False) ->
     out: list[str] = []
     for file in (f for f in files if f.shown):
         summary = counts(file)
-        out.append(_paint(f"=== {headline(file)}" + (f"  {summary}" if summary else ""), "bold", color))
+        out.append(
+            _paint(f"=== {headline(file)}" + (f"  {summary}" if summary else ""), "bold", color)
+        )
         out.append(_paint(f"    {sides.old} -> {sides.new}", "dim", color))
         if file.note:
             out.append(_paint(f"## {file.note}", "yellow", color))
         if file.diff is not None:
-            out.extend(_paint(f"## notebook {line}", "yellow", color) for line in file.diff.metadata)
+            out.extend(
+                _paint(f"## notebook {line}", "yellow", color) for line in file.diff.metadata
+            )
             for cell in file.diff.cells:
-                out.append(_paint(f"[{cell_title(cell)}] {cell.cell_type}, {cell.status}", "cyan", color))
+                out.append(
+                    _paint(f"[{cell_title(cell)}] {cell.cell_type}, {cell.status}", "cyan", color)
+                )
                 out.extend(_terminal_cell(cell, color))
         out.append("")
     hidden = _hidden(files)
@@ -223,7 +246,11 @@ def markdown_table(files: Sequence[FileDiff]) -> str:
     """A markdown table: one row per notebook with its change and cell counts."""
     rows = ["| notebook | change | cells |", "| --- | --- | --- |"]
     for file in files:
-        name = _code(file.path) if file.status != RENAMED else f"{_code(file.old_path or '')} → {_code(file.path)}"
+        name = (
+            _code(file.path)
+            if file.status != RENAMED
+            else f"{_code(file.old_path or '')} → {_code(file.path)}"
+        )
         rows.append(f"| {name} | {file.status} | {counts(file)} |")
     return "\n".join(rows)
 
@@ -231,7 +258,9 @@ def markdown_table(files: Sequence[FileDiff]) -> str:
 def markdown(files: Sequence[FileDiff], sides: Sides, *, level: int = 3) -> str:
     """Markdown for a pull-request summary: a table of notebooks, then each one's changed cells."""
     shown = [f for f in files if f.shown]
-    out: list[str] = [f"Notebook changes from {_code(sides.old)} to {_code(sides.new)}.", ""] if shown else []
+    out: list[str] = (
+        [f"Notebook changes from {_code(sides.old)} to {_code(sides.new)}.", ""] if shown else []
+    )
     if len(shown) > 1:
         out += [markdown_table(shown), ""]
     for file in shown:
@@ -246,7 +275,11 @@ def markdown(files: Sequence[FileDiff], sides: Sides, *, level: int = 3) -> str:
 
 def markdown_file(file: FileDiff, level: int = 3) -> list[str]:
     """The markdown lines for one notebook: a heading, the counts, a ``diff`` block per changed cell."""
-    name = _code(file.path) if file.status != RENAMED else f"{_code(file.old_path or '')} → {_code(file.path)}"
+    name = (
+        _code(file.path)
+        if file.status != RENAMED
+        else f"{_code(file.old_path or '')} → {_code(file.path)}"
+    )
     status = {TWIN: "twin changed"}.get(file.status, file.status)
     out = [f"{'#' * level} {name} ({status})", ""]
     facts = []
@@ -305,12 +338,21 @@ def to_json(files: Sequence[FileDiff], sides: Sides, options: DiffOptions) -> st
         if file.note:
             item["note"] = file.note
         if file.diff is not None:
-            item["cells"] = {"added": file.diff.count(ADDED), "removed": file.diff.count(REMOVED),
-                             "modified": file.diff.count(MODIFIED), "old": file.diff.old_cells,
-                             "new": file.diff.new_cells}
+            item["cells"] = {
+                "added": file.diff.count(ADDED),
+                "removed": file.diff.count(REMOVED),
+                "modified": file.diff.count(MODIFIED),
+                "old": file.diff.old_cells,
+                "new": file.diff.new_cells,
+            }
             item["diff"] = file.diff.nbdime
         notebooks.append(item)
-    document = {"old": sides.old, "new": sides.new, "options": options._asdict(), "notebooks": notebooks}
+    document = {
+        "old": sides.old,
+        "new": sides.new,
+        "options": options._asdict(),
+        "notebooks": notebooks,
+    }
     return json.dumps(document, indent=1, ensure_ascii=False, default=_plain)
 
 
@@ -339,14 +381,20 @@ def to_html(files: Sequence[FileDiff], sides: Sides) -> str:
     """One self-contained HTML page with every shown notebook's diff."""
     esc = html.escape
     shown = [f for f in files if f.shown]
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>nbgate diff: {esc(sides.old)} → {esc(sides.new)}</title>", f"<style>{_CSS}</style></head><body>",
-             f"<h1>Notebook diff: {esc(sides.old)} → {esc(sides.new)}</h1>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>nbgate diff: {esc(sides.old)} → {esc(sides.new)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Notebook diff: {esc(sides.old)} → {esc(sides.new)}</h1>",
+    ]
     if shown:
         parts.append('<table class="files"><tr><th>notebook</th><th>change</th><th>cells</th></tr>')
         for k, file in enumerate(shown):
-            parts.append(f'<tr><td><a href="#nb{k}"><code>{esc(headline(file).rsplit(" (", 1)[0])}</code></a></td>'
-                         f"<td>{esc(file.status)}</td><td>{esc(counts(file))}</td></tr>")
+            parts.append(
+                f'<tr><td><a href="#nb{k}"><code>{esc(headline(file).rsplit(" (", 1)[0])}</code></a></td>'
+                f"<td>{esc(file.status)}</td><td>{esc(counts(file))}</td></tr>"
+            )
         parts.append("</table>")
     else:
         parts.append("<p>No notebook changes.</p>")
@@ -379,5 +427,7 @@ def _html_cell(cell: CellDiff) -> str:
             rows.append(f"<span{css}>{esc(tag + text)}</span>")
     body = f"<pre>{''.join(rows)}</pre>" if rows else ""
     details = "".join(f'<div class="detail">{esc(d)}</div>' for d in cell.details)
-    return (f'<div class="cell {esc(cell.status)}"><h3>{esc(cell_title(cell))} · {esc(cell.cell_type)} · '
-            f"{esc(cell.status)}</h3>{body}{details}</div>")
+    return (
+        f'<div class="cell {esc(cell.status)}"><h3>{esc(cell_title(cell))} · {esc(cell.cell_type)} · '
+        f"{esc(cell.status)}</h3>{body}{details}</div>"
+    )

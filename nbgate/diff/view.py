@@ -49,8 +49,12 @@ def view(nb: Notebook, options: DiffOptions, *, keep_ids: bool = True) -> Notebo
             new["outputs"] = cell.get("outputs", []) if options.outputs else []
             new["execution_count"] = cell.get("execution_count") if options.outputs else None
         cells.append(new)
-    shown: Notebook = {"cells": cells, "metadata": nb.get("metadata", {}) if options.metadata else {},
-                       "nbformat": 4, "nbformat_minor": 0}
+    shown: Notebook = {
+        "cells": cells,
+        "metadata": nb.get("metadata", {}) if options.metadata else {},
+        "nbformat": 4,
+        "nbformat_minor": 0,
+    }
     if options.metadata:
         shown["nbformat_minor"] = nb.get("nbformat_minor", 0)
     return shown

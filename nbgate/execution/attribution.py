@@ -103,7 +103,9 @@ def cell_policy(cell: Mapping[str, Any]) -> CellPolicy:
             if marker in COMMENTS:
                 key, value = COMMENTS[marker]
                 options[key] = value
-    return CellPolicy(options.get("raises", False), options.get("skip", False), options.get("check"))
+    return CellPolicy(
+        options.get("raises", False), options.get("skip", False), options.get("check")
+    )
 
 
 def checked(cell: Mapping[str, Any], mode: str) -> bool:
@@ -128,10 +130,16 @@ def declared(nb: Mapping[str, Any]) -> Declared:
         value = execution["timeout"]
         if value is None:
             timeout = 0.0
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        elif (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and not math.isnan(value)
+        ):
             timeout = 0.0 if value < 0 or value == 0 else float(value)
         else:
-            raise ValueError(f"metadata.execution.timeout must be a number of seconds, got {value!r}")
+            raise ValueError(
+                f"metadata.execution.timeout must be a number of seconds, got {value!r}"
+            )
     allow = execution.get("allow_errors")
     if allow is not None and not isinstance(allow, bool):
         raise ValueError(f"metadata.execution.allow_errors must be true or false, got {allow!r}")
@@ -152,7 +160,11 @@ def first_error(cells: Iterable[Mapping[str, Any]], allow_errors: bool = False) 
     outputs. ``SystemExit`` with code 0 or none is not an error (papermill's rule).
     """
     for index, cell in enumerate(cells):
-        if cell.get("cell_type") != "code" or may_raise(cell, allow_errors) or cell_policy(cell).skip:
+        if (
+            cell.get("cell_type") != "code"
+            or may_raise(cell, allow_errors)
+            or cell_policy(cell).skip
+        ):
             continue  # a skipped cell keeps its committed outputs: they say nothing about this run
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
@@ -163,8 +175,13 @@ def first_error(cells: Iterable[Mapping[str, Any]], allow_errors: bool = False) 
             lines = output.get("traceback", [])
             traceback = "\n".join(lines) if isinstance(lines, list) else str(lines)
             count = cell.get("execution_count")
-            return CellError(index, ename, evalue, traceback,
-                             failing_line(traceback, count if isinstance(count, int) else None))
+            return CellError(
+                index,
+                ename,
+                evalue,
+                traceback,
+                failing_line(traceback, count if isinstance(count, int) else None),
+            )
     return None
 
 

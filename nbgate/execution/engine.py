@@ -96,7 +96,9 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
         tracker = self.tracker
         tracker.deadline.start()
         for index, cell in enumerate(self.nb.cells):
-            policy = cell_policy(cell) if tracker.markers and cell.get("cell_type") == "code" else None
+            policy = (
+                cell_policy(cell) if tracker.markers and cell.get("cell_type") == "code" else None
+            )
             if policy is not None and policy.skip:
                 continue  # nbgate-skip-cell, nbval-skip, # NBVAL_SKIP: never sent to the kernel
             # nbclient allows errors per run (and for the raises-exception tag): set it per cell,
@@ -137,7 +139,9 @@ class NbgateEngine(NBClientEngine):  # type: ignore[misc]
         kwargs.pop("input_path", None)
         kwargs.pop("timeout_func", None)
         tracker.nb = nb_man.nb
-        if tracker.km is not None:  # not ours to stop: the caller kills it (nbclient then leaves it anyway)
+        if (
+            tracker.km is not None
+        ):  # not ours to stop: the caller kills it (nbclient then leaves it anyway)
             kwargs["shutdown_kernel"] = "immediate"
         client = _Client(
             nb_man,

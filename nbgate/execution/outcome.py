@@ -34,7 +34,13 @@ from nbgate.identity import PAPERMILL_TAGS
 from nbgate.notebook import Notebook, tags
 
 PASSED, FAILED, TIMEOUT, DEAD_KERNEL, KERNEL_START, ERROR = (
-    "passed", "failed", "timeout", "dead-kernel", "kernel-start", "error")
+    "passed",
+    "failed",
+    "timeout",
+    "dead-kernel",
+    "kernel-start",
+    "error",
+)
 
 
 class Outcome(NamedTuple):
@@ -43,7 +49,9 @@ class Outcome(NamedTuple):
     kind: str  # passed, failed, timeout, dead-kernel, kernel-start, error
     position: int | None  # the cell it belongs to, in the executed notebook's cell list
     error: CellError | None  # failed: the error output that fails the run
-    raised: BaseException | None  # what the execution raised (timeout, dead kernel, start-up, other)
+    raised: (
+        BaseException | None
+    )  # what the execution raised (timeout, dead kernel, start-up, other)
 
 
 def running_index(nb: Any, cell: Any) -> int | None:
@@ -78,7 +86,13 @@ def _raised_in(nb: Any, index: int, exc: Any) -> CellError:
     else:
         ename, evalue, traceback = str(exc.ename), str(exc.evalue), str(exc.traceback)
     count = cell.get("execution_count")
-    return CellError(index, ename, evalue, traceback, failing_line(traceback, count if isinstance(count, int) else None))
+    return CellError(
+        index,
+        ename,
+        evalue,
+        traceback,
+        failing_line(traceback, count if isinstance(count, int) else None),
+    )
 
 
 def classify(tracker: Any, raised: BaseException | None) -> Outcome:
@@ -94,13 +108,21 @@ def classify(tracker: Any, raised: BaseException | None) -> Outcome:
     index = running_index(nb, tracker.cell)
     if tracker.error is not None and nb is not None and index is not None:
         found = first_error(nb["cells"][:index], tracker.allow_errors)
-        return Outcome(FAILED, found.position if found else index, found or _raised_in(nb, index, tracker.error),
-                       None)
+        return Outcome(
+            FAILED,
+            found.position if found else index,
+            found or _raised_in(nb, index, tracker.error),
+            None,
+        )
     if isinstance(raised, CellTimeoutError):
         return Outcome(TIMEOUT, index, None, raised)
     # a kernel nbclient started itself is shut down before this runs: only its DeadKernelError tells
-    if isinstance(raised, DeadKernelError) or (raised is not None and tracker.current is not None
-                                               and tracker.km is not None and not alive(tracker.process)):
+    if isinstance(raised, DeadKernelError) or (
+        raised is not None
+        and tracker.current is not None
+        and tracker.km is not None
+        and not alive(tracker.process)
+    ):
         return Outcome(DEAD_KERNEL, index, None, raised)
     if raised is not None:
         return Outcome(KERNEL_START if tracker.current is None else ERROR, index, None, raised)

@@ -103,7 +103,9 @@ async def wait_for_ready(kc: Any, km: Any, timeout: float) -> None:
         wait_until = min(time.monotonic() + 1.0, deadline)
         while reply is None:
             try:
-                msg = await ensure_async(kc.shell_channel.get_msg(timeout=max(wait_until - time.monotonic(), 0)))
+                msg = await ensure_async(
+                    kc.shell_channel.get_msg(timeout=max(wait_until - time.monotonic(), 0))
+                )
             except Empty:
                 break
             if msg.get("parent_header", {}).get("msg_id") == msg_id:

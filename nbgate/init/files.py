@@ -73,7 +73,9 @@ def gitignore_step(root: Path, state_dir: str) -> Step:
     path = root / ".gitignore"
     entry = state_dir.strip("/") + "/"
     if not path.exists():
-        atomic_write(path, f"# nbgate's local state: runs, evidence, ci reports\n{entry}\n".encode())
+        atomic_write(
+            path, f"# nbgate's local state: runs, evidence, ci reports\n{entry}\n".encode()
+        )
         return Step(path, CREATED)
     old = path.read_text(encoding="utf-8")
     names = {line.strip().strip("/") for line in old.splitlines()}

@@ -17,11 +17,21 @@ from nbgate.init.files import KEPT, MARK, REPLACED, UNCHANGED, UPDATED, Step, wr
 #: The hooks of this project's ``.pre-commit-hooks.yaml``, run from the project's environment.
 HOOKS: tuple[dict[str, Any], ...] = (
     {"id": "nbgate-strip", "name": "nbgate strip", "entry": "nbgate strip", "types": ["jupyter"]},
-    {"id": "nbgate-sync", "name": "nbgate sync", "entry": "nbgate sync --hook", "types_or": ["jupyter", "python"],
-     "require_serial": True},
+    {
+        "id": "nbgate-sync",
+        "name": "nbgate sync",
+        "entry": "nbgate sync --hook",
+        "types_or": ["jupyter", "python"],
+        "require_serial": True,
+    },
     {"id": "nbgate-lint", "name": "nbgate lint", "entry": "nbgate lint", "types": ["jupyter"]},
-    {"id": "nbgate-registry", "name": "nbgate registry verify", "entry": "nbgate registry verify --hook",
-     "always_run": True, "require_serial": True},
+    {
+        "id": "nbgate-registry",
+        "name": "nbgate registry verify",
+        "entry": "nbgate registry verify --hook",
+        "always_run": True,
+        "require_serial": True,
+    },
 )
 
 
@@ -38,7 +48,9 @@ def hooks_yaml(indent: str, registry: str) -> str:
     lines = [f"{indent}- repo: local", f"{indent}  hooks:"]
     for hook in HOOKS:
         hook = dict(hook, language="system")
-        keys = ["id", "name", "entry", "language"] + [k for k in hook if k not in ("id", "name", "entry", "language")]
+        keys = ["id", "name", "entry", "language"] + [
+            k for k in hook if k not in ("id", "name", "entry", "language")
+        ]
         for n, key in enumerate(keys):
             lead = "- " if n == 0 else "  "
             lines.append(f"{indent}    {lead}{key}: {_yaml_value(hook[key])}")
@@ -47,9 +59,11 @@ def hooks_yaml(indent: str, registry: str) -> str:
 
 def precommit_text(registry: str) -> str:
     """A whole ``.pre-commit-config.yaml`` holding the nbgate hooks."""
-    return (f"# {MARK}: nbgate's hooks run the nbgate installed in this project's\n"
-            "# environment (pip install nbgate), like the notebooks themselves.\n"
-            "repos:\n" + hooks_yaml("  ", registry))
+    return (
+        f"# {MARK}: nbgate's hooks run the nbgate installed in this project's\n"
+        "# environment (pip install nbgate), like the notebooks themselves.\n"
+        "repos:\n" + hooks_yaml("  ", registry)
+    )
 
 
 def precommit_step(root: Path, registry: str, force: bool) -> Step:
@@ -67,8 +81,13 @@ def precommit_step(root: Path, registry: str, force: bool) -> Step:
     document: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
     repos = document.get("repos")
     if isinstance(repos, list):
-        ids = {hook.get("id") for repo in repos if isinstance(repo, dict)
-               for hook in repo.get("hooks") or () if isinstance(hook, dict)}
+        ids = {
+            hook.get("id")
+            for repo in repos
+            if isinstance(repo, dict)
+            for hook in repo.get("hooks") or ()
+            if isinstance(hook, dict)
+        }
         if ids & {hook["id"] for hook in HOOKS}:
             return Step(path, UNCHANGED, "already has nbgate hooks")
         indent = _list_indent(old)
@@ -86,11 +105,15 @@ def precommit_step(root: Path, registry: str, force: bool) -> Step:
         if force:  # keep the user's other hooks; only the layout and comments are lost
             rewritten = yaml.safe_dump({**document, "repos": expected}, sort_keys=False)
             atomic_write(path, rewritten.encode("utf-8"))
-            return Step(path, REPLACED, "rewritten with the nbgate hooks added (comments were not kept)")
+            return Step(
+                path, REPLACED, "rewritten with the nbgate hooks added (comments were not kept)"
+            )
     if force:
         atomic_write(path, precommit_text(registry).encode("utf-8"))
         return Step(path, REPLACED)
-    return Step(path, KEPT, "cannot add the hooks as text; add a `repo: local` block by hand or use --force")
+    return Step(
+        path, KEPT, "cannot add the hooks as text; add a `repo: local` block by hand or use --force"
+    )
 
 
 def _list_indent(text: str) -> str:

@@ -46,9 +46,17 @@ from nbgate.init.workflow import check_owners, codeowners_step, workflow_text
 from nbgate.production.export import deployment
 
 
-def init(*, config: Config, path: str | None = None, force: bool = False, action: str = ACTION,
-         codeowners: Sequence[str] = (), workdir: str | None = None, command: str | None = None,
-         image: str | None = None) -> int:
+def init(
+    *,
+    config: Config,
+    path: str | None = None,
+    force: bool = False,
+    action: str = ACTION,
+    codeowners: Sequence[str] = (),
+    workdir: str | None = None,
+    command: str | None = None,
+    image: str | None = None,
+) -> int:
     """Set the project at ``path`` (default: the working directory) up; print what changed.
 
     ``workdir``, ``command`` and ``image`` go to ``[tool.nbgate.export]``;
@@ -62,8 +70,11 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
     steps: Sequence[Step] = [
         pyproject_step(root, registry),
         precommit_step(root, registry, force),
-        write_new(root / ".github" / "workflows" / "nbgate.yml",
-                  workflow_text(action, state_dir, registry, install_command(root)), force),
+        write_new(
+            root / ".github" / "workflows" / "nbgate.yml",
+            workflow_text(action, state_dir, registry, install_command(root)),
+            force,
+        ),
         registry_step(root, registry),
         gitignore_step(root, state_dir),
         *([deploy_step(root, deploy)] if deploy else []),
@@ -71,7 +82,13 @@ def init(*, config: Config, path: str | None = None, force: bool = False, action
     steps = [*steps[:1], *nbstripout_step(root), *steps[1:]]
     if codeowners:
         steps = [*steps, codeowners_step(root, registry, codeowners, force)]
-    colours = {CREATED: "green", UPDATED: "green", REPLACED: "yellow", KEPT: "yellow", UNCHANGED: "dim"}
+    colours = {
+        CREATED: "green",
+        UPDATED: "green",
+        REPLACED: "yellow",
+        KEPT: "yellow",
+        UNCHANGED: "dim",
+    }
     rows = []
     for step in steps:
         try:

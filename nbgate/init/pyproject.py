@@ -75,13 +75,19 @@ def deploy_step(root: Path, values: Mapping[str, str]) -> Step:
     path = root / "pyproject.toml"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     tool = tomllib.loads(old).get("tool", {})
-    if isinstance(tool, dict) and isinstance(tool.get("nbgate"), dict) and "export" in tool["nbgate"]:
+    if (
+        isinstance(tool, dict)
+        and isinstance(tool.get("nbgate"), dict)
+        and "export" in tool["nbgate"]
+    ):
         return Step(path, KEPT, "already has [tool.nbgate.export]; edit it by hand")
     addition = deployment.table(values)
     try:
         tomllib.loads(old + glue(old, blank_line=True) + addition)
     except tomllib.TOMLDecodeError:
-        return Step(path, KEPT, "cannot add [tool.nbgate.export] to it as text; add the table by hand")
+        return Step(
+            path, KEPT, "cannot add [tool.nbgate.export] to it as text; add the table by hand"
+        )
     append(path, old, addition, blank_line=True)
     return Step(path, UPDATED, "added [tool.nbgate.export]")
 
@@ -96,9 +102,13 @@ def nbstripout_step(root: Path) -> list[Step]:
     for line in translation.translated:
         output.echo(f"nbstripout ({found.where}): {line}")
     for line in translation.untranslated:
-        output.warn(f"nbstripout ({found.where}): cannot translate {line}; set it by hand if you need it")
-    output.echo("nbgate strip replaces nbstripout: remove its hook or filter, then expect one-time churn "
-                "(see the README's migration section)")
+        output.warn(
+            f"nbstripout ({found.where}): cannot translate {line}; set it by hand if you need it"
+        )
+    output.echo(
+        "nbgate strip replaces nbstripout: remove its hook or filter, then expect one-time churn "
+        "(see the README's migration section)"
+    )
     try:
         old = path.read_text(encoding="utf-8")
         tool = tomllib.loads(old).get("tool", {})
@@ -106,13 +116,19 @@ def nbstripout_step(root: Path) -> list[Step]:
         return [Step(path, KEPT, "cannot read it to add the translated nbstripout settings")]
     nbgate = tool.get("nbgate", {}) if isinstance(tool, dict) else {}
     if isinstance(nbgate, dict) and "strip" in nbgate:
-        return [Step(path, KEPT, "already has [tool.nbgate.strip]; nbstripout's settings not added")]
+        return [
+            Step(path, KEPT, "already has [tool.nbgate.strip]; nbstripout's settings not added")
+        ]
     if not translation.settings:
         return [Step(path, UNCHANGED, "nbstripout's settings are nbgate's defaults")]
     table = stripmigrate.toml_table(found, translation)
     try:
         tomllib.loads(old + glue(old, blank_line=True) + table)
     except tomllib.TOMLDecodeError:
-        return [Step(path, KEPT, "cannot add the translated [tool.nbgate.strip] as text; add it by hand")]
+        return [
+            Step(
+                path, KEPT, "cannot add the translated [tool.nbgate.strip] as text; add it by hand"
+            )
+        ]
     append(path, old, table, blank_line=True)
     return [Step(path, UPDATED, "added [tool.nbgate.strip] translated from nbstripout")]

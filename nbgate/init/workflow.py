@@ -17,7 +17,9 @@ from nbgate.errors import UsageError
 from nbgate.init.files import CREATED, MARK, UNCHANGED, UPDATED, Step, append
 
 
-def workflow_text(action: str, state_dir: str, registry: str = "registry", install: str = "") -> str:
+def workflow_text(
+    action: str, state_dir: str, registry: str = "registry", install: str = ""
+) -> str:
     """``.github/workflows/nbgate.yml``: the team flow, from pull request to the scheduling engine.
 
     Promotion happens in a pull request (``nbgate promote`` writes a revision
@@ -69,8 +71,8 @@ jobs:
         if: always()
         with:
           name: nbgate-report
-          path: {state_dir.strip('/')}/ci
-          include-hidden-files: true  # the report folder sits under {state_dir.strip('/')}/
+          path: {state_dir.strip("/")}/ci
+          include-hidden-files: true  # the report folder sits under {state_dir.strip("/")}/
 
   export:
     if: github.event_name == 'push'
@@ -94,8 +96,12 @@ jobs:
 def check_owners(owners: Sequence[str]) -> None:
     """``UsageError`` unless every owner is ``@user``, ``@org/team`` or an email (one CODEOWNERS token each)."""
     for owner in owners:
-        if not re.fullmatch(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s#]+@[^@\s#]+", owner):
-            raise UsageError(f"--codeowners {owner!r}: expected @user, @org/team or an email address")
+        if not re.fullmatch(
+            r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s#]+@[^@\s#]+", owner
+        ):
+            raise UsageError(
+                f"--codeowners {owner!r}: expected @user, @org/team or an email address"
+            )
 
 
 def codeowners_step(root: Path, registry: str, owners: Sequence[str], force: bool) -> Step:
@@ -105,7 +111,9 @@ def codeowners_step(root: Path, registry: str, owners: Sequence[str], force: boo
     path = root / ".github" / "CODEOWNERS"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, f"# {MARK}: promotions need a review from these owners\n{line}\n".encode())
+        atomic_write(
+            path, f"# {MARK}: promotions need a review from these owners\n{line}\n".encode()
+        )
         return Step(path, CREATED)
     old = path.read_text(encoding="utf-8")
     if line in old.splitlines():

@@ -11,4 +11,13 @@ from nbgate.lint.engine import lint_notebook
 from nbgate.lint.options import LintOptions, Settings
 from nbgate.lint.registry import ERROR, WARNING, Finding, Rule, rules
 
-__all__ = ["ERROR", "WARNING", "Finding", "LintOptions", "Rule", "Settings", "lint_notebook", "rules"]
+__all__ = [
+    "ERROR",
+    "WARNING",
+    "Finding",
+    "LintOptions",
+    "Rule",
+    "Settings",
+    "lint_notebook",
+    "rules",
+]

@@ -22,8 +22,17 @@ _COLOURS = {"error": "red", "warning": "yellow"}
 def list_rules(fmt: str) -> int:
     """Print every rule (a table, or JSON with ``--format json``)."""
     if fmt == "json":
-        data = [{"code": r.code, "name": r.name, "severity": r.severity, "family": r.family,
-                 "summary": r.summary, "example": r.example} for r in rules().values()]
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "family": r.family,
+                "summary": r.summary,
+                "example": r.example,
+            }
+            for r in rules().values()
+        ]
         output.result(json.dumps(data, indent=2))
     else:
         rows = [[r.code, r.name, r.severity, r.family] for r in rules().values()]
@@ -31,8 +40,14 @@ def list_rules(fmt: str) -> int:
     return OK
 
 
-def lint(*, config: Config, paths: Sequence[str] = (), fmt: str = "text", output_file: str | None = None,
-         show_rules: bool = False) -> int:
+def lint(
+    *,
+    config: Config,
+    paths: Sequence[str] = (),
+    fmt: str = "text",
+    output_file: str | None = None,
+    show_rules: bool = False,
+) -> int:
     """Lint notebooks and print the findings in ``fmt`` (``show_rules``: list the rules instead).
 
     Returns 1 when an error-level finding remains.

@@ -125,6 +125,8 @@ class Context:
         """Whether strip policy keeps this code cell's outputs (and counts)."""
         options = self.options.strip_options
         try:
-            return notebook_keeps_outputs(self.nb, options) or cell_keeps_outputs(view.cell, view.number, options)
+            return notebook_keeps_outputs(self.nb, options) or cell_keeps_outputs(
+                view.cell, view.number, options
+            )
         except StripError:
             return True  # a contradiction is `nbgate strip`'s error to report; lint does not guess

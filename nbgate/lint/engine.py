@@ -44,7 +44,7 @@ def suppressions(view: CellView) -> tuple[tuple[str, ...], bool]:
         if tag == TAG_PREFIX:
             everything = True
         elif tag.startswith(TAG_PREFIX + "-"):
-            prefixes.append(tag[len(TAG_PREFIX) + 1:].upper())
+            prefixes.append(tag[len(TAG_PREFIX) + 1 :].upper())
     return tuple(p for p in prefixes if p.startswith(_ALL)), everything
 
 
@@ -79,8 +79,13 @@ def lint_notebook(nb: Notebook, size: int, options: LintOptions) -> list[Finding
             findings.extend(f for f in check.run(ctx) if f.code in options.enabled)
     findings = _apply_suppressions(ctx, findings)
     # a path, a %run name or a cell id can hold a token: every message leaves masked (the 3xx rules mask their own)
-    findings = [f if f.code.startswith("NBG3") else
-                f._replace(message=mask_text(f.message, options.secret_names, options.secret_min_entropy))
-                for f in findings]
+    findings = [
+        f
+        if f.code.startswith("NBG3")
+        else f._replace(
+            message=mask_text(f.message, options.secret_names, options.secret_min_entropy)
+        )
+        for f in findings
+    ]
     findings.sort(key=lambda f: (f.cell or 0, f.line or 0, f.code))
     return findings

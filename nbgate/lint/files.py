@@ -39,7 +39,9 @@ def _uri(path: Path, root: Path) -> str:
         return absolute.as_uri()
 
 
-def collect(config: Config, paths: Sequence[str], *, locate: bool = False) -> tuple[list[Reported], int]:
+def collect(
+    config: Config, paths: Sequence[str], *, locate: bool = False
+) -> tuple[list[Reported], int]:
     """Lint every notebook in ``paths`` (default: all covered); return findings and the file count.
 
     ``locate`` maps findings to lines of the ``.ipynb`` file (for GitHub and SARIF).
@@ -58,7 +60,9 @@ def collect(config: Config, paths: Sequence[str], *, locate: bool = False) -> tu
         findings = lint_notebook(loaded.nb, len(loaded.raw), settings.for_path(path))
         if findings and locate:
             keys = source_keys(loaded.raw, len(loaded.nb["cells"]))
-            reported.extend(Reported(shown, uri, f, file_line(keys, f.cell, f.line)) for f in findings)
+            reported.extend(
+                Reported(shown, uri, f, file_line(keys, f.cell, f.line)) for f in findings
+            )
         else:
             reported.extend(Reported(shown, uri, f) for f in findings)
     return reported, len(files)

@@ -71,7 +71,10 @@ def to_json(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
 def _dumps(data: Any) -> str:
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
-    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate in a message: escape it as json does
+    except (
+        TypeError,
+        orjson.JSONEncodeError,
+    ):  # a lone surrogate in a message: escape it as json does
         return json.dumps(data, indent=2)
 
 
@@ -85,7 +88,9 @@ def to_github(items: Iterable[Reported], rules: dict[str, Rule]) -> str:
         title = f"{finding.code} {rule.name}" if rule else finding.code
         location = where(finding)
         message = f"{finding.message} ({location})" if location else finding.message
-        lines.append(github.annotation(command, message, file=item.path, line=item.file_line, title=title))
+        lines.append(
+            github.annotation(command, message, file=item.path, line=item.file_line, title=title)
+        )
     return "\n".join(lines)
 
 
@@ -95,14 +100,18 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.summary.split(". ")[0].rstrip(".") + "."},
         "fullDescription": {"text": rule.summary},
-        "help": {"text": f"{rule.summary} Example: {rule.example}",
-                 "markdown": f"{rule.summary}\n\nExample: {rule.example}"},
+        "help": {
+            "text": f"{rule.summary} Example: {rule.example}",
+            "markdown": f"{rule.summary}\n\nExample: {rule.example}",
+        },
         "defaultConfiguration": {"level": rule.severity},
         "properties": {"tags": ["notebook", rule.family]},
     }
 
 
-def to_sarif(items: Sequence[Reported], rules: dict[str, Rule], *, version: str, root_uri: str | None) -> str:
+def to_sarif(
+    items: Sequence[Reported], rules: dict[str, Rule], *, version: str, root_uri: str | None
+) -> str:
     """A SARIF 2.1.0 log with one run, every rule's metadata and one result per finding."""
     index = {code: i for i, code in enumerate(rules)}
     results = []
@@ -116,21 +125,32 @@ def to_sarif(items: Sequence[Reported], rules: dict[str, Rule], *, version: str,
             "ruleId": finding.code,
             "level": "error" if finding.severity == ERROR else "warning",
             "message": {"text": f"{finding.message} ({location})" if location else finding.message},
-            "locations": [{"physicalLocation": {"artifactLocation": artifact,
-                                                "region": {"startLine": item.file_line}}}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": artifact,
+                        "region": {"startLine": item.file_line},
+                    }
+                }
+            ],
         }
         if finding.code in index:
             result["ruleIndex"] = index[finding.code]
         if finding.cell is not None:
-            result["properties"] = {"cell": finding.cell, **({"cellLine": finding.line} if finding.line else {})}
+            result["properties"] = {
+                "cell": finding.cell,
+                **({"cellLine": finding.line} if finding.line else {}),
+            }
         results.append(result)
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "nbgate",
-            "version": version,
-            "informationUri": "https://pypi.org/project/nbgate/",
-            "rules": [_rule_descriptor(rule) for rule in rules.values()],
-        }},
+        "tool": {
+            "driver": {
+                "name": "nbgate",
+                "version": version,
+                "informationUri": "https://pypi.org/project/nbgate/",
+                "rules": [_rule_descriptor(rule) for rule in rules.values()],
+            }
+        },
         "columnKind": "utf16CodeUnits",
         "results": results,
     }

@@ -13,32 +13,42 @@ from nbgate.lint.registry import ERROR, WARNING, Finding, finding, rule
 from nbgate.strip.transform import stripped_outputs
 
 OUTPUTS = rule(
-    "NBG101", "outputs-committed", ERROR,
+    "NBG101",
+    "outputs-committed",
+    ERROR,
     "A code cell has outputs although the strip policy removes them (`strip.keep_outputs` is off "
     "and the cell lacks the `strip.keep_output_tag` tag). Run `nbgate strip`.",
     "a cell printing `hello` committed with its stream output",
 )
 COUNTS = rule(
-    "NBG102", "execution-count-committed", ERROR,
+    "NBG102",
+    "execution-count-committed",
+    ERROR,
     "A code cell has an execution count although the strip policy clears it. Run `nbgate strip`.",
-    "`\"execution_count\": 7` on an untagged cell",
+    '`"execution_count": 7` on an untagged cell',
 )
 ORDER = rule(
-    "NBG103", "out-of-order-execution", WARNING,
+    "NBG103",
+    "out-of-order-execution",
+    WARNING,
     "Where outputs are kept, execution counts do not increase top to bottom: the outputs were not "
     "produced by one clean run.",
     "kept outputs with counts 2, 1",
 )
 BIG_OUTPUT = rule(
-    "NBG104", "output-too-large", ERROR,
+    "NBG104",
+    "output-too-large",
+    ERROR,
     "One output is bigger than `lint.max_output_bytes` (as JSON).",
     "a 5 MB base64 PNG from a plot",
 )
 EMPTY = rule(
-    "NBG105", "empty-cell", WARNING,
+    "NBG105",
+    "empty-cell",
+    WARNING,
     "A cell holds nothing but whitespace. (Only the tag form of suppression applies: a comment "
     "would make the cell non-empty.)",
-    "a code cell whose source is `\"\"`",
+    'a code cell whose source is `""`',
 )
 
 
@@ -61,15 +71,26 @@ def strip_policy(ctx: Context) -> Iterator[Finding]:
         if stripped and not (everything or any("NBG101".startswith(p) for p in hidden)):
             outputs.append(view.number)
             total += len(stripped)
-        if (not ctx.options.keep_execution_counts and view.cell.get("execution_count") is not None
-                and not (everything or any("NBG102".startswith(p) for p in hidden))):
+        if (
+            not ctx.options.keep_execution_counts
+            and view.cell.get("execution_count") is not None
+            and not (everything or any("NBG102".startswith(p) for p in hidden))
+        ):
             counted.append(view.number)
     if outputs:
-        yield finding("NBG101", f"{total} output(s) committed in {_cells(outputs)}; strip policy removes them "
-                                "(run `nbgate strip`)", outputs[0])
+        yield finding(
+            "NBG101",
+            f"{total} output(s) committed in {_cells(outputs)}; strip policy removes them "
+            "(run `nbgate strip`)",
+            outputs[0],
+        )
     if counted:
-        yield finding("NBG102", f"execution counts committed in {_cells(counted)}; strip policy clears them "
-                                "(run `nbgate strip`)", counted[0])
+        yield finding(
+            "NBG102",
+            f"execution counts committed in {_cells(counted)}; strip policy clears them "
+            "(run `nbgate strip`)",
+            counted[0],
+        )
 
 
 def _cells(numbers: list[int]) -> str:
@@ -93,8 +114,12 @@ def execution_order(ctx: Context) -> Iterator[Finding]:
         if not ctx.keeps_outputs(view) or not isinstance(count, int) or isinstance(count, bool):
             continue
         if previous is not None and count <= previous[0]:
-            yield finding("NBG103", f"execution count {count} after {previous[0]} (cell {previous[1]}): "
-                                    "outputs are not from one top-to-bottom run", view.number)
+            yield finding(
+                "NBG103",
+                f"execution count {count} after {previous[0]} (cell {previous[1]}): "
+                "outputs are not from one top-to-bottom run",
+                view.number,
+            )
         previous = (count, view.number)
 
 
@@ -111,8 +136,11 @@ def output_size(ctx: Context) -> Iterator[Finding]:
             except (TypeError, orjson.JSONEncodeError):
                 continue
             if size > limit:
-                yield finding("NBG104", f"output {index} is {size:,} bytes (limit {limit:,}, "
-                                        "lint.max_output_bytes)", view.number)
+                yield finding(
+                    "NBG104",
+                    f"output {index} is {size:,} bytes (limit {limit:,}, lint.max_output_bytes)",
+                    view.number,
+                )
 
 
 @checker(EMPTY)

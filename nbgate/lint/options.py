@@ -35,15 +35,20 @@ class LintOptions(NamedTuple):
     keep_output_tag: str
     keep_outputs: bool
     keep_execution_counts: bool
-    strip: StripOptions | None = None  # all of strip's options (None: the defaults, but the three above)
+    strip: StripOptions | None = (
+        None  # all of strip's options (None: the defaults, but the three above)
+    )
 
     @property
     def strip_options(self) -> StripOptions:
         """The strip options NBG101-103 mirror."""
         if self.strip is not None:
             return self.strip
-        return StripOptions.default()._replace(keep_output_tag=self.keep_output_tag, keep_outputs=self.keep_outputs,
-                                               keep_execution_counts=self.keep_execution_counts)
+        return StripOptions.default()._replace(
+            keep_output_tag=self.keep_output_tag,
+            keep_outputs=self.keep_outputs,
+            keep_execution_counts=self.keep_execution_counts,
+        )
 
     @classmethod
     def from_config(cls, values: Mapping[str, Any], enabled: frozenset[str]) -> LintOptions:
@@ -59,7 +64,9 @@ class LintOptions(NamedTuple):
             keep_output_tag=values["strip.keep_output_tag"],
             keep_outputs=values["strip.keep_outputs"],
             keep_execution_counts=values["strip.keep_execution_counts"],
-            strip=StripOptions.from_config({k[6:]: v for k, v in values.items() if k.startswith("strip.")}),
+            strip=StripOptions.from_config(
+                {k[6:]: v for k, v in values.items() if k.startswith("strip.")}
+            ),
         )
 
     @classmethod
@@ -84,7 +91,9 @@ def normalize(entries: Iterable[str], key: str) -> list[str]:
             if token == "ALL":
                 token = "NBG"
             if not token.startswith("NBG") or not any(code.startswith(token) for code in known):
-                raise ConfigError(f"{key}: {part.strip()!r} is not a rule code or prefix (e.g. NBG201, NBG2)")
+                raise ConfigError(
+                    f"{key}: {part.strip()!r} is not a rule code or prefix (e.g. NBG201, NBG2)"
+                )
             result.append(token)
     return result
 
@@ -111,7 +120,9 @@ def _per_path(table: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ..
         if isinstance(codes, str):
             codes = [codes]
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"lint.per_path_ignores: {pattern!r} = {codes!r} is not a list of rule codes")
+            raise ConfigError(
+                f"lint.per_path_ignores: {pattern!r} = {codes!r} is not a list of rule codes"
+            )
         result.append((pattern, tuple(normalize(codes, f"lint.per_path_ignores[{pattern!r}]"))))
     return tuple(result)
 
@@ -130,7 +141,12 @@ class Settings(NamedTuple):
         """Build from ``Config.values`` (dotted keys); raises ``ConfigError`` for unknown codes."""
         select = tuple(normalize(values["lint.select"], "lint.select"))
         ignore = tuple(normalize(values["lint.ignore"], "lint.ignore"))
-        for key in ("lint.max_cells", "lint.max_lines_per_cell", "lint.max_notebook_bytes", "lint.max_output_bytes"):
+        for key in (
+            "lint.max_cells",
+            "lint.max_lines_per_cell",
+            "lint.max_notebook_bytes",
+            "lint.max_output_bytes",
+        ):
             if values[key] < 0:
                 raise ConfigError(f"{key} = {values[key]!r} must not be negative")
         base = LintOptions.from_config(values, select_codes(select, ignore))
@@ -145,7 +161,12 @@ class Settings(NamedTuple):
             relative = absolute.relative_to(self.root).as_posix()
         except ValueError:
             relative = Path(path).as_posix()
-        extra = [code for pattern, codes in self.per_path if matches(relative, [pattern]) for code in codes]
+        extra = [
+            code
+            for pattern, codes in self.per_path
+            if matches(relative, [pattern])
+            for code in codes
+        ]
         if not extra:
             return self.base
         # a per-path ignore always wins, even over a more specific ``select``

@@ -53,7 +53,12 @@ def rule(code: str, name: str, severity: str, summary: str, example: str) -> Rul
     """Declare a rule (called at import time of its family module)."""
     if code in _RULES:
         raise ValueError(f"rule {code} declared twice")
-    if len(code) != 6 or not code.startswith("NBG") or not code[3:].isdigit() or code[3] not in FAMILIES:
+    if (
+        len(code) != 6
+        or not code.startswith("NBG")
+        or not code[3:].isdigit()
+        or code[3] not in FAMILIES
+    ):
         raise ValueError(f"bad rule code {code!r}")
     if severity not in (ERROR, WARNING):
         raise ValueError(f"bad severity {severity!r} for {code}")

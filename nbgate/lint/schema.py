@@ -98,7 +98,9 @@ def _cache_file(raw: bytes, relax: bool, version: str) -> Path | None:
     """Where the compiled code for this schema is kept; None with the ``lint-schema-cache`` fast path off."""
     if not fastpaths.enabled("lint-schema-cache"):
         return None  # what nbformat does: compile the schema in every process
-    key = hashlib.sha256(raw + f"|{relax}|{version}|".encode() + importlib.util.MAGIC_NUMBER).hexdigest()[:24]
+    key = hashlib.sha256(
+        raw + f"|{relax}|{version}|".encode() + importlib.util.MAGIC_NUMBER
+    ).hexdigest()[:24]
     return _cache_dir() / f"schema-{key}.marshal"
 
 
@@ -166,7 +168,9 @@ def _dispatch_outputs(namespace: dict[str, Any]) -> None:
     generic = namespace["validate___definitions_output"]
     by_type = {kind: namespace[f"validate___definitions_{kind}"] for kind in _OUTPUT_TYPES}
 
-    def validate_output(data: Any, custom_formats: Any = None, name_prefix: str | None = None) -> Any:
+    def validate_output(
+        data: Any, custom_formats: Any = None, name_prefix: str | None = None
+    ) -> Any:
         kind = data.get("output_type") if isinstance(data, dict) else None
         specific = by_type.get(kind) if isinstance(kind, str) else None
         return (specific or generic)(data, custom_formats or {}, name_prefix)
@@ -212,4 +216,3 @@ def validate(nb: dict[str, Any]) -> list[Problem]:
 def fast_validator_available() -> bool:
     """Whether nbformat's schema files and fastjsonschema are installed."""
     return _schema_dir() is not None and importlib.util.find_spec("fastjsonschema") is not None
-

@@ -25,33 +25,43 @@ from nbgate.lint.context import Context
 from nbgate.lint.registry import ERROR, Finding, finding, rule
 
 AWS = rule(
-    "NBG301", "aws-key", ERROR,
+    "NBG301",
+    "aws-key",
+    ERROR,
     "An AWS access key id (`AKIA...`, `ASIA...`) or an `aws_secret_access_key` value.",
-    "`aws_access_key_id = \"AKIA...\"` (AKIA and 16 more capitals and digits)",
+    '`aws_access_key_id = "AKIA..."` (AKIA and 16 more capitals and digits)',
 )
 TOKEN = rule(
-    "NBG302", "service-token", ERROR,
+    "NBG302",
+    "service-token",
+    ERROR,
     "A service token recognised by its own shape: GitHub (`ghp_`, `github_pat_`...), GitLab (`glpat-`), "
     "Slack (`xoxb-`..., webhook URL), a JWT (`eyJ...`), an Azure storage `AccountKey=`, Stripe "
     "(`sk_live_`, `rk_live_`), SendGrid (`SG.`), npm (`npm_`), Google (`AIza`, `GOCSPX-`), OpenAI "
     "(`sk-proj-`), Anthropic (`sk-ant-`) or Hugging Face (`hf_`).",
-    "`print(\"ghp_\" + 36 characters)` left in an output",
+    '`print("ghp_" + 36 characters)` left in an output',
 )
 PRIVATE_KEY = rule(
-    "NBG303", "private-key", ERROR,
+    "NBG303",
+    "private-key",
+    ERROR,
     "A private key block (`-----BEGIN ... PRIVATE KEY-----`).",
     "a cell that writes `-----BEGIN RSA PRIVATE KEY-----` to a file",
 )
 URL_PASSWORD = rule(
-    "NBG304", "password-in-url", ERROR,
+    "NBG304",
+    "password-in-url",
+    ERROR,
     "A URL with a password in it (`scheme://user:password@host`).",
-    "`create_engine(\"postgresql://etl:Tr0ub4dor@db:5432/prod\")`",
+    '`create_engine("postgresql://etl:Tr0ub4dor@db:5432/prod")`',
 )
 ASSIGNED = rule(
-    "NBG305", "high-entropy-secret", ERROR,
+    "NBG305",
+    "high-entropy-secret",
+    ERROR,
     "A high-entropy string (16+ characters, at least `lint.secret_min_entropy` bits per character) "
     "assigned to a name listed in `lint.secret_names` (`token`, `api_key`, `password`...).",
-    "`API_KEY = \"q7T...\"` (24 random letters and digits)",
+    '`API_KEY = "q7T..."` (24 random letters and digits)',
 )
 
 
@@ -67,47 +77,150 @@ class _Pattern(NamedTuple):
     mixed: bool = False
 
 
-_AWS_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "AGPA")
+_AWS_PREFIXES = (
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "AIDA",
+    "AROA",
+    "AIPA",
+    "ANPA",
+    "ANVA",
+    "APKA",
+    "AGPA",
+)
 _PATTERNS = (
-    _Pattern("NBG301", "AWS access key id", re.compile(
-        rf"(?<![A-Z0-9])((?:{'|'.join(_AWS_PREFIXES)})[A-Z0-9]{{16}})(?![A-Z0-9])"), 1,
-        tuple(p.lower() for p in _AWS_PREFIXES)),
-    _Pattern("NBG301", "AWS secret access key", re.compile(
-        r"(?i)aws_?secret(?:_?access)?_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), 1,
-        ("secret",)),
-    _Pattern("NBG302", "GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9])"), 1,
-             ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    _Pattern("NBG302", "GitHub token", re.compile(r"\b(github_pat_[A-Za-z0-9_]{50,255})"), 1, ("github_pat_",)),
+    _Pattern(
+        "NBG301",
+        "AWS access key id",
+        re.compile(rf"(?<![A-Z0-9])((?:{'|'.join(_AWS_PREFIXES)})[A-Z0-9]{{16}})(?![A-Z0-9])"),
+        1,
+        tuple(p.lower() for p in _AWS_PREFIXES),
+    ),
+    _Pattern(
+        "NBG301",
+        "AWS secret access key",
+        re.compile(
+            r"(?i)aws_?secret(?:_?access)?_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        1,
+        ("secret",),
+    ),
+    _Pattern(
+        "NBG302",
+        "GitHub token",
+        re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9])"),
+        1,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ),
+    _Pattern(
+        "NBG302",
+        "GitHub token",
+        re.compile(r"\b(github_pat_[A-Za-z0-9_]{50,255})"),
+        1,
+        ("github_pat_",),
+    ),
     _Pattern("NBG302", "GitLab token", re.compile(r"\b(glpat-[A-Za-z0-9_-]{20,})"), 1, ("glpat-",)),
-    _Pattern("NBG302", "Slack token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})"), 1, ("xox",)),
-    _Pattern("NBG302", "Slack webhook", re.compile(
-        r"hooks\.slack\.com/services/(T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+)"), 1, ("hooks.slack.com",)),
-    _Pattern("NBG302", "JWT", re.compile(
-        r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})"), 1, ("eyj",)),
-    _Pattern("NBG302", "Azure storage account key", re.compile(
-        r"(?i:accountkey)=([A-Za-z0-9+/]{40,}={0,2})"), 1, ("accountkey=",)),
-    _Pattern("NBG302", "Stripe key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"), 1, ("_live_",)),
-    _Pattern("NBG302", "SendGrid key", re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"), 1, ("sg.",)),
-    _Pattern("NBG302", "npm token", re.compile(r"\b(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"), 1, ("npm_",), True),
-    _Pattern("NBG302", "Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"), 1, ("aiza",)),
-    _Pattern("NBG302", "Google OAuth client secret", re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})"), 1, ("gocspx-",)),
-    _Pattern("NBG302", "OpenAI key", re.compile(
-        r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"), 1,
-        ("sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj")),
-    _Pattern("NBG302", "Anthropic key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})"), 1, ("sk-ant-",)),
-    _Pattern("NBG302", "Hugging Face token", re.compile(r"\b(hf_[A-Za-z0-9]{34,40})(?![A-Za-z0-9])"), 1,
-             ("hf_",), True),
-    _Pattern("NBG303", "private key block", re.compile(
-        r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"), 1,
-        ("-----begin",)),
-    _Pattern("NBG304", "password in URL", re.compile(
-        r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s/:@'\"]+:)([^\s@'\"]+)@(?=[^\s/'\"@])"), 2, ("://",)),
+    _Pattern(
+        "NBG302", "Slack token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})"), 1, ("xox",)
+    ),
+    _Pattern(
+        "NBG302",
+        "Slack webhook",
+        re.compile(r"hooks\.slack\.com/services/(T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+)"),
+        1,
+        ("hooks.slack.com",),
+    ),
+    _Pattern(
+        "NBG302",
+        "JWT",
+        re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})"),
+        1,
+        ("eyj",),
+    ),
+    _Pattern(
+        "NBG302",
+        "Azure storage account key",
+        re.compile(r"(?i:accountkey)=([A-Za-z0-9+/]{40,}={0,2})"),
+        1,
+        ("accountkey=",),
+    ),
+    _Pattern(
+        "NBG302", "Stripe key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"), 1, ("_live_",)
+    ),
+    _Pattern(
+        "NBG302",
+        "SendGrid key",
+        re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"),
+        1,
+        ("sg.",),
+    ),
+    _Pattern(
+        "NBG302",
+        "npm token",
+        re.compile(r"\b(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        1,
+        ("npm_",),
+        True,
+    ),
+    _Pattern(
+        "NBG302",
+        "Google API key",
+        re.compile(r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+        1,
+        ("aiza",),
+    ),
+    _Pattern(
+        "NBG302",
+        "Google OAuth client secret",
+        re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})"),
+        1,
+        ("gocspx-",),
+    ),
+    _Pattern(
+        "NBG302",
+        "OpenAI key",
+        re.compile(
+            r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
+        ),
+        1,
+        ("sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"),
+    ),
+    _Pattern(
+        "NBG302", "Anthropic key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})"), 1, ("sk-ant-",)
+    ),
+    _Pattern(
+        "NBG302",
+        "Hugging Face token",
+        re.compile(r"\b(hf_[A-Za-z0-9]{34,40})(?![A-Za-z0-9])"),
+        1,
+        ("hf_",),
+        True,
+    ),
+    _Pattern(
+        "NBG303",
+        "private key block",
+        re.compile(
+            r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"
+        ),
+        1,
+        ("-----begin",),
+    ),
+    _Pattern(
+        "NBG304",
+        "password in URL",
+        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s/:@'\"]+:)([^\s@'\"]+)@(?=[^\s/'\"@])"),
+        2,
+        ("://",),
+    ),
 )
 # URL passwords that are templates, not secrets: ``{password}``, ``${PW}``, ``$PW``, ``%(pw)s``, ``<pw>``,
 # ``****``, ``password``; and ``host:8888/path/@x`` (a port and a path, not a password)
 _PLACEHOLDER = re.compile(
     r"^(?:[*xX.#_-]+|\{\{?[^{}]*\}\}?|\$\{[^}]*\}|(?-i:\$[A-Z_][A-Z0-9_]*)|%\([^)]*\)s|%s|<[^<>]*>|\[[^\]]*\]"
-    r"|(?:pass(?:word|wd)?|pwd|secret|token|changeme)|[0-9]{1,5}/.*)$", re.IGNORECASE
+    r"|(?:pass(?:word|wd)?|pwd|secret|token|changeme)|[0-9]{1,5}/.*)$",
+    re.IGNORECASE,
 )
 _MIXED = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
 _TEXT_OUTPUT = ("text/", "application/json", "application/javascript", "image/svg+xml")
@@ -120,7 +233,9 @@ _QUOTED = re.compile(
 )
 # ``NAME=value`` as printed by ``env``, in query strings and command lines (outputs only: in
 # code this is a keyword argument whose value is an expression)
-_BARE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>[A-Za-z0-9+/=_.~-]{16,})(?![\w(])")
+_BARE = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>[A-Za-z0-9+/=_.~-]{16,})(?![\w(])"
+)
 
 
 @functools.lru_cache(maxsize=8)
@@ -132,7 +247,9 @@ def _name_regex(names: tuple[str, ...]) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=8)
 def _any_hint(names: tuple[str, ...]) -> re.Pattern[str]:
     """Every pattern's hints and every secret name in one regex (over lower-cased text)."""
-    words = [hint for pattern in _PATTERNS for hint in pattern.hints] + [n.lower() for n in names if n]
+    words = [hint for pattern in _PATTERNS for hint in pattern.hints] + [
+        n.lower() for n in names if n
+    ]
     return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
 
 
@@ -184,7 +301,9 @@ def _scan(text: str, ctx: Context, *, output: bool = False) -> Iterator[_Hit]:
             taken.append((start, end))
             yield _Hit(pattern.code, f"{pattern.kind} {shown}", start)
     if "NBG305" in enabled:
-        yield from _assigned(text, lowered, ctx.options.secret_names, ctx.options.secret_min_entropy, taken, output)
+        yield from _assigned(
+            text, lowered, ctx.options.secret_names, ctx.options.secret_min_entropy, taken, output
+        )
 
 
 def mask_text(text: str, names: tuple[str, ...] = (), min_entropy: float = 3.0) -> str:
@@ -207,22 +326,36 @@ def mask_text(text: str, names: tuple[str, ...] = (), min_entropy: float = 3.0) 
             if pattern.code == "NBG304" and _PLACEHOLDER.match(secret):
                 continue
             spans.append(match.span(pattern.group))
-    spans += [(hit.offset, hit.offset + len(value)) for hit, value in
-              _assigned_values(text, lowered, names, min_entropy, list(spans), True)]
+    spans += [
+        (hit.offset, hit.offset + len(value))
+        for hit, value in _assigned_values(text, lowered, names, min_entropy, list(spans), True)
+    ]
     for start, end in sorted(spans, reverse=True):
         if end <= len(text) and "****" not in text[start:end]:
             text = text[:start] + mask(text[start:end]) + text[end:]
     return text
 
 
-def _assigned(text: str, lowered: str, names: tuple[str, ...], min_entropy: float, taken: list[tuple[int, int]],
-              output: bool) -> Iterator[_Hit]:
+def _assigned(
+    text: str,
+    lowered: str,
+    names: tuple[str, ...],
+    min_entropy: float,
+    taken: list[tuple[int, int]],
+    output: bool,
+) -> Iterator[_Hit]:
     for hit, _ in _assigned_values(text, lowered, names, min_entropy, taken, output):
         yield hit
 
 
-def _assigned_values(text: str, lowered: str, secret_names: tuple[str, ...], min_entropy: float,
-                     taken: list[tuple[int, int]], output: bool) -> Iterator[tuple[_Hit, str]]:
+def _assigned_values(
+    text: str,
+    lowered: str,
+    secret_names: tuple[str, ...],
+    min_entropy: float,
+    taken: list[tuple[int, int]],
+    output: bool,
+) -> Iterator[tuple[_Hit, str]]:
     names = _name_regex(secret_names)
     if not any(name in lowered for name in secret_names):
         return
@@ -244,8 +377,14 @@ def _assigned_values(text: str, lowered: str, secret_names: tuple[str, ...], min
         if bits < min_entropy:
             continue
         taken.append((start, end))
-        yield _Hit("NBG305", f"high-entropy value {mask(value)!r} assigned to {name!r} ({bits:.1f} bits/char)",
-                   start), value
+        yield (
+            _Hit(
+                "NBG305",
+                f"high-entropy value {mask(value)!r} assigned to {name!r} ({bits:.1f} bits/char)",
+                start,
+            ),
+            value,
+        )
 
 
 def _output_texts(output: Any) -> Iterator[str]:
@@ -290,7 +429,9 @@ def secrets(ctx: Context) -> Iterator[Finding]:
             label = output.get("output_type", "output") if isinstance(output, dict) else "output"
             for text in _output_texts(output):
                 for hit in _scan(text, ctx, output=True):
-                    yield finding(hit.code, f"{hit.message} in output {index} ({label})", view.number)
+                    yield finding(
+                        hit.code, f"{hit.message} in output {index} ({label})", view.number
+                    )
         metadata = view.cell.get("metadata")
         if metadata:
             for hit in _scan(_dump(metadata), ctx, output=True):

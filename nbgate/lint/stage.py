@@ -15,4 +15,9 @@ def run(config: Config, paths: Sequence[str]) -> StageResult:
     reported, files = collect(config, paths)
     errors, _, text = summary(reported, files)
     details = tuple(f"{r.finding.severity}: {text_line(r)}" for r in reported)
-    return StageResult("lint", FAIL if errors else PASS, text if reported else f"{files} notebook(s) clean", details)
+    return StageResult(
+        "lint",
+        FAIL if errors else PASS,
+        text if reported else f"{files} notebook(s) clean",
+        details,
+    )

@@ -34,19 +34,47 @@ _KEY = "nbgate-run"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Declare ``--nbgate`` and its options, and the ``nbgate`` ini switch."""
     group = parser.getgroup("nbgate", "nbgate: smoke-run notebooks with test parameters")
-    group.addoption("--nbgate", action="store_true", default=False,
-                    help="collect and smoke-run the notebooks [tool.nbgate] covers (ini: nbgate = true)")
-    group.addoption("--nbgate-param", action="append", default=[], metavar="NAME=VALUE", dest="nbgate_params",
-                    help="test parameter for every notebook, a Python literal or else a string (repeatable)")
-    group.addoption("--nbgate-kernel", default=None, metavar="NAME",
-                    help="run every notebook on this kernel (default: each notebook's kernelspec)")
-    group.addoption("--nbgate-timeout", default=None, metavar="SECONDS",
-                    help="whole-notebook timeout (smoke.timeout; 0 = none)")
-    group.addoption("--nbgate-cell-timeout", default=None, metavar="SECONDS",
-                    help="per-cell timeout (smoke.cell_timeout; 0 = none)")
-    group.addoption("--nbgate-shard", default=None, metavar="I/N",
-                    help="run only shard I of N of the notebooks (1-based; for CI matrices)")
-    parser.addini("nbgate", type="bool", default=False, help="smoke-run notebooks as if --nbgate were given")
+    group.addoption(
+        "--nbgate",
+        action="store_true",
+        default=False,
+        help="collect and smoke-run the notebooks [tool.nbgate] covers (ini: nbgate = true)",
+    )
+    group.addoption(
+        "--nbgate-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        dest="nbgate_params",
+        help="test parameter for every notebook, a Python literal or else a string (repeatable)",
+    )
+    group.addoption(
+        "--nbgate-kernel",
+        default=None,
+        metavar="NAME",
+        help="run every notebook on this kernel (default: each notebook's kernelspec)",
+    )
+    group.addoption(
+        "--nbgate-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="whole-notebook timeout (smoke.timeout; 0 = none)",
+    )
+    group.addoption(
+        "--nbgate-cell-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="per-cell timeout (smoke.cell_timeout; 0 = none)",
+    )
+    group.addoption(
+        "--nbgate-shard",
+        default=None,
+        metavar="I/N",
+        help="run only shard I of N of the notebooks (1-based; for CI matrices)",
+    )
+    parser.addini(
+        "nbgate", type="bool", default=False, help="smoke-run notebooks as if --nbgate were given"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,8 +106,9 @@ class _Nbgate:
 
         self.config = config
         try:
-            self.cli_parameters: dict[str, Any] = split_assignments(config.getoption("nbgate_params"),
-                                                                   "--nbgate-param")
+            self.cli_parameters: dict[str, Any] = split_assignments(
+                config.getoption("nbgate_params"), "--nbgate-param"
+            )
         except NbgateError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.shard = parse_shard(config.getoption("nbgate_shard"))
@@ -90,8 +119,11 @@ class _Nbgate:
         }
         self.nbgate_config = load_config(config, overrides)
         self.worker = hasattr(config, "workerinput")
-        self.controller = (not self.worker and config.pluginmanager.hasplugin("xdist")
-                           and config.getoption("dist", "no") != "no")
+        self.controller = (
+            not self.worker
+            and config.pluginmanager.hasplugin("xdist")
+            and config.getoption("dist", "no") != "no"
+        )
         self._session: SmokeSession | None = None
         self.kernels = (0, 0)  # launched, forked from a template (known once the session closes)
         self._expected: set[str] = set()
@@ -111,9 +143,17 @@ class _Nbgate:
             from nbgate.smoke.session import SmokeSession
 
             # each xdist worker keeps its share of the configured start-ups in flight
-            size = max(1, int(self.nbgate_config["smoke.pool_size"]) // self.workers) if self.worker else None
-            self._session = SmokeSession(self.nbgate_config, cli_parameters=self.cli_parameters,
-                                         pool_size=size, color=_color(self.config))
+            size = (
+                max(1, int(self.nbgate_config["smoke.pool_size"]) // self.workers)
+                if self.worker
+                else None
+            )
+            self._session = SmokeSession(
+                self.nbgate_config,
+                cli_parameters=self.cli_parameters,
+                pool_size=size,
+                color=_color(self.config),
+            )
         return self._session
 
     def close(self) -> None:
@@ -130,15 +170,19 @@ class _Nbgate:
         cfg = self.nbgate_config
         smoke = cfg.section("smoke")
         params = {k: v for k, v in {**smoke["parameters"], **self.cli_parameters}.items()}
-        line = (f"nbgate: config {cfg.pyproject or '(none)'}, kernel {smoke['kernel'] or 'from each notebook'}, "
-                f"timeout {smoke['timeout']:g}s, cell timeout {smoke['cell_timeout']:g}s, "
-                f"pool {smoke['pool_size']}, kernel start {smoke['kernel_start']}")
+        line = (
+            f"nbgate: config {cfg.pyproject or '(none)'}, kernel {smoke['kernel'] or 'from each notebook'}, "
+            f"timeout {smoke['timeout']:g}s, cell timeout {smoke['cell_timeout']:g}s, "
+            f"pool {smoke['pool_size']}, kernel start {smoke['kernel_start']}"
+        )
         lines = [line, f"nbgate: parameters {params!r}"]
         if self.shard:
             lines.append(f"nbgate: shard {self.shard[0]}/{self.shard[1]}")
         return lines
 
-    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
         """A covered ``.ipynb`` (or a twin-only jupytext ``.py``) becomes a ``NotebookFile``."""
         if file_path.suffix == ".ipynb":
             if self._wanted(file_path, file_path):
@@ -148,15 +192,18 @@ class _Nbgate:
         return None
 
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
-                                      items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         """Apply ``--nbgate-shard``: notebooks sorted by node id, dealt round-robin."""
         if self.shard is None:
             return
         index, count = self.shard
         ours = (NotebookItem, UnreadableItem)
         notebooks = sorted(item.nodeid for item in items if isinstance(item, ours))
-        mine = {nodeid for position, nodeid in enumerate(notebooks) if position % count == index - 1}
+        mine = {
+            nodeid for position, nodeid in enumerate(notebooks) if position % count == index - 1
+        }
         keep = [item for item in items if not isinstance(item, ours) or item.nodeid in mine]
         dropped = [item for item in items if isinstance(item, ours) and item.nodeid not in mine]
         if dropped:
@@ -176,7 +223,9 @@ class _Nbgate:
         if self.worker:
             if not self._foreseen and isinstance(item, NotebookItem):  # its first notebook
                 self._foreseen = True  # it will run about its share of them
-                self.session.foresee(sum(isinstance(i, NotebookItem) for i in item.session.items) // self.workers)
+                self.session.foresee(
+                    sum(isinstance(i, NotebookItem) for i in item.session.items) // self.workers
+                )
             self._expect([item] + ([nextitem] if nextitem is not None else []))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -198,14 +247,21 @@ class _Nbgate:
             return
         launched, forked = self.kernels
         if launched and self.config.get_verbosity() >= 0:
-            terminalreporter.write_line(f"nbgate: {launched} fresh kernel(s), {forked} of them forked from a "
-                                        "template process (smoke.kernel_start)")
+            terminalreporter.write_line(
+                f"nbgate: {launched} fresh kernel(s), {forked} of them forked from a "
+                "template process (smoke.kernel_start)"
+            )
 
     # ------------------------------------------------------------------ helpers
 
     def _expect(self, items: list[pytest.Item]) -> None:
-        fresh = [i for i in items if isinstance(i, NotebookItem) and i.nodeid not in self._expected
-                 and not any(True for _ in i.iter_markers("skip"))]
+        fresh = [
+            i
+            for i in items
+            if isinstance(i, NotebookItem)
+            and i.nodeid not in self._expected
+            and not any(True for _ in i.iter_markers("skip"))
+        ]
         if fresh:
             self._expected.update(i.nodeid for i in fresh)
             self.session.expect(i.prepared for i in fresh)
@@ -223,7 +279,9 @@ class _Nbgate:
         notebook = file_path.with_suffix(".ipynb")
         if notebook.exists() or not self.nbgate_config["sync.enabled"]:
             return False
-        if not self._wanted(file_path, notebook) or not file_path.is_file():  # a FIFO would block open()
+        if (
+            not self._wanted(file_path, notebook) or not file_path.is_file()
+        ):  # a FIFO would block open()
             return False
         try:
             with file_path.open("r", encoding="utf-8") as handle:
@@ -279,7 +337,9 @@ class NotebookFile(pytest.File):
         if prepared.skip:
             item.add_marker(pytest.mark.skip(reason=prepared.skip))
         if prepared.xfail:
-            item.add_marker(pytest.mark.xfail(reason=prepared.xfail, raises=NotebookFailed, strict=False))
+            item.add_marker(
+                pytest.mark.xfail(reason=prepared.xfail, raises=NotebookFailed, strict=False)
+            )
         yield item
 
 
@@ -297,7 +357,10 @@ def _convert_twin(path: Path, fmt: str) -> dict[str, Any]:
     from nbgate.notebook import loads
 
     try:
-        node = jupytext.reads(path.read_text(encoding="utf-8"), fmt=fmt.split(":", maxsplit=1)[0] if ":" in fmt else fmt)
+        node = jupytext.reads(
+            path.read_text(encoding="utf-8"),
+            fmt=fmt.split(":", maxsplit=1)[0] if ":" in fmt else fmt,
+        )
     except Exception as exc:  # jupytext raises many kinds
         raise NotebookError(path, f"jupytext cannot read it: {exc}") from None
     import nbformat
@@ -331,7 +394,7 @@ class NotebookItem(pytest.Item):
             report = excinfo.value.result.report
             for prefix in (f"{self.prepared.relpath}, ", f"{self.prepared.relpath}: "):
                 if report.startswith(prefix):
-                    return report[len(prefix):]
+                    return report[len(prefix) :]
             return report
         return super().repr_failure(excinfo, style=style)
 
@@ -388,7 +451,10 @@ def nbgate_notebook(request: pytest.FixtureRequest) -> Generator[Any, None, None
     cli = state.cli_parameters if state is not None else {}
     base = Path(str(request.node.path)).parent
     with ExitStack() as stack:
+
         def opener(path: str | Path, parameters: dict[str, Any] | None = None) -> Any:
-            return open_notebook(cfg, path, parameters=parameters, cli_parameters=cli, stack=stack, base=base)
+            return open_notebook(
+                cfg, path, parameters=parameters, cli_parameters=cli, stack=stack, base=base
+            )
 
         yield opener

@@ -48,8 +48,13 @@ def open_notebook(
     target = locate(config, path, base)
     nb = notebook.read(target).nb
     smoke = config.section("smoke")
-    resolved = resolve(nb, config_parameters=smoke["parameters"], cli_parameters=cli_parameters,
-                       explicit=parameters, where=relative(target, config.root))
+    resolved = resolve(
+        nb,
+        config_parameters=smoke["parameters"],
+        cli_parameters=cli_parameters,
+        explicit=parameters,
+        where=relative(target, config.root),
+    )
     kernelspec = nb.get("metadata", {}).get("kernelspec", {})
     kernel = smoke["kernel"] or kernelspec.get("name") or DEFAULT_KERNEL
     node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
@@ -57,7 +62,9 @@ def open_notebook(
         node.metadata.setdefault("papermill", {})
         for cell in node.cells:  # papermill reads cell.metadata.tags as an attribute
             cell.metadata.setdefault("tags", [])
-        node = parameterize_notebook(node, resolved.parameters, kernel_name=kernel, language=language(nb))
+        node = parameterize_notebook(
+            node, resolved.parameters, kernel_name=kernel, language=language(nb)
+        )
     client = testbook(
         node,
         execute=True,

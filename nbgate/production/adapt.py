@@ -17,11 +17,21 @@ def run_spec(revision: Revision, state: str) -> RunSpec:
     """A revision (and its schedule's current state) as a ``RunSpec``."""
     execution = revision.execution
     return RunSpec(
-        name=revision.name, rev=revision.rev, state=state, notebook=revision.notebook,
-        source_sha256=revision.source_sha256, commit=revision.commit or None,
-        parameters=dict(revision.parameters), kernel=None, timezone=revision.timezone,
-        timeout=execution.timeout, cell_timeout=execution.cell_timeout, retries=execution.retries,
-        retry_delay=execution.retry_delay, output=revision.output, blob=revision.blob,
+        name=revision.name,
+        rev=revision.rev,
+        state=state,
+        notebook=revision.notebook,
+        source_sha256=revision.source_sha256,
+        commit=revision.commit or None,
+        parameters=dict(revision.parameters),
+        kernel=None,
+        timezone=revision.timezone,
+        timeout=execution.timeout,
+        cell_timeout=execution.cell_timeout,
+        retries=execution.retries,
+        retry_delay=execution.retry_delay,
+        output=revision.output,
+        blob=revision.blob,
     )
 
 

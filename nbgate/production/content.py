@@ -73,9 +73,15 @@ def promoted_content(root: Path, spec: RunSpec) -> Promoted:
     if raw is not None:
         note = None
         if loaded is None or found != spec.source_sha256:
-            where = f"commit {_short(spec.commit)}" if source.startswith("git:") else f"blob {_short(spec.blob)}"
-            note = (f"{spec.notebook} in the working tree differs from the promoted notebook; "
-                    f"running the promoted content from {where}")
+            where = (
+                f"commit {_short(spec.commit)}"
+                if source.startswith("git:")
+                else f"blob {_short(spec.blob)}"
+            )
+            note = (
+                f"{spec.notebook} in the working tree differs from the promoted notebook; "
+                f"running the promoted content from {where}"
+            )
         return Promoted(raw, source, path, note)
     if loaded is not None and found == spec.source_sha256:
         return Promoted(loaded.raw, "worktree", path)

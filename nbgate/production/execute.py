@@ -54,7 +54,9 @@ def load(raw: bytes, label: str) -> Any:
     return load_notebook_node(node)
 
 
-def prepare(nb: Any, parameters: Mapping[str, Any], *, kernel: str | None, input_label: str, output_uri: str) -> Any:
+def prepare(
+    nb: Any, parameters: Mapping[str, Any], *, kernel: str | None, input_label: str, output_uri: str
+) -> Any:
     """Inject ``parameters`` after the parameters cell and record papermill's metadata."""
     from papermill.execute import prepare_notebook_metadata, remove_error_markers
     from papermill.parameterize import parameterize_notebook
@@ -90,7 +92,8 @@ def _mark_failed_cell(nb: Any, index: int | None, ename: str, evalue: str) -> No
     cell = nb.cells[index]
     cell.setdefault("outputs", []).append(
         nbformat.v4.new_output(  # type: ignore[no-untyped-call]
-            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+        )
     )
     cell.metadata.setdefault("papermill", {})["exception"] = True
     cell.metadata.papermill["status"] = "failed"
@@ -101,8 +104,16 @@ def _first_line(text: str) -> str:
     return (line[0] if line else "")[:300]
 
 
-def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | None, timeout: float | None,
-            startup_timeout: float = 60.0, stream: bool = False) -> ExecutedNotebook:
+def execute(
+    nb: Any,
+    *,
+    kernel: str | None,
+    cwd: Path,
+    cell_timeout: float | None,
+    timeout: float | None,
+    startup_timeout: float = 60.0,
+    stream: bool = False,
+) -> ExecutedNotebook:
     """Run the prepared notebook ``nb`` in ``cwd``; never raises for a notebook failure."""
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
@@ -121,13 +132,26 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
     tracker = Tracker(km=None, deadline=deadline, markers=False, log=logger)
     raised: BaseException | None = None
     try:
-        with _chdir(cwd), transport.private_ipc() as ipc, transport.kernels_killed_on_interrupt() as manager_class:
+        with (
+            _chdir(cwd),
+            transport.private_ipc() as ipc,
+            transport.kernels_killed_on_interrupt() as manager_class,
+        ):
             papermill_engines.execute_notebook_with_engine(
-                ENGINE_NAME, nb, kernel_name=kernel_name, input_path=nb.metadata.papermill.get("input_path"),
-                output_path=None, progress_bar=False, log_output=False, start_timeout=startup_timeout,
-                stdout_file=sys.stdout if stream else None, stderr_file=sys.stderr if stream else None,
-                kernel_manager_class=manager_class, extra_arguments=transport.quiet_shutdown(kernel_name),
-                nbgate_tracker=tracker, **ipc,
+                ENGINE_NAME,
+                nb,
+                kernel_name=kernel_name,
+                input_path=nb.metadata.papermill.get("input_path"),
+                output_path=None,
+                progress_bar=False,
+                log_output=False,
+                start_timeout=startup_timeout,
+                stdout_file=sys.stdout if stream else None,
+                stderr_file=sys.stderr if stream else None,
+                kernel_manager_class=manager_class,
+                extra_arguments=transport.quiet_shutdown(kernel_name),
+                nbgate_tracker=tracker,
+                **ipc,
             )
     except Exception as exc:  # noqa: BLE001 - judged below from the tracker
         raised = exc
@@ -151,7 +175,11 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
         problem = where("DeadKernelError", evalue) or evalue
     else:  # the kernel could not start (unknown kernel, start-up timeout...) or the execution broke
         nb.metadata.setdefault("papermill", {})["exception"] = True
-        detail = f"{type(raised).__name__}: {_first_line(str(raised))}" if raised else "stopped before the last cell"
+        detail = (
+            f"{type(raised).__name__}: {_first_line(str(raised))}"
+            if raised
+            else "stopped before the last cell"
+        )
         problem = f"kernel {kernel_name!r} could not run the notebook: {detail}"
     try:
         # adds papermill's "An Exception was encountered" markers, also for a cell
@@ -164,11 +192,14 @@ def execute(nb: Any, *, kernel: str | None, cwd: Path, cell_timeout: float | Non
 
 def _where(nb: Any, index: int | None) -> Callable[[str, str], str | None]:
     """``(ename, evalue) -> "cell 3 (In [2]): ename: evalue"`` for cell ``index`` (``None``: no cell)."""
+
     def summary(ename: str, evalue: str) -> str | None:
         if index is None:
             return None
         count = nb.cells[index].get("execution_count")
-        position = cell_number(nb, index) or index + 1  # the injected parameters are no cell of the notebook
+        position = (
+            cell_number(nb, index) or index + 1
+        )  # the injected parameters are no cell of the notebook
         where = f"cell {position}" + (f" (In [{count}])" if count is not None else "")
         detail = _first_line(evalue)
         return f"{where}: {ename}" + (f": {detail}" if detail else "")

@@ -54,7 +54,7 @@ def scheme(uri: str) -> str | None:
 
 
 def _local_path(root: Path, uri: str) -> Path:
-    path = Path(uri[len("file://"):] if uri.lower().startswith("file://") else uri)
+    path = Path(uri[len("file://") :] if uri.lower().startswith("file://") else uri)
     return path if path.is_absolute() else root / path
 
 
@@ -73,7 +73,9 @@ class Output:
             self._reserve_local(self.path, text)
         else:
             if remote_exists(self.uri):
-                raise OutputTaken(f"{self.uri}: already exists; outputs are never overwritten (use another --run-id)")
+                raise OutputTaken(
+                    f"{self.uri}: already exists; outputs are never overwritten (use another --run-id)"
+                )
             self.write(text)
 
     @staticmethod
@@ -86,7 +88,9 @@ class Output:
             tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.nbgate-tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
-            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+            raise ExecutionError(
+                f"{path}: cannot create the output notebook: {exc.strerror or exc}"
+            ) from None
         try:
             try:
                 write_synced(fd, data)
@@ -94,9 +98,13 @@ class Output:
                 os.close(fd)
             os.link(tmp, path)
         except FileExistsError:
-            raise OutputTaken(f"{path}: already exists; outputs are never overwritten (use another --run-id)") from None
+            raise OutputTaken(
+                f"{path}: already exists; outputs are never overwritten (use another --run-id)"
+            ) from None
         except OSError as exc:
-            raise ExecutionError(f"{path}: cannot create the output notebook: {exc.strerror or exc}") from None
+            raise ExecutionError(
+                f"{path}: cannot create the output notebook: {exc.strerror or exc}"
+            ) from None
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -106,7 +114,9 @@ class Output:
             try:
                 atomic_write(self.path, _encoded(self.path, text))
             except OSError as exc:
-                raise ExecutionError(f"{self.path}: cannot write the output notebook: {exc.strerror or exc}") from None
+                raise ExecutionError(
+                    f"{self.path}: cannot write the output notebook: {exc.strerror or exc}"
+                ) from None
             return
         from papermill.iorw import papermill_io
 
@@ -132,9 +142,11 @@ def _encoded(path: Path | str, text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        bad = text[exc.start:exc.end].encode("unicode_escape").decode("ascii")
-        raise ExecutionError(f"{path}: cannot write the output notebook: it holds a lone surrogate ({bad}), "
-                             f"which UTF-8 cannot store") from None
+        bad = text[exc.start : exc.end].encode("unicode_escape").decode("ascii")
+        raise ExecutionError(
+            f"{path}: cannot write the output notebook: it holds a lone surrogate ({bad}), "
+            f"which UTF-8 cannot store"
+        ) from None
 
 
 def remote_exists(uri: str) -> bool:

@@ -58,23 +58,43 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run(*, config: Config, name: str, date: str | None = None, params: Sequence[str] = (),
-        rev: int | None = None, run_id: str | None = None, retries: int | None = None,
-        stream: bool = False) -> int:
+def run(
+    *,
+    config: Config,
+    name: str,
+    date: str | None = None,
+    params: Sequence[str] = (),
+    rev: int | None = None,
+    run_id: str | None = None,
+    retries: int | None = None,
+    stream: bool = False,
+) -> int:
     """Run schedule ``name`` (active revision, or ``rev``) for logical ``date``; return the exit code."""
     overrides = split_assignments(params)
     spec = load_run_spec(config, name, rev)
     day = logical_date(date, spec.timezone)
     with _sigterm_interrupts():
-        result = runner.run(config, spec, date=day, params=overrides, run_id=run_id, retries=retries,
-                            stream=stream, progress=output.echo)
+        result = runner.run(
+            config,
+            spec,
+            date=day,
+            params=overrides,
+            run_id=run_id,
+            retries=retries,
+            stream=stream,
+            progress=output.echo,
+        )
     tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     if result.ok:
-        output.result(f"{name} rev {spec.rev} for {day}: {output.style('succeeded', 'green')}{tries} in "
-                      f"{_seconds(result.duration)}: {_shown(result.output)}")
+        output.result(
+            f"{name} rev {spec.rev} for {day}: {output.style('succeeded', 'green')}{tries} in "
+            f"{_seconds(result.duration)}: {_shown(result.output)}"
+        )
         return OK
-    output.result(f"{name} rev {spec.rev} for {day}: {output.style('failed', 'red', 'bold')}{tries}: "
-                  f"{result.error}")
+    output.result(
+        f"{name} rev {spec.rev} for {day}: {output.style('failed', 'red', 'bold')}{tries}: "
+        f"{result.error}"
+    )
     if result.output:
         output.result(f"  output notebook (shows the failing cell): {_shown(result.output)}")
     else:

@@ -63,6 +63,7 @@ def run_index(config: Config) -> RunIndex:
 
 def _check_text(parameters: Mapping[str, Any]) -> None:
     """Refuse parameter values no notebook file can hold (lone surrogates) before a run id is used."""
+
     def bad(value: Any) -> bool:
         if isinstance(value, str):
             return any("\ud800" <= ch <= "\udfff" for ch in value)
@@ -74,17 +75,28 @@ def _check_text(parameters: Mapping[str, Any]) -> None:
 
     for name, value in parameters.items():
         if bad(value):
-            raise UsageError(f"parameter {name}: holds a lone surrogate (such as \\ud800), which no notebook "
-                             f"file can store")
+            raise UsageError(
+                f"parameter {name}: holds a lone surrogate (such as \\ud800), which no notebook "
+                f"file can store"
+            )
 
 
 def _quiet(_: str) -> None:
     return None
 
 
-def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] | None = None,
-        run_id: str | None = None, retries: int | None = None, stream: bool = False,
-        progress: Progress = _quiet, sleep: Callable[[float], None] = time.sleep) -> RunResult:
+def run(
+    config: Config,
+    spec: RunSpec,
+    *,
+    date: str,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    retries: int | None = None,
+    stream: bool = False,
+    progress: Progress = _quiet,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunResult:
     """Run schedule revision ``spec`` for logical ``date``; see the module docstring."""
     index = Recorder(run_index(config), index_spool(config), progress)
     index.flush()
@@ -114,8 +126,10 @@ def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] |
     template = spec.output or str(config["run.output"])
     attempts = 1 + (spec.retries if retries is None else max(retries, 0))
     if attempts > 1 and "{run_id" not in template:
-        progress(f"output template {template!r} has no {{run_id}}: a retry could not keep its own output, "
-                 f"so this run is not retried")
+        progress(
+            f"output template {template!r} has no {{run_id}}: a retry could not keep its own output, "
+            f"so this run is not retried"
+        )
         attempts = 1
     cwd = promoted.path.parent if promoted.path.parent.is_dir() else config.root
     startup = float(config["run.startup_timeout"])
@@ -124,17 +138,40 @@ def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] |
     result: RunResult | None = None
     for attempt in range(1, attempts + 1):
         attempt_id = attempt_run_id(base_id, attempt)
-        output = Output(config.root, render(template, name=spec.name, date=date, rev=spec.rev, run_id=attempt_id))
-        nb = executor.prepare(copy.deepcopy(source), parameters, kernel=spec.kernel, input_label=label,
-                              output_uri=output.uri)
-        nb.metadata["nbgate"] = {"run": {
-            "name": spec.name, "rev": spec.rev, "date": date, "run_id": attempt_id, "attempt": attempt,
-            "source": promoted.source, "source_sha256": spec.source_sha256,
-        }}
+        output = Output(
+            config.root,
+            render(template, name=spec.name, date=date, rev=spec.rev, run_id=attempt_id),
+        )
+        nb = executor.prepare(
+            copy.deepcopy(source),
+            parameters,
+            kernel=spec.kernel,
+            input_label=label,
+            output_uri=output.uri,
+        )
+        nb.metadata["nbgate"] = {
+            "run": {
+                "name": spec.name,
+                "rev": spec.rev,
+                "date": date,
+                "run_id": attempt_id,
+                "attempt": attempt,
+                "source": promoted.source,
+                "source_sha256": spec.source_sha256,
+            }
+        }
         try:
-            row = index.start(name=spec.name, rev=spec.rev, date=date, run_id=attempt_id, attempt=attempt,
-                              output=output.uri, source=promoted.source, source_sha256=spec.source_sha256,
-                              parameters=dict(parameters))
+            row = index.start(
+                name=spec.name,
+                rev=spec.rev,
+                date=date,
+                run_id=attempt_id,
+                attempt=attempt,
+                output=output.uri,
+                source=promoted.source,
+                source_sha256=spec.source_sha256,
+                parameters=dict(parameters),
+            )
         except GateError as exc:
             raise refuse(str(exc), attempt_id) from None
         started = time.monotonic()
@@ -142,15 +179,24 @@ def run(config: Config, spec: RunSpec, *, date: str, params: Mapping[str, Any] |
             output.reserve(_placeholder(nb))
         except BaseException as exc:  # the row must not stay "running"
             status = REFUSED if isinstance(exc, GateError) else FAILED
-            index.finish(row, status=status, duration=time.monotonic() - started, error=str(exc) or repr(exc),
-                         release_output=not isinstance(exc, GateError))
+            index.finish(
+                row,
+                status=status,
+                duration=time.monotonic() - started,
+                error=str(exc) or repr(exc),
+                release_output=not isinstance(exc, GateError),
+            )
             raise
         progress(f"{spec.name} rev {spec.rev} for {date}: run {attempt_id} -> {output.uri}")
         with beating(functools.partial(index.heartbeat, row), interval):
-            result = _attempt(index, row, output, nb, spec, cwd, startup, stream, attempt_id, attempt, started)
+            result = _attempt(
+                index, row, output, nb, spec, cwd, startup, stream, attempt_id, attempt, started
+            )
         if result.ok or attempt == attempts:
             break
-        progress(f"attempt {attempt} of {attempts} failed ({result.error}); retrying in {spec.retry_delay:g} s")
+        progress(
+            f"attempt {attempt} of {attempts} failed ({result.error}); retrying in {spec.retry_delay:g} s"
+        )
         sleep(spec.retry_delay)
     assert result is not None
     return result
@@ -166,11 +212,29 @@ def _placeholder(nb: Any) -> str:
         del meta["incomplete"]
 
 
-def _attempt(index: Recorder, row: str, output: Output, nb: Any, spec: RunSpec, cwd: Path, startup: float,
-             stream: bool, run_id: str, attempt: int, started: float) -> RunResult:
+def _attempt(
+    index: Recorder,
+    row: str,
+    output: Output,
+    nb: Any,
+    spec: RunSpec,
+    cwd: Path,
+    startup: float,
+    stream: bool,
+    run_id: str,
+    attempt: int,
+    started: float,
+) -> RunResult:
     try:
-        execution = executor.execute(nb, kernel=spec.kernel, cwd=cwd, cell_timeout=spec.cell_timeout,
-                                     timeout=spec.timeout, startup_timeout=startup, stream=stream)
+        execution = executor.execute(
+            nb,
+            kernel=spec.kernel,
+            cwd=cwd,
+            cell_timeout=spec.cell_timeout,
+            timeout=spec.timeout,
+            startup_timeout=startup,
+            stream=stream,
+        )
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             reason = f"interrupted ({exc})" if str(exc) else "interrupted"
@@ -181,8 +245,13 @@ def _attempt(index: Recorder, row: str, output: Output, nb: Any, spec: RunSpec, 
             output.write(executor.dumps(nb))
         except Exception:  # noqa: BLE001 - the original error is the one to report
             released = output.discard()
-        index.finish(row, status=FAILED, duration=time.monotonic() - started, error=reason,
-                     release_output=released)
+        index.finish(
+            row,
+            status=FAILED,
+            duration=time.monotonic() - started,
+            error=reason,
+            release_output=released,
+        )
         raise
     duration = time.monotonic() - started
     try:

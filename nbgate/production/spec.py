@@ -81,7 +81,9 @@ def new_run_id(now: datetime | None = None) -> str:
 def check_run_id(text: str) -> str:
     """``text`` if it is a safe run id (it becomes part of a path or object key)."""
     if not _RUN_ID.match(text) or ".." in text:
-        raise UsageError(f"--run-id {text!r}: use letters, digits, '.', '_' and '-' (at most 128, no '..')")
+        raise UsageError(
+            f"--run-id {text!r}: use letters, digits, '.', '_' and '-' (at most 128, no '..')"
+        )
     return text
 
 
@@ -90,8 +92,12 @@ def attempt_run_id(run_id: str, attempt: int) -> str:
     return run_id if attempt <= 1 else f"{run_id}-retry{attempt - 1}"
 
 
-def merge_parameters(production: Mapping[str, Any], overrides: Mapping[str, Any], run_date: str,
-                     declared: Mapping[str, Any] | None) -> dict[str, Any]:
+def merge_parameters(
+    production: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    run_date: str,
+    declared: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     """Production parameters < ``run_date`` (if declared) < ``--param`` overrides.
 
     ``declared`` maps the names the notebook's parameters cell defines to
@@ -107,10 +113,14 @@ def merge_parameters(production: Mapping[str, Any], overrides: Mapping[str, Any]
     unknown = sorted(set(overrides) - set(names))
     if unknown:
         if declared is None:
-            raise UsageError(f"--param {', '.join(unknown)}: not defined in the notebook (it has no parameters cell)")
+            raise UsageError(
+                f"--param {', '.join(unknown)}: not defined in the notebook (it has no parameters cell)"
+            )
         defined = ", ".join(names) or "none"
-        raise UsageError(f"--param {', '.join(unknown)}: not defined in the notebook's parameters cell "
-                         f"(it defines: {defined})")
+        raise UsageError(
+            f"--param {', '.join(unknown)}: not defined in the notebook's parameters cell "
+            f"(it defines: {defined})"
+        )
     merged = dict(production)
     if RUN_DATE in names:
         merged[RUN_DATE] = run_date

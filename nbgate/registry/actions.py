@@ -28,7 +28,9 @@ ALLOWED_FROM = {
 STATE_CHANGES = (RevisionAction.PAUSE, RevisionAction.RESUME, RevisionAction.RETIRE)
 
 
-def _next(config: Config, schedule: store.Schedule, action: RevisionAction, source: Revision) -> Revision:
+def _next(
+    config: Config, schedule: store.Schedule, action: RevisionAction, source: Revision
+) -> Revision:
     return dataclasses.replace(
         source,
         rev=len(schedule.files) + 1,
@@ -49,8 +51,10 @@ def _repo(config: Config) -> Path:
 
 def _check_state(schedule: store.Schedule, action: RevisionAction) -> None:
     if schedule.state not in ALLOWED_FROM[action]:
-        raise GateError(f"cannot {action} schedule {schedule.name!r}: it is {schedule.state} "
-                        f"(revision {schedule.latest.rev})")
+        raise GateError(
+            f"cannot {action} schedule {schedule.name!r}: it is {schedule.state} "
+            f"(revision {schedule.latest.rev})"
+        )
 
 
 def check(config: Config, name: str, action: str) -> store.Schedule:
@@ -74,28 +78,41 @@ def rollback_problems(config: Config, target: Revision) -> list[str]:
     """Why ``target``'s content may not run again: its evidence no longer matches its notebook."""
     problems = []
     if target.state != ScheduleState.ACTIVE:
-        problems.append(f"revision {target.rev} is a {target.action}, not a revision that was active")
+        problems.append(
+            f"revision {target.rev} is a {target.action}, not a revision that was active"
+        )
     recorded = target.evidence
-    if recorded.get("source_sha256") != target.source_sha256 or recorded.get("outcome") != SmokeOutcome.PASSED:
-        problems.append(f"revision {target.rev}'s recorded evidence is not a passing run of its content")
+    if (
+        recorded.get("source_sha256") != target.source_sha256
+        or recorded.get("outcome") != SmokeOutcome.PASSED
+    ):
+        problems.append(
+            f"revision {target.rev}'s recorded evidence is not a passing run of its content"
+        )
     repo = _repo(config)
     try:
         inside = content.inside_repo(config.root, repo, target.notebook)
     except ValueError:
         problems.append(f"{target.notebook} is outside the repository")
     else:
-        found = content.find(repo, inside, target.source_sha256, blob=target.blob, commit=target.commit)
+        found = content.find(
+            repo, inside, target.source_sha256, blob=target.blob, commit=target.commit
+        )
         if found.nb is None:
-            problems.append(f"the promoted content of {target.notebook} (source_sha256 {target.source_sha256[:12]}) "
-                            f"is not in this clone: {'; '.join(found.reasons)}")
+            problems.append(
+                f"the promoted content of {target.notebook} (source_sha256 {target.source_sha256[:12]}) "
+                f"is not in this clone: {'; '.join(found.reasons)}"
+            )
     try:
         latest = promotion.read_evidence(config, target.source_sha256)
     except NbgateError as exc:
         problems.append(f"the evidence ledger for that content is unusable: {exc}")
     else:
         if latest is not None and latest.get("outcome") != SmokeOutcome.PASSED:
-            problems.append(f"the latest smoke test of that content did not pass (outcome {latest.get('outcome')!r} "
-                            f"at {latest.get('time')}): re-run it before rolling back")
+            problems.append(
+                f"the latest smoke test of that content did not pass (outcome {latest.get('outcome')!r} "
+                f"at {latest.get('time')}): re-run it before rolling back"
+            )
     return problems
 
 
@@ -108,6 +125,8 @@ def rollback(config: Config, name: str, to: int) -> store.RevisionFile:
         raise GateError(f"revision {to} is already the latest revision of {name!r}")
     problems = rollback_problems(config, target)
     if problems:
-        lines = [f"refusing to roll {name!r} back to revision {to}:"] + [f"  - {p}" for p in problems]
+        lines = [f"refusing to roll {name!r} back to revision {to}:"] + [
+            f"  - {p}" for p in problems
+        ]
         raise GateError("\n".join(lines))
     return store.create_revision(config, _next(config, schedule, RevisionAction.ROLLBACK, target))

@@ -33,8 +33,11 @@ def _latest_notebooks(registry: Path) -> set[str] | None:
         for entry in entries:
             if not entry.is_dir() or entry.name.startswith("."):
                 continue
-            revisions = [(rev, name) for name in os.listdir(entry.path)
-                         if (rev := store.revision_number(name)) is not None]
+            revisions = [
+                (rev, name)
+                for name in os.listdir(entry.path)
+                if (rev := store.revision_number(name)) is not None
+            ]
             if not revisions:
                 continue
             try:

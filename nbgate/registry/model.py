@@ -106,8 +106,13 @@ class ExecutionSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``execution`` mapping of a revision file."""
-        return {"timeout": self.timeout, "cell_timeout": self.cell_timeout, "retries": self.retries,
-                "retry_delay": self.retry_delay, "concurrency": self.concurrency}
+        return {
+            "timeout": self.timeout,
+            "cell_timeout": self.cell_timeout,
+            "retries": self.retries,
+            "retry_delay": self.retry_delay,
+            "concurrency": self.concurrency,
+        }
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,11 @@ class Revision:
             "source_rev": self.source_rev,
         }
         if self.blob:  # older revisions have no blob: their files stay as they were written
-            data = {**dict(list(data.items())[:7]), "blob": self.blob, **dict(list(data.items())[7:])}
+            data = {
+                **dict(list(data.items())[:7]),
+                "blob": self.blob,
+                **dict(list(data.items())[7:]),
+            }
         return data
 
 
@@ -266,8 +275,10 @@ def schema_errors(data: Any) -> str | None:
 def loads(data: bytes, source: object) -> Revision:
     """Parse and validate a revision file's bytes; ``RegistryError`` names ``source``."""
     if len(data) > MAX_BYTES:
-        raise RegistryError(f"{source}: revision file is {len(data)} bytes (more than {MAX_BYTES}); "
-                            "refusing to read it")
+        raise RegistryError(
+            f"{source}: revision file is {len(data)} bytes (more than {MAX_BYTES}); "
+            "refusing to read it"
+        )
     try:
         document = yamlio.loads(data)
     except Exception as exc:  # noqa: BLE001 - yaml.YAMLError, or UnicodeDecodeError from the reader
@@ -285,9 +296,23 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
-    ("month", 1, 12, {m: i + 1 for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}),
-    ("day of week", 0, 7, {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}),
+    (
+        "month",
+        1,
+        12,
+        {
+            m: i + 1
+            for i, m in enumerate(
+                ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+            )
+        },
+    ),
+    (
+        "day of week",
+        0,
+        7,
+        {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))},
+    ),
 )
 _ITEM = re.compile(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?\Z")
 

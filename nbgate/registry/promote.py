@@ -27,7 +27,9 @@ from nbgate.registry.ask import confirm
 
 def _run_smoke_test(config: Config, path: Path) -> None:
     if importlib.util.find_spec("nbgate.plugin") is None:
-        output.warn("--run-tests: the nbgate pytest plugin is not installed; cannot run the smoke test")
+        output.warn(
+            "--run-tests: the nbgate pytest plugin is not installed; cannot run the smoke test"
+        )
         return
     command = promotion.run_tests_command(path)
     output.echo(f"no evidence yet: running the smoke test ({' '.join(command[2:])})")
@@ -58,10 +60,18 @@ def promote(
 ) -> int:
     """Promote ``notebook`` as schedule ``name``; settings not given are kept from the latest revision."""
     request = promotion.Request(
-        notebook=Path(notebook), name=name, schedule=schedule, timezone=timezone,
+        notebook=Path(notebook),
+        name=name,
+        schedule=schedule,
+        timezone=timezone,
         parameters=split_assignments(params) if params else None,
-        owners=tuple(owners) if owners else None, timeout=timeout, cell_timeout=cell_timeout,
-        retries=retries, retry_delay=retry_delay, concurrency=concurrency, output=output_template,
+        owners=tuple(owners) if owners else None,
+        timeout=timeout,
+        cell_timeout=cell_timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+        concurrency=concurrency,
+        output=output_template,
         no_timeout=no_timeout,
     )
     assessment = promotion.assess(config, request)
@@ -71,11 +81,15 @@ def promote(
     planned = promotion.plan(config, request, assessment)
     revision = planned.revision
     if planned.unchanged and planned.previous is not None:
-        output.result(f"{name!r} is already active at revision {planned.previous.latest.rev} with this content "
-                      "and these settings: nothing to promote")
+        output.result(
+            f"{name!r} is already active at revision {planned.previous.latest.rev} with this content "
+            "and these settings: nothing to promote"
+        )
         return OK
     if planned.previous is None:
-        output.echo(f"new schedule {name!r}: {revision.notebook} at {revision.schedule!r} ({revision.timezone})")
+        output.echo(
+            f"new schedule {name!r}: {revision.notebook} at {revision.schedule!r} ({revision.timezone})"
+        )
     for change in review.settings_changes(planned):
         output.echo(f"  {change}")
     diff = review.source_diff(config, planned, color=output.use_color())
@@ -87,10 +101,16 @@ def promote(
         output.result("not promoted")
         return OK
     stored = promotion.commit(config, planned)
-    where = stored.path.relative_to(config.root) if stored.path.is_relative_to(config.root) else stored.path
+    where = (
+        stored.path.relative_to(config.root)
+        if stored.path.is_relative_to(config.root)
+        else stored.path
+    )
     output.result(f"promoted {revision.notebook} as {name!r}: revision {revision.rev} ({where})")
     output.echo(f"commit it: git add {where} && git commit -m 'promote {name} rev {revision.rev}'")
-    output.echo(f"accepted on local evidence ({describe_provenance(revision.evidence)}); the local ledger is a "
-                "cache: the authoritative check is `nbgate ci` on the pull request, which re-tests this exact "
-                "content (locally: `nbgate registry verify --retest`)")
+    output.echo(
+        f"accepted on local evidence ({describe_provenance(revision.evidence)}); the local ledger is a "
+        "cache: the authoritative check is `nbgate ci` on the pull request, which re-tests this exact "
+        "content (locally: `nbgate registry verify --retest`)"
+    )
     return OK

@@ -82,13 +82,24 @@ class Plan(NamedTuple):
         if self.previous is None or self.previous.state != model.ACTIVE:
             return False
         latest = self.previous.latest
-        keys = ("notebook", "source_sha256", "schedule", "timezone", "parameters", "execution", "output", "owners")
+        keys = (
+            "notebook",
+            "source_sha256",
+            "schedule",
+            "timezone",
+            "parameters",
+            "execution",
+            "output",
+            "owners",
+        )
         return all(getattr(latest, k) == getattr(self.revision, k) for k in keys)
 
 
 def utc_now() -> str:
     """The current UTC time as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
 
 
 def who(repo: Path) -> str:
@@ -126,10 +137,14 @@ def _git_reasons(repo: Path, path: Path) -> list[Reason]:
     status = git.status_of(repo, path)
     if status == "untracked":
         return [Reason("untracked", "it is not tracked by git (add and commit it first)")]
-    texts = {"staged": ["it has staged changes that are not committed"],
-             "modified": ["it has unstaged changes (commit or revert them)"],
-             "staged+modified": ["it has staged changes that are not committed",
-                                 "it has unstaged changes (commit or revert them)"]}
+    texts = {
+        "staged": ["it has staged changes that are not committed"],
+        "modified": ["it has unstaged changes (commit or revert them)"],
+        "staged+modified": [
+            "it has staged changes that are not committed",
+            "it has unstaged changes (commit or revert them)",
+        ],
+    }
     return [Reason(status, text) for text in texts.get(status, [])]
 
 
@@ -139,7 +154,11 @@ def _strip_reasons(config: Config, path: Path) -> list[Reason]:
     if status.error:
         return [Reason("unreadable", status.error)]
     if status.reasons:
-        return [Reason("strip", f"it is not strip-clean ({'; '.join(status.reasons)}): run `nbgate strip`")]
+        return [
+            Reason(
+                "strip", f"it is not strip-clean ({'; '.join(status.reasons)}): run `nbgate strip`"
+            )
+        ]
     return []
 
 
@@ -159,11 +178,21 @@ def _evidence_reasons(config: Config, sha: str) -> tuple[list[Reason], dict[str,
     except NbgateError as exc:
         return [Reason(NO_EVIDENCE, f"its evidence cannot be used: {exc}")], None
     if record is None:
-        return [Reason(NO_EVIDENCE, f"the ledger has no test evidence for its exact content (source_sha256 "
-                                    f"{sha[:12]}): run `pytest --nbgate` on it, or pass --run-tests")], None
+        return [
+            Reason(
+                NO_EVIDENCE,
+                f"the ledger has no test evidence for its exact content (source_sha256 "
+                f"{sha[:12]}): run `pytest --nbgate` on it, or pass --run-tests",
+            )
+        ], None
     if record.get("outcome") != "passed":
-        return [Reason("evidence-failed", f"its latest smoke test at this exact content did not pass "
-                                          f"(outcome {record.get('outcome')!r} at {record.get('time')})")], record
+        return [
+            Reason(
+                "evidence-failed",
+                f"its latest smoke test at this exact content did not pass "
+                f"(outcome {record.get('outcome')!r} at {record.get('time')})",
+            )
+        ], record
     return [], record
 
 
@@ -191,7 +220,9 @@ def assess(config: Config, request: Request) -> Assessment:
     reasons: list[Reason] = []
     schedule = store.find_schedule(config, request.name)
     if schedule is not None and schedule.state == model.RETIRED:
-        reasons.append(Reason("retired", f"schedule {request.name!r} is retired; promote under a new name"))
+        reasons.append(
+            Reason("retired", f"schedule {request.name!r} is retired; promote under a new name")
+        )
     git_reasons = _git_reasons(repo, path)
     reasons += git_reasons
     try:
@@ -202,8 +233,12 @@ def assess(config: Config, request: Request) -> Assessment:
     sha = source_sha256(nb) if nb is not None else None
     commit, committed_sha = _head_sha(repo, path)
     if nb is not None and sha is not None:
-        if not git_reasons and committed_sha != sha:  # clean in git yet different: a clean/smudge filter
-            reasons.append(Reason("head", "its content differs from the committed one (a git filter?)"))
+        if (
+            not git_reasons and committed_sha != sha
+        ):  # clean in git yet different: a clean/smudge filter
+            reasons.append(
+                Reason("head", "its content differs from the committed one (a git filter?)")
+            )
         reasons += _strip_reasons(config, path)
         reasons += _stage_reasons(config, path, "sync", "run `nbgate sync`")
         reasons += _stage_reasons(config, path, "lint", "fix the lint errors")
@@ -215,11 +250,14 @@ def assess(config: Config, request: Request) -> Assessment:
     if nb is not None:
         typed, problems = _parameters(request, schedule, nb)
         reasons += [Reason("parameters", text) for text in problems]
-    return Assessment(path, relative, repo, tuple(reasons), sha, commit, evidence, typed, schedule, nb)
+    return Assessment(
+        path, relative, repo, tuple(reasons), sha, commit, evidence, typed, schedule, nb
+    )
 
 
-def _parameters(request: Request, schedule: store.Schedule | None,
-                nb: notebook.Notebook) -> tuple[dict[str, Any], list[str]]:
+def _parameters(
+    request: Request, schedule: store.Schedule | None, nb: notebook.Notebook
+) -> tuple[dict[str, Any], list[str]]:
     """Production parameters typed by the parameters cell (``--param`` text, or the latest revision's).
 
     ``--param`` text that cannot take its default's type is a usage error
@@ -238,26 +276,37 @@ def _parameters(request: Request, schedule: store.Schedule | None,
     else:
         undefined = {k: v for k, v in values.items() if found is None or k not in found}
         problems = parameters.problems(undefined, found)
-        typed = {name: value if name in undefined else parameters.coerce(name, value, (found or {})[name])
-                 for name, value in values.items()}
-    problems += [f"parameter {name!r}: {value!r} cannot be stored in a registry file"
-                 for name, value in typed.items() if not parameters.json_safe(value)]
+        typed = {
+            name: value
+            if name in undefined
+            else parameters.coerce(name, value, (found or {})[name])
+            for name, value in values.items()
+        }
+    problems += [
+        f"parameter {name!r}: {value!r} cannot be stored in a registry file"
+        for name, value in typed.items()
+        if not parameters.json_safe(value)
+    ]
     return typed, problems
 
 
 def refusal(assessment: Assessment, name: str) -> GateError:
     """The ``GateError`` listing every unmet condition."""
     count = len(assessment.reasons)
-    lines = [f"refusing to promote {assessment.relative} as {name!r} ({count} unmet condition{'s' * (count != 1)}):"]
+    lines = [
+        f"refusing to promote {assessment.relative} as {name!r} ({count} unmet condition{'s' * (count != 1)}):"
+    ]
     lines += [f"  - {reason.text}" for reason in assessment.reasons]
     return GateError("\n".join(lines))
 
 
 def _execution(request: Request, previous: Revision | None) -> ExecutionSettings:
     base = previous.execution if previous else ExecutionSettings()
-    changes: dict[str, Any] = {k: getattr(request, k) for k in
-                               ("timeout", "cell_timeout", "retries", "retry_delay", "concurrency")
-                               if getattr(request, k) is not None}
+    changes: dict[str, Any] = {
+        k: getattr(request, k)
+        for k in ("timeout", "cell_timeout", "retries", "retry_delay", "concurrency")
+        if getattr(request, k) is not None
+    }
     if request.no_timeout:
         changes["timeout"] = None
     execution = dataclasses.replace(base, **changes)
@@ -267,8 +316,12 @@ def _execution(request: Request, previous: Revision | None) -> ExecutionSettings
             raise UsageError(f"--{key.replace('_', '-')} must be more than 0 seconds")
     if execution.retries < 0 or execution.retry_delay < 0 or execution.concurrency < 1:
         raise UsageError("--retries and --retry-delay must be at least 0, --concurrency at least 1")
-    return dataclasses.replace(execution, timeout=_float(execution.timeout),
-                               cell_timeout=_float(execution.cell_timeout), retry_delay=float(execution.retry_delay))
+    return dataclasses.replace(
+        execution,
+        timeout=_float(execution.timeout),
+        cell_timeout=_float(execution.cell_timeout),
+        retry_delay=float(execution.retry_delay),
+    )
 
 
 def _float(value: float | None) -> float | None:
@@ -279,12 +332,18 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
     """The next revision for a request whose assessment found nothing unmet."""
     if assessment.reasons:
         raise refusal(assessment, request.name)
-    assert assessment.sha is not None and assessment.commit is not None and assessment.evidence is not None
+    assert (
+        assessment.sha is not None
+        and assessment.commit is not None
+        and assessment.evidence is not None
+    )
     schedule = assessment.schedule
     latest = schedule.latest if schedule else None
     cron = request.schedule if request.schedule is not None else latest.schedule if latest else None
     if cron is None:
-        raise UsageError(f"--schedule is required for a new schedule ({request.name!r} does not exist yet)")
+        raise UsageError(
+            f"--schedule is required for a new schedule ({request.name!r} does not exist yet)"
+        )
     zone = request.timezone or (latest.timezone if latest else str(config["run.timezone"]))
     try:
         model.check_cron(cron)
@@ -293,7 +352,9 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
         raise UsageError(str(exc)) from None
     owners = request.owners if request.owners is not None else (latest.owners if latest else ())
     template = request.output if request.output is not None else (latest.output if latest else "")
-    problems = safety.owners_errors(tuple(owners)) + ([safety.template_error(template) or ""] if template else [])
+    problems = safety.owners_errors(tuple(owners)) + (
+        [safety.template_error(template) or ""] if template else []
+    )
     if any(problems):
         raise UsageError("; ".join(p for p in problems if p))
     revision = Revision(
@@ -313,7 +374,11 @@ def plan(config: Config, request: Request, assessment: Assessment) -> Plan:
         promoted_by=who(assessment.repo),
         promoted_at=utc_now(),
         previous_sha256=schedule.files[-1].sha256 if schedule else None,
-        blob=git.blob_id(assessment.repo, assessment.commit, assessment.path.relative_to(assessment.repo).as_posix())
+        blob=git.blob_id(
+            assessment.repo,
+            assessment.commit,
+            assessment.path.relative_to(assessment.repo).as_posix(),
+        )
         or "",
     )
     return Plan(revision, schedule, assessment)

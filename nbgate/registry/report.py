@@ -32,13 +32,22 @@ def _retest_findings(config: Config, base: str | None) -> list[tuple[str, str]]:
     found = retester.retest(config, since, folder=config.state_dir / "retest")
     for row in found.rows:
         if row.action in retester.RUNNABLE:
-            output.echo(f"{row.file}: {row.name} {row.action} {row.notebook} ({row.sha[:12]}): {row.result}"
-                        + (f" in {row.seconds:.1f}s" if row.seconds else ""))
+            output.echo(
+                f"{row.file}: {row.name} {row.action} {row.notebook} ({row.sha[:12]}): {row.result}"
+                + (f" in {row.seconds:.1f}s" if row.seconds else "")
+            )
     return [(str(config.root / file), problem) for file, problem in found.findings()]
 
 
-def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest: bool = False, hook: bool = False,
-           paths: Sequence[str] = ()) -> int:
+def verify(
+    *,
+    config: Config,
+    base: str | None = None,
+    fmt: str = "text",
+    retest: bool = False,
+    hook: bool = False,
+    paths: Sequence[str] = (),
+) -> int:
     """Check the registry (and with ``retest``, re-test added revisions at their content); exit 1 on any finding.
 
     With ``hook`` (the pre-commit hook, given the staged ``paths``), verify
@@ -50,7 +59,9 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest
 
     report = verifier.verify(config, base)
     if retest:
-        extra = tuple(verifier.Finding(path, message) for path, message in _retest_findings(config, base))
+        extra = tuple(
+            verifier.Finding(path, message) for path, message in _retest_findings(config, base)
+        )
         report = report._replace(findings=report.findings + extra)
     where = verifier.relative(report.registry, config.root)
     if fmt == "json":
@@ -61,7 +72,9 @@ def verify(*, config: Config, base: str | None = None, fmt: str = "text", retest
     for finding in report.findings:
         path = verifier.relative(Path(finding.path), config.root) if finding.path else where
         if fmt == "github":
-            output.result(github.annotation("error", finding.message, file=str(path), title="nbgate registry"))
+            output.result(
+                github.annotation("error", finding.message, file=str(path), title="nbgate registry")
+            )
         else:
             output.result(f"{output.style(path, 'bold')}: {finding.message}")
     if not report.exists:

@@ -64,7 +64,9 @@ class Row(NamedTuple):
     seconds: float
     artifact: str
     problems: tuple[str, ...]  # each failed condition, in words
-    evidence_from: str = ""  # where the evidence the revision was promoted on was made (not trusted)
+    evidence_from: str = (
+        ""  # where the evidence the revision was promoted on was made (not trusted)
+    )
 
 
 class Retest(NamedTuple):
@@ -96,13 +98,15 @@ def added_revisions(config: Config, repo: Path, since: str) -> list[_Target]:
         prefix = registry.relative_to(repo).as_posix() + "/"
     except ValueError:
         return []
-    names = [path for status, path, _ in git.changed_between(repo, since) if status in ("A", "C", "R")]
+    names = [
+        path for status, path, _ in git.changed_between(repo, since) if status in ("A", "C", "R")
+    ]
     names += git.untracked(repo)
     targets: list[_Target] = []
     for name in sorted(set(names)):
         if not name.startswith(prefix):
             continue
-        parts = name[len(prefix):].split("/")
+        parts = name[len(prefix) :].split("/")
         if len(parts) != 2 or store.revision_number(parts[1]) is None:
             continue
         path = repo / name
@@ -111,7 +115,9 @@ def added_revisions(config: Config, repo: Path, since: str) -> list[_Target]:
             with open(path, "rb") as handle:
                 revision = model.loads(handle.read(model.MAX_BYTES + 1), where)
         except OSError as exc:
-            targets.append(_Target(where, None, f"cannot read the revision file: {exc.strerror or exc}"))
+            targets.append(
+                _Target(where, None, f"cannot read the revision file: {exc.strerror or exc}")
+            )
         except NbgateError as exc:
             targets.append(_Target(where, None, str(exc).removeprefix(where + ": ")))
         else:
@@ -124,7 +130,9 @@ def parameter_problems(nb: notebook.Notebook, values: Mapping[str, Any]) -> list
     return parameters.problems(values, parameters.declared(nb))
 
 
-def _materialize(config: Config, relative: str, raw: bytes, sha: str, folder: Path) -> tuple[Path, bool]:
+def _materialize(
+    config: Config, relative: str, raw: bytes, sha: str, folder: Path
+) -> tuple[Path, bool]:
     """A file holding exactly ``raw`` where it runs like the notebook: the notebook itself if identical.
 
     Otherwise a hidden sibling (same folder, so relative data paths still
@@ -144,16 +152,34 @@ def _materialize(config: Config, relative: str, raw: bytes, sha: str, folder: Pa
     return temp, True
 
 
-def _run_pytest(config: Config, files: Sequence[Path], pytest_args: Sequence[str], folder: Path) -> Path:
+def _run_pytest(
+    config: Config, files: Sequence[Path], pytest_args: Sequence[str], folder: Path
+) -> Path:
     """Run the pytest plugin on ``files`` with a fresh state folder; that folder."""
     state = folder / "retest-state"
     if state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True)
-    command = [sys.executable, "-m", "pytest", *plugin_args(), "--nbgate", "-p", "no:cacheprovider", "-q",
-               *[str(f) for f in files], *pytest_args]
-    done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, check=False,
-                          env={**os.environ, "NBGATE_STATE_DIR": str(state.resolve()), "COLUMNS": "400"})
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *plugin_args(),
+        "--nbgate",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *[str(f) for f in files],
+        *pytest_args,
+    ]
+    done = subprocess.run(
+        command,
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NBGATE_STATE_DIR": str(state.resolve()), "COLUMNS": "400"},
+    )
     (folder / "retest.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     return state
 
@@ -166,15 +192,21 @@ def plugin_args() -> list[str]:
     return [] if registered else ["-p", "nbgate.plugin"]
 
 
-def _collect(config: Config, state: Path, wanted: Mapping[str, str], folder: Path) -> dict[str, Tested]:
+def _collect(
+    config: Config, state: Path, wanted: Mapping[str, str], folder: Path
+) -> dict[str, Tested]:
     """Each identity's fresh evidence (from this run's own state folder) and its executed notebook."""
     found: dict[str, Tested] = {}
     for sha, relative in wanted.items():
         try:
             record = json.loads((state / "evidence" / f"{sha}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            found[sha] = Tested(NOT_RUN, 0.0, "", "the smoke test did not run (skipped, or pytest failed: "
-                                                   "see retest.log)")
+            found[sha] = Tested(
+                NOT_RUN,
+                0.0,
+                "",
+                "the smoke test did not run (skipped, or pytest failed: see retest.log)",
+            )
             continue
         artifact = ""
         executed = Path(str((record.get("output") or {}).get("path") or ""))
@@ -189,8 +221,14 @@ def _collect(config: Config, state: Path, wanted: Mapping[str, str], folder: Pat
     return found
 
 
-def retest(config: Config, since: str, *, folder: Path, tested: Mapping[str, Tested] | None = None,
-           pytest_args: Sequence[str] = ()) -> Retest:
+def retest(
+    config: Config,
+    since: str,
+    *,
+    folder: Path,
+    tested: Mapping[str, Tested] | None = None,
+    pytest_args: Sequence[str] = (),
+) -> Retest:
     """Re-test every runnable revision added since ``since``; ``tested`` holds identities already run here."""
     repo = git.root(config.root)
     targets = added_revisions(config, repo, since)
@@ -203,13 +241,18 @@ def retest(config: Config, since: str, *, folder: Path, tested: Mapping[str, Tes
         try:
             inside = content.inside_repo(config.root, repo, revision.notebook)
         except ValueError:
-            found[revision.source_sha256] = content.Found(None, None, "", ("the notebook is outside the repository",))
+            found[revision.source_sha256] = content.Found(
+                None, None, "", ("the notebook is outside the repository",)
+            )
             continue
-        found[revision.source_sha256] = content.find(repo, inside, revision.source_sha256, blob=revision.blob,
-                                                     commit=revision.commit)
+        found[revision.source_sha256] = content.find(
+            repo, inside, revision.source_sha256, blob=revision.blob, commit=revision.commit
+        )
         where[revision.source_sha256] = revision.notebook
     done = dict(tested or {})
-    to_run = {sha: where[sha] for sha, item in found.items() if item.raw is not None and sha not in done}
+    to_run = {
+        sha: where[sha] for sha, item in found.items() if item.raw is not None and sha not in done
+    }
     executed = 0
     if to_run:
         folder.mkdir(parents=True, exist_ok=True)
@@ -229,7 +272,10 @@ def retest(config: Config, since: str, *, folder: Path, tested: Mapping[str, Tes
         fresh = _collect(config, state, to_run, folder)
         executed = len(to_run)
         if len(to_run) == 1:  # one run: its wall time is the honest "time"
-            fresh = {sha: item._replace(seconds=max(item.seconds, elapsed)) for sha, item in fresh.items()}
+            fresh = {
+                sha: item._replace(seconds=max(item.seconds, elapsed))
+                for sha, item in fresh.items()
+            }
         done.update(fresh)
     rows = [_row(target, found, done) for target in targets]
     return Retest(tuple(rows), executed)
@@ -239,25 +285,47 @@ def _row(target: _Target, found: Mapping[str, content.Found], done: Mapping[str,
     revision = target.revision
     if revision is None:
         return Row(target.file, "", "", "", "", FAILED, 0.0, "", (target.problem,))
-    base = Row(target.file, revision.name, revision.action, revision.notebook, revision.source_sha256,
-               NOT_NEEDED, 0.0, "", (), describe_provenance(revision.evidence))
+    base = Row(
+        target.file,
+        revision.name,
+        revision.action,
+        revision.notebook,
+        revision.source_sha256,
+        NOT_NEEDED,
+        0.0,
+        "",
+        (),
+        describe_provenance(revision.evidence),
+    )
     if revision.action not in RUNNABLE:
         return base
     problems: list[str] = []
     item = found[revision.source_sha256]
     if item.nb is None:
-        problems.append(f"its notebook content (source_sha256 {revision.source_sha256[:12]}) cannot be read from "
-                        f"git: {'; '.join(item.reasons)}")
+        problems.append(
+            f"its notebook content (source_sha256 {revision.source_sha256[:12]}) cannot be read from "
+            f"git: {'; '.join(item.reasons)}"
+        )
     else:
-        problems += [f"production parameters: {p}" for p in parameter_problems(item.nb, revision.parameters)]
+        problems += [
+            f"production parameters: {p}" for p in parameter_problems(item.nb, revision.parameters)
+        ]
     evidence_sha = revision.evidence.get("source_sha256")
     if evidence_sha != revision.source_sha256:
-        problems.append(f"its evidence block names other content (evidence source_sha256 {str(evidence_sha)[:12]}, "
-                        f"revision {revision.source_sha256[:12]})")
+        problems.append(
+            f"its evidence block names other content (evidence source_sha256 {str(evidence_sha)[:12]}, "
+            f"revision {revision.source_sha256[:12]})"
+        )
     tested = done.get(revision.source_sha256)
     if tested is not None and tested.outcome != PASSED:
         detail = f": {tested.detail}" if tested.detail else ""
-        problems.append(f"the smoke test of its content in this run did not pass (outcome {tested.outcome}){detail}")
+        problems.append(
+            f"the smoke test of its content in this run did not pass (outcome {tested.outcome}){detail}"
+        )
     result = PASSED if not problems else FAILED
-    return base._replace(result=result, seconds=tested.seconds if tested else 0.0,
-                         artifact=tested.artifact if tested else "", problems=tuple(problems))
+    return base._replace(
+        result=result,
+        seconds=tested.seconds if tested else 0.0,
+        artifact=tested.artifact if tested else "",
+        problems=tuple(problems),
+    )

@@ -23,17 +23,32 @@ def source_diff(config: Config, planned: Plan, *, color: bool = False) -> str:
     """The notebook source diff against the active revision ('' for a new schedule or no change)."""
     previous = planned.previous.active if planned.previous else None
     new_nb = planned.assessment.nb
-    if previous is None or new_nb is None or previous.source_sha256 == planned.revision.source_sha256:
+    if (
+        previous is None
+        or new_nb is None
+        or previous.source_sha256 == planned.revision.source_sha256
+    ):
         return ""
     old_nb = committed_notebook(config, planned.assessment.repo, previous)
     if old_nb is None:
         return f"(the notebook of revision {previous.rev} is not in this clone at commit {previous.commit[:12]})"
-    return notebook_diff(old_nb, new_nb, (previous.notebook, f"revision {previous.rev}"),
-                         (planned.revision.notebook, f"revision {planned.revision.rev}"), color=color)
+    return notebook_diff(
+        old_nb,
+        new_nb,
+        (previous.notebook, f"revision {previous.rev}"),
+        (planned.revision.notebook, f"revision {planned.revision.rev}"),
+        color=color,
+    )
 
 
-def notebook_diff(old: notebook.Notebook, new: notebook.Notebook, old_side: tuple[str, str],
-                  new_side: tuple[str, str], *, color: bool = False) -> str:
+def notebook_diff(
+    old: notebook.Notebook,
+    new: notebook.Notebook,
+    old_side: tuple[str, str],
+    new_side: tuple[str, str],
+    *,
+    color: bool = False,
+) -> str:
     """nbdime's source diff of two notebooks (outputs, ids and metadata ignored), as ``nbgate diff`` shows it.
 
     ``old_side`` and ``new_side`` are ``(path, label)``.
@@ -42,7 +57,9 @@ def notebook_diff(old: notebook.Notebook, new: notebook.Notebook, old_side: tupl
     if not found.changed:
         return ""
     renamed = old_side[0] != new_side[0]
-    entry = FileDiff(new_side[0], RENAMED if renamed else MODIFIED, found, old_side[0] if renamed else None)
+    entry = FileDiff(
+        new_side[0], RENAMED if renamed else MODIFIED, found, old_side[0] if renamed else None
+    )
     rendered: str = terminal([entry], Sides(old_side[1], new_side[1]), color=color)
     return rendered
 
@@ -53,7 +70,9 @@ def committed_notebook(config: Config, repo: Path, revision: Revision) -> notebo
         inside = content.inside_repo(config.root, repo, revision.notebook)
     except ValueError:
         return None
-    return content.find(repo, inside, revision.source_sha256, blob=revision.blob, commit=revision.commit).nb
+    return content.find(
+        repo, inside, revision.source_sha256, blob=revision.blob, commit=revision.commit
+    ).nb
 
 
 def settings_changes(planned: Plan) -> list[str]:

@@ -84,8 +84,10 @@ def placeholder_ok(field: str, spec: str | None, conversion: str | None) -> bool
 def placeholder_problem(field: str) -> str:
     """The message for a placeholder ``placeholder_ok`` refused."""
     known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-    return (f"placeholder {shown('{' + field + '}')} is not allowed "
-            f"(only {known} and {{rev:04d}}, without attributes, indexes or other format specs)")
+    return (
+        f"placeholder {shown('{' + field + '}')} is not allowed "
+        f"(only {known} and {{rev:04d}}, without attributes, indexes or other format specs)"
+    )
 
 
 def template_error(template: str) -> str | None:
@@ -121,9 +123,11 @@ def template_error(template: str) -> str | None:
     match = _SCHEME.match(path)
     if match and len(match[1]) > 1:  # "C:" is a drive, not a scheme
         kind = match[1].lower()
-        if kind not in REMOTE_SCHEMES or not path[match.end():].startswith("//"):
-            return (f"output template {shown(template)}: scheme {kind!r} is not allowed "
-                    f"(remote outputs: {', '.join(REMOTE_SCHEMES)}; local outputs: a relative path)")
+        if kind not in REMOTE_SCHEMES or not path[match.end() :].startswith("//"):
+            return (
+                f"output template {shown(template)}: scheme {kind!r} is not allowed "
+                f"(remote outputs: {', '.join(REMOTE_SCHEMES)}; local outputs: a relative path)"
+            )
         return None
     if path.startswith(("/", "\\", "~")) or re.match(r"[A-Za-z]:", path):
         return f"output template {shown(template)}: an absolute path; use a path relative to the project"

@@ -40,12 +40,22 @@ def list_schedules(*, config: Config) -> int:
             continue
         latest = schedule.latest
         colour = {"active": "green", "paused": "yellow"}.get(schedule.state, "dim")
-        rows.append([name, output.style(schedule.state, colour), str(latest.rev), latest.notebook,
-                     latest.schedule, latest.timezone])
+        rows.append(
+            [
+                name,
+                output.style(schedule.state, colour),
+                str(latest.rev),
+                latest.notebook,
+                latest.schedule,
+                latest.timezone,
+            ]
+        )
     if not rows:
         output.result(f"no schedules in {store.registry_dir(config)}")
     else:
-        output.result(output.table(["name", "state", "rev", "notebook", "schedule", "timezone"], rows))
+        output.result(
+            output.table(["name", "state", "rev", "notebook", "schedule", "timezone"], rows)
+        )
     return FAILED if failed else OK
 
 
@@ -53,19 +63,39 @@ def show(*, config: Config, name: str, rev: int | None = None) -> int:
     """Print a revision file (the latest by default) as stored, and where its evidence came from."""
     schedule = store.load_schedule(config, name)
     stored = schedule.get(rev) if rev is not None else schedule.files[-1]
-    output.echo(output.style(f"# {_where(config, stored)}  (state after it: {stored.revision.state}; "
-                             f"sha256 {stored.sha256[:12]})", "dim"))
+    output.echo(
+        output.style(
+            f"# {_where(config, stored)}  (state after it: {stored.revision.state}; "
+            f"sha256 {stored.sha256[:12]})",
+            "dim",
+        )
+    )
     output.result(stored.path.read_text(encoding="utf-8").rstrip("\n"))
-    output.echo(output.style(f"# evidence: {stored.revision.evidence.get('outcome')!r}, made by "
-                             f"{describe_provenance(stored.revision.evidence)}", "dim"))
+    output.echo(
+        output.style(
+            f"# evidence: {stored.revision.evidence.get('outcome')!r}, made by "
+            f"{describe_provenance(stored.revision.evidence)}",
+            "dim",
+        )
+    )
     return OK
 
 
 def history(*, config: Config, name: str) -> int:
     """One row per revision of ``name``, oldest first."""
     schedule = store.load_schedule(config, name)
-    rows = [[str(r.rev), r.action + (f" (of {r.source_rev})" if r.source_rev else ""), r.state,
-             r.source_sha256[:12], r.schedule, r.promoted_by, r.promoted_at] for r in schedule.revisions]
+    rows = [
+        [
+            str(r.rev),
+            r.action + (f" (of {r.source_rev})" if r.source_rev else ""),
+            r.state,
+            r.source_sha256[:12],
+            r.schedule,
+            r.promoted_by,
+            r.promoted_at,
+        ]
+        for r in schedule.revisions
+    ]
     output.result(output.table(["rev", "action", "state", "source", "schedule", "by", "at"], rows))
     return OK
 
@@ -78,7 +108,9 @@ def change(*, config: Config, name: str, action: str, yes: bool = True) -> int:
         return OK
 
     stored = actions.change_state(config, name, action)
-    output.result(f"{CHANGES[action]} {name!r}: revision {stored.revision.rev} ({_where(config, stored)})")
+    output.result(
+        f"{CHANGES[action]} {name!r}: revision {stored.revision.rev} ({_where(config, stored)})"
+    )
     return OK
 
 
@@ -101,6 +133,8 @@ def rollback(*, config: Config, name: str, to: int) -> int:
     """Make revision ``to`` active again (its evidence must still match its notebook)."""
     stored = actions.rollback(config, name, to)
     revision = stored.revision
-    output.result(f"rolled {name!r} back to revision {to} ({revision.source_sha256[:12]}): "
-                  f"revision {revision.rev} ({_where(config, stored)})")
+    output.result(
+        f"rolled {name!r} back to revision {to} ({revision.source_sha256[:12]}): "
+        f"revision {revision.rev} ({_where(config, stored)})"
+    )
     return OK

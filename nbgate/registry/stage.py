@@ -20,10 +20,19 @@ def run(config: Config, paths: Sequence[str], base: str | None = None) -> StageR
     if not report.exists:
         return StageResult("registry", PASS, f"no registry folder ({where})")
     if report.findings:
-        details = tuple(f"{verifier.relative(Path(f.path), config.root) if f.path else where}: {f.message}"
-                        for f in report.findings)
-        return StageResult("registry", FAIL, f"{len(report.findings)} finding(s) in {report.files} revision file(s)",
-                           details)
+        details = tuple(
+            f"{verifier.relative(Path(f.path), config.root) if f.path else where}: {f.message}"
+            for f in report.findings
+        )
+        return StageResult(
+            "registry",
+            FAIL,
+            f"{len(report.findings)} finding(s) in {report.files} revision file(s)",
+            details,
+        )
     against = " against the base" if base else ""
-    return StageResult("registry", PASS, f"{report.schedules} schedule(s), {report.files} revision file(s) "
-                                         f"verified{against}")
+    return StageResult(
+        "registry",
+        PASS,
+        f"{report.schedules} schedule(s), {report.files} revision file(s) verified{against}",
+    )

@@ -74,7 +74,9 @@ class Schedule(NamedTuple):
         """Revision ``rev`` (``RegistryError`` if there is no such revision)."""
         if 1 <= rev <= len(self.files):
             return self.files[rev - 1]
-        raise RegistryError(f"schedule {self.name!r} has no revision {rev} (it has 1-{len(self.files)})")
+        raise RegistryError(
+            f"schedule {self.name!r} has no revision {rev} (it has 1-{len(self.files)})"
+        )
 
 
 def registry_dir(config: Config) -> Path:
@@ -104,7 +106,9 @@ def _read(path: Path) -> bytes:
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:
-        raise RegistryError(f"{path}: revision file is larger than {MAX_BYTES} bytes; refusing to read it")
+        raise RegistryError(
+            f"{path}: revision file is larger than {MAX_BYTES} bytes; refusing to read it"
+        )
     return data
 
 
@@ -146,7 +150,9 @@ def parse_revision(path: Path, data: bytes) -> RevisionFile:
     """A revision file from its bytes, checked against its place (name and number)."""
     revision = model.loads(data, path)
     if revision.name != path.parent.name:
-        raise RegistryError(f"{path}: name is {revision.name!r} but the file is in folder {path.parent.name!r}")
+        raise RegistryError(
+            f"{path}: name is {revision.name!r} but the file is in folder {path.parent.name!r}"
+        )
     if model.filename(revision.rev) != path.name:
         raise RegistryError(f"{path}: rev is {revision.rev} but the file is named {path.name}")
     return RevisionFile(path, sha256_bytes(data), revision)
@@ -168,8 +174,12 @@ def chain_errors(files: list[RevisionFile] | tuple[RevisionFile, ...]) -> list[s
             break
         expected = previous.sha256 if previous else None
         if rev.previous_sha256 != expected:
-            what = "the previous revision file" if previous else "nothing (it is the first revision)"
-            problems.append(f"{stored.path}: previous_sha256 does not match {what}: the chain is broken")
+            what = (
+                "the previous revision file" if previous else "nothing (it is the first revision)"
+            )
+            problems.append(
+                f"{stored.path}: previous_sha256 does not match {what}: the chain is broken"
+            )
         previous = stored
     return problems
 
@@ -218,7 +228,9 @@ def create_revision(config: Config, revision: Revision) -> RevisionFile:
     folder = schedule_dir(config, revision.name)
     data = model.dumps(revision)
     if model.loads(data, "<new revision>") != revision:
-        raise RegistryError(f"revision {revision.rev} of {revision.name}: does not survive a YAML round trip")
+        raise RegistryError(
+            f"revision {revision.rev} of {revision.name}: does not survive a YAML round trip"
+        )
     _check_previous(folder, revision)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / revision.filename
@@ -233,9 +245,13 @@ def _check_previous(folder: Path, revision: Revision) -> None:
         return
     previous = folder / model.filename(revision.rev - 1)
     if not previous.exists():
-        raise RegistryError(f"{previous}: missing; cannot add revision {revision.rev} of {revision.name}")
+        raise RegistryError(
+            f"{previous}: missing; cannot add revision {revision.rev} of {revision.name}"
+        )
     if file_sha256(previous) != revision.previous_sha256:
-        raise RegistryError(f"{previous}: changed since it was read; nothing was written, try again")
+        raise RegistryError(
+            f"{previous}: changed since it was read; nothing was written, try again"
+        )
 
 
 def _lost(target: Path, revision: Revision) -> RegistryError:
@@ -259,7 +275,13 @@ def _link_exclusively(folder: Path, target: Path, data: bytes, revision: Revisio
         except FileExistsError:
             raise _lost(target, revision) from None
         except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK):
+            if exc.errno not in (
+                errno.EPERM,
+                errno.EOPNOTSUPP,
+                errno.ENOSYS,
+                errno.EXDEV,
+                errno.EMLINK,
+            ):
                 raise RegistryError(f"{target}: cannot create: {exc.strerror or exc}") from None
             _create_directly(target, data, revision)  # a file system without hard links
     finally:

@@ -35,8 +35,18 @@ from nbgate.notebook import loads
 from nbgate.parallel import map_shares
 from nbgate.registry import model, safety, store
 
-_CONTENT_KEYS = ("notebook", "source_sha256", "commit", "blob", "schedule", "timezone", "parameters", "execution",
-                 "output", "owners")
+_CONTENT_KEYS = (
+    "notebook",
+    "source_sha256",
+    "commit",
+    "blob",
+    "schedule",
+    "timezone",
+    "parameters",
+    "execution",
+    "output",
+    "owners",
+)
 
 
 class Finding(NamedTuple):
@@ -65,21 +75,29 @@ class _Checked(NamedTuple):
 
 
 def _file_problems(revision: model.Revision) -> list[str]:
-    problems = [p for p in (model.cron_error(revision.schedule), model.timezone_error(revision.timezone)) if p]
+    problems = [
+        p
+        for p in (model.cron_error(revision.schedule), model.timezone_error(revision.timezone))
+        if p
+    ]
     problems += safety.owners_errors(revision.owners)
     template = safety.template_error(revision.output) if revision.output else None
     if template:
         problems.append(template)
     evidence = revision.evidence
     if evidence.get("source_sha256") != revision.source_sha256:
-        problems.append("its evidence is for other content (evidence source_sha256 "
-                        f"{str(evidence.get('source_sha256'))[:12]}, revision {revision.source_sha256[:12]})")
+        problems.append(
+            "its evidence is for other content (evidence source_sha256 "
+            f"{str(evidence.get('source_sha256'))[:12]}, revision {revision.source_sha256[:12]})"
+        )
     elif evidence.get("outcome") != "passed":
         problems.append(f"its evidence is not a passing run (outcome {evidence.get('outcome')!r})")
     return problems
 
 
-def _read_file(folder: str, name: str, filename: str) -> tuple[str, store.RevisionFile | None, list[str]]:
+def _read_file(
+    folder: str, name: str, filename: str
+) -> tuple[str, store.RevisionFile | None, list[str]]:
     path = f"{folder}/{filename}"
     try:
         with open(path, "rb") as handle:
@@ -89,12 +107,16 @@ def _read_file(folder: str, name: str, filename: str) -> tuple[str, store.Revisi
         return path, None, [f"cannot read: {exc.strerror or exc}"]
     except NbgateError as exc:
         text = str(exc)
-        return path, None, [text[len(path) + 2:] if text.startswith(path + ": ") else text]
+        return path, None, [text[len(path) + 2 :] if text.startswith(path + ": ") else text]
     if revision.name != name:
         return path, None, [f"name is {revision.name!r} but the file is in folder {name!r}"]
     if model.filename(revision.rev) != filename:
         return path, None, [f"rev is {revision.rev} but the file is named {filename}"]
-    return path, store.RevisionFile(Path(path), store.sha256_bytes(data), revision), _file_problems(revision)
+    return (
+        path,
+        store.RevisionFile(Path(path), store.sha256_bytes(data), revision),
+        _file_problems(revision),
+    )
 
 
 def _check_schedule(item: tuple[str, str, list[str]]) -> _Checked:
@@ -115,7 +137,13 @@ def _check_schedule(item: tuple[str, str, list[str]]) -> _Checked:
     revision = latest.revision
     active = None
     if revision.state == model.ACTIVE:
-        active = (str(latest.path), revision.name, revision.rev, revision.notebook, revision.source_sha256)
+        active = (
+            str(latest.path),
+            revision.name,
+            revision.rev,
+            revision.notebook,
+            revision.source_sha256,
+        )
     return _Checked(findings, active)
 
 
@@ -134,8 +162,13 @@ def _scan(folder: Path) -> tuple[list[tuple[str, str, list[str]]], int, list[Fin
             if not entry.is_dir() or entry.name.startswith("."):
                 continue
             if not model.is_name(entry.name):
-                findings.append(Finding(entry.path, "not a valid schedule name (lowercase letters, digits, '-', '_'; "
-                                                    "at most 63): its revisions are ignored"))
+                findings.append(
+                    Finding(
+                        entry.path,
+                        "not a valid schedule name (lowercase letters, digits, '-', '_'; "
+                        "at most 63): its revisions are ignored",
+                    )
+                )
                 continue
             files: list[tuple[int, str]] = []
             for name in os.listdir(entry.path):
@@ -143,10 +176,17 @@ def _scan(folder: Path) -> tuple[list[tuple[str, str, list[str]]], int, list[Fin
                 if rev is not None:
                     files.append((rev, name))
                 elif name.startswith(".") and name.endswith(store.TEMP_SUFFIX):
-                    notes.append(f"{entry.path}/{name}: left behind by an interrupted promotion; delete it")
+                    notes.append(
+                        f"{entry.path}/{name}: left behind by an interrupted promotion; delete it"
+                    )
                 elif name.endswith((".yaml", ".yml")):
-                    findings.append(Finding(f"{entry.path}/{name}", "not a revision file name (NNNN.yaml, from "
-                                                                    "0001.yaml on): it is ignored"))
+                    findings.append(
+                        Finding(
+                            f"{entry.path}/{name}",
+                            "not a revision file name (NNNN.yaml, from "
+                            "0001.yaml on): it is ignored",
+                        )
+                    )
             count += len(files)
             schedules.append((entry.name, entry.path, [name for _, name in sorted(files)]))
     return schedules, count, findings, notes
@@ -162,11 +202,15 @@ def _state_change_findings(stored: list[store.RevisionFile]) -> list[tuple[str, 
             continue
         source = by_rev.get(revision.source_rev or 0)
         if source is None or (revision.source_rev or 0) >= revision.rev:
-            findings.append((str(item.path), f"a {revision.action} must name an earlier source_rev"))
+            findings.append(
+                (str(item.path), f"a {revision.action} must name an earlier source_rev")
+            )
         elif any(getattr(source, k) != getattr(revision, k) for k in _CONTENT_KEYS):
             changed = [k for k in _CONTENT_KEYS if getattr(source, k) != getattr(revision, k)]
-            message = (f"a {revision.action} may not change what runs, but {', '.join(changed)} differ from "
-                       f"revision {revision.source_rev}")
+            message = (
+                f"a {revision.action} may not change what runs, but {', '.join(changed)} differ from "
+                f"revision {revision.source_rev}"
+            )
             findings.append((str(item.path), message))
     return findings
 
@@ -198,14 +242,23 @@ def _history_findings(repo: Path, registry: Path, base: str | None) -> list[Find
     for status, path, old in git.changed_between(repo, since):
         if status in ("A", "C"):
             continue
-        changed, verb = (old, "deleted") if status == "R" else (path, "deleted" if status == "D" else "modified")
+        changed, verb = (
+            (old, "deleted")
+            if status == "R"
+            else (path, "deleted" if status == "D" else "modified")
+        )
         if changed is None or not changed.startswith(prefix):
             continue
-        parts = changed[len(prefix):].split("/")
+        parts = changed[len(prefix) :].split("/")
         if len(parts) != 2 or store.revision_number(parts[1]) is None:
             continue
-        findings.append(Finding(str(repo / changed), f"revision file {verb} since {label}: revision files are "
-                                                      "immutable (restore it; change state with a new revision)"))
+        findings.append(
+            Finding(
+                str(repo / changed),
+                f"revision file {verb} since {label}: revision files are "
+                "immutable (restore it; change state with a new revision)",
+            )
+        )
     return findings
 
 
@@ -220,12 +273,19 @@ def _hash_share(blobs: Sequence[bytes]) -> list[str | None]:
     return [_notebook_sha(data) for data in blobs]
 
 
-def _drift_findings(config: Config, repo: Path, active: list[tuple[str, str, int, str, str]]) -> list[Finding]:
+def _drift_findings(
+    config: Config, repo: Path, active: list[tuple[str, str, int, str, str]]
+) -> list[Finding]:
     """Active schedules whose notebook in git no longer has the promoted content."""
     try:
         inside = config.root.resolve().relative_to(repo).as_posix()
     except ValueError:
-        return [Finding(str(config.root), "the project is outside its git repository: drift cannot be checked")]
+        return [
+            Finding(
+                str(config.root),
+                "the project is outside its git repository: drift cannot be checked",
+            )
+        ]
     prefix = "" if inside == "." else inside + "/"
     index = git.index_blobs(repo)
     findings: list[Finding] = []
@@ -233,20 +293,36 @@ def _drift_findings(config: Config, repo: Path, active: list[tuple[str, str, int
     for path, name, rev, notebook, sha in active:
         oid = index.get(prefix + notebook)  # the schema keeps notebook paths relative, without '..'
         if oid is None:
-            findings.append(Finding(path, f"drift: {notebook} of active schedule {name!r} is not in git any more "
-                                          "(deleted or renamed): re-promote or revert"))
+            findings.append(
+                Finding(
+                    path,
+                    f"drift: {notebook} of active schedule {name!r} is not in git any more "
+                    "(deleted or renamed): re-promote or revert",
+                )
+            )
         else:
             wanted.append((path, name, rev, notebook, sha, oid))
     oids = list(dict.fromkeys(item[5] for item in wanted))
     contents = git.read_blobs(repo, oids)
-    hashes = dict(zip(oids, map_shares(_hash_share, [contents.get(oid, b"") for oid in oids], min_items=2000), strict=False))
+    hashes = dict(
+        zip(
+            oids,
+            map_shares(_hash_share, [contents.get(oid, b"") for oid in oids], min_items=2000),
+            strict=False,
+        )
+    )
     for path, name, rev, notebook, sha, oid in wanted:
         found = hashes.get(oid)
         if found != sha:
             now = found[:12] if found else "an unreadable notebook"
-            findings.append(Finding(path, f"drift: {notebook} changed since schedule {name!r} was promoted "
-                                          f"(revision {rev} has source_sha256 {sha[:12]}, git has {now}): "
-                                          "re-promote or revert"))
+            findings.append(
+                Finding(
+                    path,
+                    f"drift: {notebook} changed since schedule {name!r} was promoted "
+                    f"(revision {rev} has source_sha256 {sha[:12]}, git has {now}): "
+                    "re-promote or revert",
+                )
+            )
     return findings
 
 
@@ -263,7 +339,9 @@ def verify(config: Config, base: str | None = None) -> Report:
     try:
         repo = git.root(config.root)
     except git.NotInRepo:
-        findings.append(Finding(str(registry), "not in a git repository: history and drift cannot be checked"))
+        findings.append(
+            Finding(str(registry), "not in a git repository: history and drift cannot be checked")
+        )
     else:
         findings += _history_findings(repo, registry.resolve(), base)
         findings += _drift_findings(config, repo, active)
@@ -277,8 +355,10 @@ def as_dict(report: Report, root: Path) -> dict[str, Any]:
         "exists": report.exists,
         "schedules": report.schedules,
         "files": report.files,
-        "findings": [{"path": relative(Path(f.path), root) if f.path else "", "message": f.message}
-                     for f in report.findings],
+        "findings": [
+            {"path": relative(Path(f.path), root) if f.path else "", "message": f.message}
+            for f in report.findings
+        ],
         "notes": list(report.notes),
     }
 

@@ -80,7 +80,11 @@ def _scalar(value: Any, *, flow: bool) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(item, flow=True) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key(k, flow=True)}: {_scalar(v, flow=True)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{_key(k, flow=True)}: {_scalar(v, flow=True)}" for k, v in value.items())
+            + "}"
+        )
     raise _Fallback
 
 
@@ -111,8 +115,14 @@ def dumps(document: dict[str, Any]) -> bytes:
         import yaml
 
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False, width=1 << 16)
+        text: str = yaml.dump(
+            document,
+            Dumper=dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=1 << 16,
+        )
         return text.encode("utf-8")
     return "".join(out).encode("utf-8")
 
@@ -223,14 +233,16 @@ def _fast(data: bytes) -> dict[str, Any] | None:
         if entry is None:
             entry = _parse_line(line)
             if entry is None:
-                return None  # not `key: value` (a comment, list item, blank line...) or not canonical
+                return (
+                    None  # not `key: value` (a comment, list item, blank line...) or not canonical
+                )
             if entry[3]:
                 memo[line] = entry
         depth, key, value, _ = entry
         if depth != level:
             if depth > level or expect_child:
                 return None
-            del stack[depth + 1:]
+            del stack[depth + 1 :]
             current, level = stack[depth], depth
         if key in current:
             return None
@@ -277,6 +289,8 @@ def _reject_aliases(document: Any) -> None:
         item = stack.pop()
         if isinstance(item, (dict, list)):
             if id(item) in seen:
-                raise AliasError("YAML anchors and aliases (&name, *name) are not allowed in revision files")
+                raise AliasError(
+                    "YAML anchors and aliases (&name, *name) are not allowed in revision files"
+                )
             seen.add(id(item))
             stack.extend(item.values() if isinstance(item, dict) else item)

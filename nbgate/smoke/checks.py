@@ -107,8 +107,10 @@ def load_sanitize_file(path: Path, root: Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"smoke.sanitize_file: cannot read {path}: {type(exc).__name__}") from None
     except configparser.Error:
-        raise ValueError(f"smoke.sanitize_file: {path} is not an nbval sanitize file "
-                         "([section] lines with regex: and replace:)") from None
+        raise ValueError(
+            f"smoke.sanitize_file: {path} is not an nbval sanitize file "
+            "([section] lines with regex: and replace:)"
+        ) from None
     found: dict[str, str] = {}
     for section in parser.sections():
         if "regex" not in parser[section]:
@@ -155,7 +157,9 @@ def describe(mismatches: Sequence[Mismatch]) -> str:
     for mismatch in mismatches:
         out.append(f"cell {mismatch.cell}: outputs differ from the committed ones")
         if mismatch.committed_empty:
-            out.append("  (the committed cell has no outputs: tag it keep-output so strip keeps them)")
+            out.append(
+                "  (the committed cell has no outputs: tag it keep-output so strip keeps them)"
+            )
         out.append(mismatch.diff)
         out.append("")
     return "\n".join(out).rstrip()

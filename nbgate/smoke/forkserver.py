@@ -73,7 +73,7 @@ def split_command(cmd: list[str]) -> tuple[list[str], str, list[str]]:
             prefix = cmd[:index]
             if any(not arg.startswith("-") or arg.startswith(("-c", "-m")) for arg in prefix[1:]):
                 break
-            return prefix, cmd[index + 1], cmd[index + 2:]
+            return prefix, cmd[index + 1], cmd[index + 2 :]
     raise ForkUnavailable(f"not an ipykernel command: {' '.join(cmd[:4])}")
 
 
@@ -119,8 +119,14 @@ class Template:
         self._stderr: IO[bytes] = open(os.devnull, "wb")  # noqa: SIM115  # its own output is not needed
         try:
             self.process = subprocess.Popen(
-                [*prefix, str(Path(__file__).with_name("zygote.py")), str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env, cwd=cwd,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True,
+                [*prefix, str(Path(__file__).with_name("zygote.py")), str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                start_new_session=True,
             )
         except OSError as exc:
             self._sock.close()
@@ -135,7 +141,9 @@ class Template:
         self._ended = False
         #: None while the template imports (kernels are spawned meanwhile), then True or why it failed
         self.state: bool | str | None = None
-        self._reader = threading.Thread(target=self._read, name="nbgate-kernel-template", daemon=True)
+        self._reader = threading.Thread(
+            target=self._read, name="nbgate-kernel-template", daemon=True
+        )
         self._reader.start()
 
     def _read(self) -> None:
@@ -154,8 +162,10 @@ class Template:
                 return
             message = json.loads(data)
             if self.state is None:
-                why = message.get("error") or (message.get("threads") != 1 and
-                                               f"{message.get('threads')} threads after importing ipykernel")
+                why = message.get("error") or (
+                    message.get("threads") != 1
+                    and f"{message.get('threads')} threads after importing ipykernel"
+                )
                 with self._changed:
                     self.state = f"kernel template did not start: {why}" if why else True
                     self._changed.notify_all()
@@ -168,7 +178,9 @@ class Template:
 
     def _reply(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        while True:  # a template a notebook stopped or killed is noticed within POLL, not after timeout
+        while (
+            True
+        ):  # a template a notebook stopped or killed is noticed within POLL, not after timeout
             try:
                 message = self._replies.get(timeout=min(POLL, max(deadline - time.monotonic(), 0)))
             except queue.Empty:
@@ -203,21 +215,29 @@ class Template:
             pass
         self.close()
 
-    def fork(self, module: str, argv: list[str], cwd: str, env: dict[str, str], stdout: int, stderr: int) -> int:
+    def fork(
+        self, module: str, argv: list[str], cwd: str, env: dict[str, str], stdout: int, stderr: int
+    ) -> int:
         """Ask for a kernel; its pid. ``ForkUnavailable`` if the template is not ready, ``OSError`` if gone."""
         if self.state is not True:
             raise ForkUnavailable(self.state or "kernel template still starting")
-        request = json.dumps({"argv": argv, "cwd": cwd, "env": env, "module": LAUNCHERS[module]}).encode()
+        request = json.dumps(
+            {"argv": argv, "cwd": cwd, "env": env, "module": LAUNCHERS[module]}
+        ).encode()
         with self._send_lock:
             fds = array.array("i", [stdout, stderr]).tobytes()
             self._sock.sendmsg([request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
             reply = self._reply(REPLY_TIMEOUT)
         if "pid" not in reply:
-            self.state = f"kernel template: {reply.get('error', reply)}"  # out of step: fork no more
+            self.state = (
+                f"kernel template: {reply.get('error', reply)}"  # out of step: fork no more
+            )
             raise OSError(self.state)
         pid = int(reply["pid"])
         with self._changed:
-            self._exits.pop(pid, None)  # an earlier kernel that had this pid (reported before this reply)
+            self._exits.pop(
+                pid, None
+            )  # an earlier kernel that had this pid (reported before this reply)
         return pid
 
     def wait_ready(self, timeout: float) -> bool:
@@ -275,7 +295,9 @@ class Templates:
 
     def launch(self, cmd: list[str], kw: dict[str, Any]) -> ForkedProcess:
         """Fork the kernel ``cmd`` (with ``Popen`` keywords ``kw``); ``ForkUnavailable`` if it can't be."""
-        prefix, module, argv = split_command([os.path.expanduser(arg) for arg in cmd])  # as launch_kernel does
+        prefix, module, argv = split_command(
+            [os.path.expanduser(arg) for arg in cmd]
+        )  # as launch_kernel does
         cwd = str(kw.get("cwd") or os.getcwd())
         if not os.path.isdir(cwd):
             raise ForkUnavailable(f"no folder {cwd}")  # spawning reports it as Popen does
@@ -288,9 +310,13 @@ class Templates:
         if isinstance(template, ForkUnavailable):
             raise template
         if template.state is True and template.broken():
-            template = self._restart(key, template, prefix, template_env)  # then spawn while it imports
+            template = self._restart(
+                key, template, prefix, template_env
+            )  # then spawn while it imports
         if template.state is None:
-            raise ForkUnavailable("kernel template still starting")  # spawn this one rather than wait
+            raise ForkUnavailable(
+                "kernel template still starting"
+            )  # spawn this one rather than wait
         with _Streams(kw.get("stdout"), kw.get("stderr")) as (stdout, stderr):
             try:
                 pid = template.fork(module, argv, cwd, env, stdout, stderr)
@@ -311,14 +337,16 @@ class Templates:
         except ForkUnavailable as exc:
             return exc
 
-    def _restart(self, key: tuple[Any, ...], template: Template, prefix: list[str],
-                 env: dict[str, str]) -> Template:
+    def _restart(
+        self, key: tuple[Any, ...], template: Template, prefix: list[str], env: dict[str, str]
+    ) -> Template:
         """Replace a template a notebook broke (killed or stopped): a new one, or spawning for good."""
         template.abandon()
         self.restarts[key] = self.restarts.get(key, 0) + 1
         if self.restarts[key] > RESTARTS:
             replacement: Template | ForkUnavailable = ForkUnavailable(
-                f"kernel template broken {self.restarts[key]} times: spawning kernels from now on")
+                f"kernel template broken {self.restarts[key]} times: spawning kernels from now on"
+            )
         else:
             replacement = self._new_template(prefix, env)
         self._templates[key] = replacement
@@ -341,7 +369,9 @@ class Templates:
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Wait for every template to finish its imports; whether all of them can fork."""
-        return all(isinstance(t, Template) and t.wait_ready(timeout) for t in self._templates.values())
+        return all(
+            isinstance(t, Template) and t.wait_ready(timeout) for t in self._templates.values()
+        )
 
     def close(self) -> None:
         for template in self._templates.values():
@@ -384,9 +414,13 @@ class ForkingKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         templates = self.templates
-        if not fastpaths.enabled("forked-kernels"):  # nbgate.fastpaths' switch: jupyter_client's own launch
+        if not fastpaths.enabled(
+            "forked-kernels"
+        ):  # nbgate.fastpaths' switch: jupyter_client's own launch
             templates = None
-        if templates is None or type(self.provisioner) is not LocalProvisioner:  # a subclass may launch otherwise
+        if (
+            templates is None or type(self.provisioner) is not LocalProvisioner
+        ):  # a subclass may launch otherwise
             await super()._async_launch_kernel(kernel_cmd, **kw)
             return
         try:

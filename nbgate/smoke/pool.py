@@ -72,7 +72,9 @@ class Kernel:
 class KernelPool:
     """Fresh kernels started ahead of need; see the module docstring."""
 
-    def __init__(self, size: int = 2, kernel_start: str = "fork", fork_after: int = FORK_AFTER) -> None:
+    def __init__(
+        self, size: int = 2, kernel_start: str = "fork", fork_after: int = FORK_AFTER
+    ) -> None:
         self.size = max(0, size)
         self.fork = kernel_start == "fork" and sys.platform.startswith("linux")
         self.fork_after = fork_after
@@ -147,10 +149,15 @@ class KernelPool:
             # one manager for all launches: finding the kernelspec folders costs 60 ms each time
             self._specs = KernelSpecManager()
         stderr = tempfile.TemporaryFile(prefix="nbgate-kernel-")
-        if self._ipc is None:  # one socket folder for the pool's kernels (see nbgate.execution.transport)
+        if (
+            self._ipc is None
+        ):  # one socket folder for the pool's kernels (see nbgate.execution.transport)
             self._ipc = transport.ipc_folder()
-        km = ForkingKernelManager(kernel_name=spec.name, kernel_spec_manager=self._specs,
-                                  **transport.ipc(self._ipc, f"k{self.launched}"))
+        km = ForkingKernelManager(
+            kernel_name=spec.name,
+            kernel_spec_manager=self._specs,
+            **transport.ipc(self._ipc, f"k{self.launched}"),
+        )
         wanted = max(self.launched + len(self._plan), self._foreseen)
         if self.fork and (self._templates is not None or wanted >= self.fork_after):
             if self._templates is None:
@@ -159,8 +166,14 @@ class KernelPool:
         kernel = Kernel(spec, km, time.monotonic(), stderr)
         try:
             # nbclient passes the same history flag when it starts kernels: no sqlite file in $HOME
-            transport.run(km.start_kernel(cwd=spec.cwd, stdout=subprocess.DEVNULL, stderr=stderr,
-                                          extra_arguments=list(transport.HISTORY)))
+            transport.run(
+                km.start_kernel(
+                    cwd=spec.cwd,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    extra_arguments=list(transport.HISTORY),
+                )
+            )
         except Exception as exc:  # NoSuchKernel, a bad kernelspec argv, a missing folder...
             kernel.error = exc
         else:
@@ -194,7 +207,9 @@ class KernelPool:
 
     def _reap(self, process: Any) -> None:
         if self._reaper is None:
-            self._reaper = threading.Thread(target=self._reap_loop, name="nbgate-kernel-reaper", daemon=True)
+            self._reaper = threading.Thread(
+                target=self._reap_loop, name="nbgate-kernel-reaper", daemon=True
+            )
             self._reaper.start()
         self._reaped.put(process)
 

@@ -52,7 +52,9 @@ class SmokeRun(NamedTuple):
     duration: float
 
 
-def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, settings: Settings) -> SmokeRun:
+def execute(
+    nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, settings: Settings
+) -> SmokeRun:
     """Run ``nb`` (a plain dict) with ``parameters`` injected on the pool ``kernel``.
 
     The kernel is left running; the caller releases it to the pool.
@@ -67,8 +69,11 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
 
     started = time.monotonic()
     if kernel.error is not None:
-        failure = Failure("kernel-start", f"could not start kernel {kernel.spec.name!r}: {kernel.error}",
-                          extra=_stderr(kernel))
+        failure = Failure(
+            "kernel-start",
+            f"could not start kernel {kernel.spec.name!r}: {kernel.error}",
+            extra=_stderr(kernel),
+        )
         return SmokeRun("error", None, failure, 0.0)
 
     try:
@@ -80,8 +85,11 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         cell_timeout = own.cell_timeout
         settings = settings._replace(cell_timeout=cell_timeout)
     # the whole-notebook clock starts at the first cell: kernel start-up has its own limit
-    tracker = Tracker(km=kernel.km, deadline=Deadline(cell_timeout, settings.timeout),
-                      allow_errors=bool(own.allow_errors))
+    tracker = Tracker(
+        km=kernel.km,
+        deadline=Deadline(cell_timeout, settings.timeout),
+        allow_errors=bool(own.allow_errors),
+    )
     waited = started - kernel.launched_at
     startup = settings.startup_timeout or 3600.0
     node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
@@ -125,33 +133,52 @@ def execute(nb: Notebook, parameters: dict[str, Any] | None, kernel: Kernel, set
         if tracker.deadline.whole:
             why = f"notebook timed out after {settings.timeout:g} s (whole-notebook timeout, smoke.timeout)"
         else:
-            source = ("--nbgate-cell-timeout" if settings.cell_timeout_forced else
-                      "metadata.execution.timeout" if own.cell_timeout is not None else "smoke.cell_timeout")
+            source = (
+                "--nbgate-cell-timeout"
+                if settings.cell_timeout_forced
+                else "metadata.execution.timeout"
+                if own.cell_timeout is not None
+                else "smoke.cell_timeout"
+            )
             why = f"cell timed out after {settings.cell_timeout:g} s (per-cell timeout, {source})"
-        return SmokeRun("timeout", executed, _at_cell(executed, outcome.position, "timeout", why), duration)
+        return SmokeRun(
+            "timeout", executed, _at_cell(executed, outcome.position, "timeout", why), duration
+        )
     if outcome.kind == DEAD_KERNEL:
         why = "the kernel died while the cell was running"
-        return SmokeRun("dead-kernel", executed, _at_cell(executed, outcome.position, "dead-kernel", why,
-                                                           _stderr(kernel)), duration)
+        return SmokeRun(
+            "dead-kernel",
+            executed,
+            _at_cell(executed, outcome.position, "dead-kernel", why, _stderr(kernel)),
+            duration,
+        )
     if outcome.kind == KERNEL_START:
         summary = f"kernel {kernel.spec.name!r} did not start: {_one_line(error)}"
         if "didn't respond" in str(error) or isinstance(error, TimeoutError):
             summary = f"kernel {kernel.spec.name!r} did not become ready within {startup:g} s (smoke.startup_timeout)"
-        return SmokeRun("error", executed, Failure("kernel-start", summary, extra=_stderr(kernel)), duration)
+        return SmokeRun(
+            "error", executed, Failure("kernel-start", summary, extra=_stderr(kernel)), duration
+        )
     if error is not None:
         import traceback
 
         tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        failure = _at_cell(executed, outcome.position, "error", f"execution failed: {_one_line(error)}")
+        failure = _at_cell(
+            executed, outcome.position, "error", f"execution failed: {_one_line(error)}"
+        )
         return SmokeRun("error", executed, failure._replace(traceback=tb), duration)
     # defensive: papermill returned without running every cell
-    return SmokeRun("error", executed, Failure("error", "execution stopped before the last cell"), duration)
+    return SmokeRun(
+        "error", executed, Failure("error", "execution stopped before the last cell"), duration
+    )
 
 
 # ---------------------------------------------------------------------- helpers
 
 
-def _at_cell(nb: Notebook | None, index: int | None, kind: str, summary: str, extra: str = "") -> Failure:
+def _at_cell(
+    nb: Notebook | None, index: int | None, kind: str, summary: str, extra: str = ""
+) -> Failure:
     if nb is None or index is None:
         return Failure(kind, summary, extra=extra)
     cell = nb["cells"][index]
@@ -162,14 +189,18 @@ def _at_cell(nb: Notebook | None, index: int | None, kind: str, summary: str, ex
 
 
 def _cell_error(nb: Notebook, found: CellError) -> Failure:
-    summary = f"{found.ename}: {found.evalue}" if found.evalue else found.ename or "cell raised an error"
+    summary = (
+        f"{found.ename}: {found.evalue}" if found.evalue else found.ename or "cell raised an error"
+    )
     failure = _at_cell(nb, found.position, "cell-error", _one_line(summary))
     return failure._replace(line=found.line, traceback=found.traceback)
 
 
 def _stderr(kernel: Kernel) -> str:
     # ipykernel warns about unencrypted TCP on every start: noise in a crash report
-    tail = "\n".join(line for line in kernel.stderr_tail().splitlines() if "without encryption" not in line)
+    tail = "\n".join(
+        line for line in kernel.stderr_tail().splitlines() if "without encryption" not in line
+    )
     return f"kernel stderr (last lines):\n{tail}" if tail else ""
 
 

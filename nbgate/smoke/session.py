@@ -69,11 +69,18 @@ def _reason(nb: Notebook, key: str) -> str | None:
     if not isinstance(meta, dict) or key not in meta or meta[key] in (None, False):
         return None
     value = meta[key]
-    return value if isinstance(value, str) and value else f"nbgate.{key} set in the notebook metadata"
+    return (
+        value if isinstance(value, str) and value else f"nbgate.{key} set in the notebook metadata"
+    )
 
 
-def prepare(config: Config, path: Path, nb: Notebook | None = None, *,
-            cli_parameters: Mapping[str, Any] | None = None) -> Prepared:
+def prepare(
+    config: Config,
+    path: Path,
+    nb: Notebook | None = None,
+    *,
+    cli_parameters: Mapping[str, Any] | None = None,
+) -> Prepared:
     """Read (unless given), hash and parameterise one notebook; never executes.
 
     A parameter problem is recorded in ``problem`` (the item fails before
@@ -91,12 +98,24 @@ def prepare(config: Config, path: Path, nb: Notebook | None = None, *,
     parameters: dict[str, Any] = {}
     try:
         parameters = resolve(
-            nb, config_parameters=smoke["parameters"], cli_parameters=cli_parameters or {}, where=relpath
+            nb,
+            config_parameters=smoke["parameters"],
+            cli_parameters=cli_parameters or {},
+            where=relpath,
         ).parameters
     except NbgateError as exc:
         problem = str(exc)
-    return Prepared(path, relpath, nb, source_sha256(nb), parameters, spec, problem,
-                    _reason(nb, "skip"), _reason(nb, "xfail"))
+    return Prepared(
+        path,
+        relpath,
+        nb,
+        source_sha256(nb),
+        parameters,
+        spec,
+        problem,
+        _reason(nb, "skip"),
+        _reason(nb, "xfail"),
+    )
 
 
 class SmokeSession:
@@ -116,16 +135,22 @@ class SmokeSession:
         self.cli_parameters = dict(cli_parameters or {})
         self.color = color
         if self.smoke["check_outputs"] not in checks.MODES:
-            raise ConfigError(f"smoke.check_outputs = {self.smoke['check_outputs']!r}: expected 'tagged' or 'all'")
+            raise ConfigError(
+                f"smoke.check_outputs = {self.smoke['check_outputs']!r}: expected 'tagged' or 'all'"
+            )
         try:
             self.sanitizers = checks.compile_sanitizers(self.smoke["sanitizers"])
             if self.smoke["sanitize_file"]:
-                self.sanitizers.update(checks.load_sanitize_file(Path(self.smoke["sanitize_file"]), config.root))
+                self.sanitizers.update(
+                    checks.load_sanitize_file(Path(self.smoke["sanitize_file"]), config.root)
+                )
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         size = self.smoke["pool_size"] if pool_size is None else pool_size
         if self.smoke["kernel_start"] not in ("fork", "spawn"):
-            raise ConfigError(f"smoke.kernel_start = {self.smoke['kernel_start']!r}: expected 'fork' or 'spawn'")
+            raise ConfigError(
+                f"smoke.kernel_start = {self.smoke['kernel_start']!r}: expected 'fork' or 'spawn'"
+            )
         self.pool = KernelPool(size, self.smoke["kernel_start"])
         # Every kernel operation (launch, execute, kill) runs on one thread with a shallow stack.
         # Run deep inside pytest's hooks, the event loop's hot path sat on a boundary of CPython
@@ -158,10 +183,16 @@ class SmokeSession:
         """Execute one notebook, keep its output, check outputs, write its evidence."""
         if prepared.problem is not None:
             problem = Failure("parameters", prepared.problem.split(": ", 1)[-1])
-            return Result(prepared, "error", problem, self._format(prepared, problem, None), None, None, 0.0)
+            return Result(
+                prepared, "error", problem, self._format(prepared, problem, None), None, None, 0.0
+            )
 
-        forced = self.config.sources.get("smoke.cell_timeout") == "command line"  # beats the notebook's own
-        settings = Settings(self.smoke["cell_timeout"], self.smoke["timeout"], self.smoke["startup_timeout"], forced)
+        forced = (
+            self.config.sources.get("smoke.cell_timeout") == "command line"
+        )  # beats the notebook's own
+        settings = Settings(
+            self.smoke["cell_timeout"], self.smoke["timeout"], self.smoke["startup_timeout"], forced
+        )
         kernel = self._call(self.pool.acquire, prepared.spec)
         future = self._thread.submit(execute, prepared.nb, prepared.parameters, kernel, settings)
         try:
@@ -178,17 +209,30 @@ class SmokeSession:
         if execution.nb is not None:
             output_rel, output_sha = self._keep(prepared, execution.nb)
         if outcome == "passed" and execution.nb is not None:
-            mismatches = checks.compare(prepared.nb, execution.nb, sanitizers=self.sanitizers,
-                                        images=self.smoke["check_images"], mode=self.smoke["check_outputs"])
+            mismatches = checks.compare(
+                prepared.nb,
+                execution.nb,
+                sanitizers=self.sanitizers,
+                images=self.smoke["check_images"],
+                mode=self.smoke["check_outputs"],
+            )
             if mismatches:
                 outcome = "failed"
-                failure = Failure("output-check", f"{len(mismatches)} checked cell(s) differ from their "
-                                  "committed outputs", extra=checks.describe(mismatches))
+                failure = Failure(
+                    "output-check",
+                    f"{len(mismatches)} checked cell(s) differ from their committed outputs",
+                    extra=checks.describe(mismatches),
+                )
         recorded = "xfailed" if prepared.xfail and outcome != "passed" else outcome
         record = ledger.make_record(
-            path=prepared.relpath, source_sha256=prepared.sha, parameters=prepared.parameters,
-            outcome=recorded, duration=execution.duration, kernel=prepared.spec.name,
-            output_path=output_rel or "", output_sha256=output_sha or "",
+            path=prepared.relpath,
+            source_sha256=prepared.sha,
+            parameters=prepared.parameters,
+            outcome=recorded,
+            duration=execution.duration,
+            kernel=prepared.spec.name,
+            output_path=output_rel or "",
+            output_sha256=output_sha or "",
         )
         evidence = ledger.write_evidence(self.config, record)
         report = self._format(prepared, failure, output_rel) if failure is not None else ""
@@ -211,4 +255,3 @@ class SmokeSession:
         """Kill unused kernels and wait for the reaper."""
         self._call(self.pool.close)
         self._thread.shutdown(wait=True)
-

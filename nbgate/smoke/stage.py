@@ -53,7 +53,11 @@ def smoke_stage(config: Config, paths: Sequence[str]) -> StageResult:
                     continue
                 counts[result.outcome] += 1
                 if result.failure is not None:
-                    where = f"{item.relpath}, cell {result.failure.cell}" if result.failure.cell else item.relpath
+                    where = (
+                        f"{item.relpath}, cell {result.failure.cell}"
+                        if result.failure.cell
+                        else item.relpath
+                    )
                     line = f"{where}: {result.outcome}: {result.failure.summary}"
                     if result.output_path:
                         line += f" (executed notebook: {result.output_path})"

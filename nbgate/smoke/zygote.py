@@ -30,7 +30,11 @@ from __future__ import annotations
 import os
 import sys
 
-if __name__ == "__main__" and sys.path and sys.path[0] in ("", os.path.dirname(os.path.abspath(__file__))):
+if (
+    __name__ == "__main__"
+    and sys.path
+    and sys.path[0] in ("", os.path.dirname(os.path.abspath(__file__)))
+):
     del sys.path[0]  # like ipykernel_launcher: nothing beside this file may shadow a module
 
 import array
@@ -105,7 +109,10 @@ def serve(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
             request, fds = None, []
         if request is None:
             for pid in children:
-                for kill in (os.killpg, os.kill):  # its group; and itself, should it not have called setsid yet
+                for kill in (
+                    os.killpg,
+                    os.kill,
+                ):  # its group; and itself, should it not have called setsid yet
                     try:
                         kill(pid, signal.SIGKILL)
                     except OSError:
@@ -162,7 +169,9 @@ def main() -> None:
         for name in PRELOAD:
             try:
                 importlib.import_module(name)
-            except ImportError:  # another ipykernel/tornado version: the kernel imports what it needs
+            except (
+                ImportError
+            ):  # another ipykernel/tornado version: the kernel imports what it needs
                 pass
         threads = threading.active_count()
     except BaseException as exc:  # noqa: BLE001  # a kernel python without ipykernel, a broken install...

@@ -38,7 +38,9 @@ def _stripped(path: Path, options: StripOptions) -> tuple[FileStatus, bytes | No
         return FileStatus(path, (), str(exc)), None
     try:
         result = strip_notebook(loaded.nb, options)
-    except StripError as exc:  # nbstripout's rule: a contradiction is an error, the file stays as it is
+    except (
+        StripError
+    ) as exc:  # nbstripout's rule: a contradiction is an error, the file stays as it is
         return FileStatus(path, (), str(NotebookError(path, exc.what, f"cell {exc.number}"))), None
     data = notebook.dumps(result.nb, crlf=loaded.crlf)
     if data == loaded.raw:

@@ -25,12 +25,31 @@ _DEFAULTS = {option.name: option.default for option in OPTIONS}
 #: nbstripout flags nbgate needs no setting for, and why.
 _NOT_NEEDED = {
     "--keep-id": "nbgate never changes cell ids",
-    "--install": "", "--attributes": "", "--global": "", "--system": "", "--python": "",
-    "--textconv": "", "--mode": "", "--force": "", "--seed": "", "--dry-run": "",
+    "--install": "",
+    "--attributes": "",
+    "--global": "",
+    "--system": "",
+    "--python": "",
+    "--textconv": "",
+    "--mode": "",
+    "--force": "",
+    "--seed": "",
+    "--dry-run": "",
     "--verify": "use `nbgate strip --check` instead",
 }
-_TAKES_VALUE = frozenset(("--extra-keys", "--keep-metadata-keys", "--drop-tagged-cells", "--max-size",
-                          "--attributes", "--python", "--mode", "--seed", "-t"))
+_TAKES_VALUE = frozenset(
+    (
+        "--extra-keys",
+        "--keep-metadata-keys",
+        "--drop-tagged-cells",
+        "--max-size",
+        "--attributes",
+        "--python",
+        "--mode",
+        "--seed",
+        "-t",
+    )
+)
 
 
 class Found(NamedTuple):
@@ -61,7 +80,9 @@ def _precommit(root: Path) -> Found | None:
             if isinstance(hook, dict) and hook.get("id") == "nbstripout":
                 args = hook.get("args") or []
                 if isinstance(args, list):
-                    return Found(".pre-commit-config.yaml (hook nbstripout)", tuple(str(a) for a in args))
+                    return Found(
+                        ".pre-commit-config.yaml (hook nbstripout)", tuple(str(a) for a in args)
+                    )
     return None
 
 
@@ -73,8 +94,14 @@ def _git_filter(root: Path) -> Found | None:
     if not any("filter=nbstripout" in line.split("#")[0] for line in attributes.splitlines()):
         return None
     try:
-        done = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=root,
-                              capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            ["git", "config", "--get", "filter.nbstripout.clean"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return Found(".gitattributes (filter=nbstripout)", ())
     try:
@@ -84,9 +111,11 @@ def _git_filter(root: Path) -> Found | None:
     # '"/usr/bin/python3" -m nbstripout --keep-output' or 'nbstripout --keep-output': arguments after the program
     for index, word in enumerate(words):
         if word == "nbstripout" or word.endswith("/nbstripout"):
-            words = words[index + 1:]
+            words = words[index + 1 :]
             break
-    return Found(".gitattributes (filter=nbstripout, git config filter.nbstripout.clean)", tuple(words))
+    return Found(
+        ".gitattributes (filter=nbstripout, git config filter.nbstripout.clean)", tuple(words)
+    )
 
 
 def find_nbstripout(root: Path) -> Found | None:
@@ -120,8 +149,12 @@ def translate(args: Sequence[str]) -> Translation:
     left: list[str] = []
     cell_keep = list(_DEFAULTS["strip.keep_cell_metadata"])
     nb_keep = list(_DEFAULTS["strip.keep_notebook_metadata"])
-    flags = {"--keep-output": "keep_outputs", "--keep-count": "keep_execution_counts",
-             "--drop-empty-cells": "drop_empty_cells", "--strip-init-cells": "init_cells"}
+    flags = {
+        "--keep-output": "keep_outputs",
+        "--keep-count": "keep_execution_counts",
+        "--drop-empty-cells": "drop_empty_cells",
+        "--strip-init-cells": "init_cells",
+    }
     for name, value in _split_options(args):
         shown = name if value is None else f"{name} {value}"
         if name in flags and value is None:
@@ -131,9 +164,13 @@ def translate(args: Sequence[str]) -> Translation:
             settings["drop_tagged_cells"] = value.split()
             done.append(f"{shown} -> drop_tagged_cells = {json.dumps(value.split())}")
         elif name == "--max-size" and value is not None and value.isdigit():
-            settings["max_output_size"] = int(value) + 1  # nbstripout keeps sizes up to N, nbgate below N
-            done.append(f"{shown} -> max_output_size = {int(value) + 1} (nbstripout counts the output's text "
-                        "characters, nbgate its JSON bytes: a little stricter)")
+            settings["max_output_size"] = (
+                int(value) + 1
+            )  # nbstripout keeps sizes up to N, nbgate below N
+            done.append(
+                f"{shown} -> max_output_size = {int(value) + 1} (nbstripout counts the output's text "
+                "characters, nbgate its JSON bytes: a little stricter)"
+            )
         elif name == "--extra-keys" and value is not None:
             for key in _keys(value):
                 target = cell_keep if key.startswith("cell.metadata.") else nb_keep
@@ -142,7 +179,9 @@ def translate(args: Sequence[str]) -> Translation:
                     target.remove(inner)
                     done.append(f"--extra-keys {key} -> no longer kept")
                 elif inner:
-                    done.append(f"--extra-keys {key} -> nothing to do (nbgate keeps only listed keys)")
+                    done.append(
+                        f"--extra-keys {key} -> nothing to do (nbgate keeps only listed keys)"
+                    )
                 else:
                     left.append(f"--extra-keys {key} (not a metadata key)")
         elif name == "--keep-metadata-keys" and value is not None:
@@ -169,6 +208,9 @@ def translate(args: Sequence[str]) -> Translation:
 
 def toml_table(found: Found, translation: Translation) -> str:
     """``[tool.nbgate.strip]`` holding the translated settings (values written as JSON, valid TOML)."""
-    lines = ["[tool.nbgate.strip]", f"# translated by `nbgate init` from nbstripout's {found.where}".replace("\n", " ")]
+    lines = [
+        "[tool.nbgate.strip]",
+        f"# translated by `nbgate init` from nbstripout's {found.where}".replace("\n", " "),
+    ]
     lines += [f"{key} = {json.dumps(value)}" for key, value in translation.settings.items()]
     return "\n".join(lines) + "\n"

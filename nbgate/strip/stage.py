@@ -16,6 +16,8 @@ def run(config: Config, paths: Sequence[str]) -> StageResult:
     errors = [s.error for s in statuses if s.error]
     dirty = [f"{output.shown_path(s.path)}: {'; '.join(s.reasons)}" for s in statuses if s.reasons]
     if errors or dirty:
-        summary = f"{len(dirty)} of {len(statuses)} need stripping" + (f", {len(errors)} unreadable" if errors else "")
+        summary = f"{len(dirty)} of {len(statuses)} need stripping" + (
+            f", {len(errors)} unreadable" if errors else ""
+        )
         return StageResult("strip", FAIL, summary, tuple(e for e in errors if e) + tuple(dirty))
     return StageResult("strip", PASS, f"{len(statuses)} notebook(s) clean")

@@ -70,7 +70,11 @@ def notebook_keeps_outputs(nb: Notebook, options: StripOptions) -> bool:
     if options.keep_outputs:
         return True
     metadata = nb.get("metadata")
-    return options.nbstripout_markers and isinstance(metadata, dict) and metadata.get(NBSTRIPOUT_KEEP) is True
+    return (
+        options.nbstripout_markers
+        and isinstance(metadata, dict)
+        and metadata.get(NBSTRIPOUT_KEEP) is True
+    )
 
 
 def cell_keeps_outputs(cell: Mapping[str, Any], number: int, options: StripOptions) -> bool:
@@ -94,8 +98,11 @@ def cell_keeps_outputs(cell: Mapping[str, Any], number: int, options: StripOptio
     if NBSTRIPOUT_KEEP in metadata:
         flag = metadata[NBSTRIPOUT_KEEP]
         if tagged and not flag:
-            raise StripError(number, f"cell metadata says keep_output: {orjson_text(flag)} but the cell is tagged "
-                                     "to keep its outputs; remove one of them")
+            raise StripError(
+                number,
+                f"cell metadata says keep_output: {orjson_text(flag)} but the cell is tagged "
+                "to keep its outputs; remove one of them",
+            )
         return tagged or bool(flag)
     return tagged
 
@@ -143,7 +150,9 @@ def _keep_tree(keys: Iterable[str]) -> dict[str, Any]:
     return tree
 
 
-def _filter(metadata: Mapping[str, Any], tree: Mapping[str, Any], prefix: str, dropped: list[str]) -> dict[str, Any]:
+def _filter(
+    metadata: Mapping[str, Any], tree: Mapping[str, Any], prefix: str, dropped: list[str]
+) -> dict[str, Any]:
     """Keep what ``tree`` names; record the dotted names of what was dropped."""
     kept: dict[str, Any] = {}
     for key, value in metadata.items():
@@ -204,18 +213,24 @@ def strip_notebook(nb: Notebook, options: StripOptions | None = None) -> StripRe
             tagged = cell_keeps_outputs(cell, number, options)
             if not (tagged or keep_all) and cell.get("outputs"):
                 limit = options.max_output_size
-                new["outputs"] = [o for o in cell["outputs"] if _small(o, limit)] if limit > 0 else []
+                new["outputs"] = (
+                    [o for o in cell["outputs"] if _small(o, limit)] if limit > 0 else []
+                )
                 if len(new["outputs"]) != len(cell["outputs"]):
                     with_outputs.append(number)
             # a keep-output cell keeps its counts too; keep_outputs alone does not (like nbstripout)
             if not options.keep_execution_counts and not tagged:
                 outputs = new.get("outputs", ())
-                counted = [isinstance(o, dict) and o.get("execution_count") is not None for o in outputs]
+                counted = [
+                    isinstance(o, dict) and o.get("execution_count") is not None for o in outputs
+                ]
                 if cell.get("execution_count") is not None or any(counted):
                     new["execution_count"] = None
                     if any(counted):
-                        new["outputs"] = [{**o, "execution_count": None} if c else o
-                                          for o, c in zip(outputs, counted, strict=False)]
+                        new["outputs"] = [
+                            {**o, "execution_count": None} if c else o
+                            for o, c in zip(outputs, counted, strict=False)
+                        ]
                     with_counts.append(number)
         cells.append(new)
 
@@ -224,7 +239,9 @@ def strip_notebook(nb: Notebook, options: StripOptions | None = None) -> StripRe
 
     reasons = []
     if dropped_tagged:
-        reasons.append(f"{_cells(dropped_tagged)} tagged {', '.join(sorted(drop_tags))} (strip.drop_tagged_cells)")
+        reasons.append(
+            f"{_cells(dropped_tagged)} tagged {', '.join(sorted(drop_tags))} (strip.drop_tagged_cells)"
+        )
     if dropped_empty:
         reasons.append(f"empty {_cells(dropped_empty)} (strip.drop_empty_cells)")
     if with_outputs:

@@ -24,8 +24,14 @@ from nbgate.sync.model import (
 from nbgate.sync.pairs import find_pairs
 
 
-def sync(*, config: Config, paths: Sequence[str] = (), check: bool = False, prefer: str | None = None,
-         hook: bool = False) -> int:
+def sync(
+    *,
+    config: Config,
+    paths: Sequence[str] = (),
+    check: bool = False,
+    prefer: str | None = None,
+    hook: bool = False,
+) -> int:
     """Sync notebooks with their twins, or with ``check`` list pairs out of sync. Returns the exit code.
 
     With ``hook`` (the pre-commit hook), writing any file fails: the commit
@@ -42,23 +48,35 @@ def sync(*, config: Config, paths: Sequence[str] = (), check: bool = False, pref
             output.result(report.message)
         if report.diff:
             output.result(_colour_diff(report.diff))
-    counts = {status: sum(1 for r in reports if r.status == status) for status in {r.status for r in reports}}
+    counts = {
+        status: sum(1 for r in reports if r.status == status)
+        for status in {r.status for r in reports}
+    }
     changed = counts.get(CREATED, 0) + counts.get(UPDATED_TWIN, 0) + counts.get(UPDATED_NOTEBOOK, 0)
     failed = sum(n for status, n in counts.items() if status in FAILURES | {REFUSED_PAIR})
-    output.echo(f"{len(reports)} pair(s): {counts.get(IN_SYNC, 0)} in sync, "
-                + (f"{failed} need syncing" if check else f"{changed} synced, {failed} failed"))
+    output.echo(
+        f"{len(reports)} pair(s): {counts.get(IN_SYNC, 0)} in sync, "
+        + (f"{failed} need syncing" if check else f"{changed} synced, {failed} failed")
+    )
     if counts.get(REFUSED_PAIR):
         return REFUSED
     if hook and changed:
-        written = [r.pair.notebook if r.status == UPDATED_NOTEBOOK else r.pair.twin for r in reports
-                   if r.status in (CREATED, UPDATED_TWIN, UPDATED_NOTEBOOK)]
-        output.error(f"nbgate sync wrote {len(written)} file(s); stage them and commit again: git add "
-                     + " ".join(shlex.quote(str(show(path))) for path in written))
+        written = [
+            r.pair.notebook if r.status == UPDATED_NOTEBOOK else r.pair.twin
+            for r in reports
+            if r.status in (CREATED, UPDATED_TWIN, UPDATED_NOTEBOOK)
+        ]
+        output.error(
+            f"nbgate sync wrote {len(written)} file(s); stage them and commit again: git add "
+            + " ".join(shlex.quote(str(show(path))) for path in written)
+        )
         return FAILED
     return FAILED if failed else OK
 
 
 def _colour_diff(diff: str) -> str:
     colours = {"+": "green", "-": "red", "@": "cyan"}
-    return "\n".join(output.style(line, colours[line[0]]) if line[:1] in colours else line
-                     for line in diff.splitlines())
+    return "\n".join(
+        output.style(line, colours[line[0]]) if line[:1] in colours else line
+        for line in diff.splitlines()
+    )

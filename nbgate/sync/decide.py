@@ -19,8 +19,9 @@ from nbgate.sync.model import CONFLICT, REFUSED_PAIR, UNDECIDED, Loaded
 from nbgate.sync.twins import converting
 
 
-def _side_changed(repo: Path, head: str | None, changed: set[Path], path: Path, sha: str, is_text: bool,
-                  spec: str) -> bool:
+def _side_changed(
+    repo: Path, head: str | None, changed: set[Path], path: Path, sha: str, is_text: bool, spec: str
+) -> bool:
     """Whether this side's inputs changed since HEAD (untracked and new files count)."""
     if head is None or path.resolve() not in changed:
         return head is None
@@ -60,10 +61,19 @@ def winners(loaded: list[Loaded], spec: str) -> dict[Path, str]:
         changed = git.changed_since_head(repo, [p for item in items for p in item.pair])
         for item in items:
             # a side holding exactly what nbgate last wrote there (HEAD unchanged) was not edited by the user
-            nb_changed = _side_changed(repo, head, changed, item.pair.notebook, item.nb_sha, False, spec) and \
-                not state.written_by_nbgate(repo, head, item.pair.notebook, item.nb_sha)
-            text_changed = _side_changed(repo, head, changed, item.pair.twin, item.text_sha, True, spec) and \
-                not state.written_by_nbgate(repo, head, item.pair.twin, item.text_sha)
-            verdicts[item.pair.notebook] = (CONFLICT if nb_changed and text_changed else "ipynb" if nb_changed
-                                            else "text" if text_changed else UNDECIDED)
+            nb_changed = _side_changed(
+                repo, head, changed, item.pair.notebook, item.nb_sha, False, spec
+            ) and not state.written_by_nbgate(repo, head, item.pair.notebook, item.nb_sha)
+            text_changed = _side_changed(
+                repo, head, changed, item.pair.twin, item.text_sha, True, spec
+            ) and not state.written_by_nbgate(repo, head, item.pair.twin, item.text_sha)
+            verdicts[item.pair.notebook] = (
+                CONFLICT
+                if nb_changed and text_changed
+                else "ipynb"
+                if nb_changed
+                else "text"
+                if text_changed
+                else UNDECIDED
+            )
     return verdicts

@@ -50,26 +50,38 @@ def _apply(item: Loaded, winner: str, spec: str, record: Recorder) -> Report:
     if winner == "text":
         merged = converting(pair.twin, spec, lambda: pairing.merge(text_nb, item.nb.nb, spec))
         if source_sha256(merged) != source_sha256(text_nb):
-            raise NotebookError(pair.notebook, f"merging {pair.twin} would not carry its inputs exactly "
-                                f"({pairing.first_difference(text_nb, merged)}); nothing written")
+            raise NotebookError(
+                pair.notebook,
+                f"merging {pair.twin} would not carry its inputs exactly "
+                f"({pairing.first_difference(text_nb, merged)}); nothing written",
+            )
         notebook.save(item.nb, merged)
         record(pair.notebook, source_sha256(merged))
-        return Report(pair, UPDATED_NOTEBOOK, f"{show(pair.notebook)}: updated from {show(pair.twin)} "
-                      "(outputs and cell ids kept)")
+        return Report(
+            pair,
+            UPDATED_NOTEBOOK,
+            f"{show(pair.notebook)}: updated from {show(pair.twin)} (outputs and cell ids kept)",
+        )
     diff = pairing.inputs_diff(item.nb.nb, text_nb, str(show(pair.notebook)), str(show(pair.twin)))
     hint = f"resolve by hand, or pick a side: nbgate sync --prefer ipynb|text {show(pair.notebook)}"
     if winner == CONFLICT:
-        message = f"{show(pair.notebook)} and {show(pair.twin)} both changed since HEAD and disagree; " \
-                  f"nothing written; {hint}"
+        message = (
+            f"{show(pair.notebook)} and {show(pair.twin)} both changed since HEAD and disagree; "
+            f"nothing written; {hint}"
+        )
     elif winner == UNDECIDED:
         message = f"{show(pair.notebook)} and {show(pair.twin)} disagree but neither changed since HEAD; {hint}"
     else:
-        message = f"{show(pair.notebook)}: not in a git repository, so nbgate cannot tell which side " \
-                  f"changed; nothing written; pass --prefer ipynb|text"
+        message = (
+            f"{show(pair.notebook)}: not in a git repository, so nbgate cannot tell which side "
+            f"changed; nothing written; pass --prefer ipynb|text"
+        )
     return Report(pair, winner, message, diff)
 
 
-def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str | None = None) -> list[Report]:
+def run_pairs(
+    config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str | None = None
+) -> list[Report]:
     """Compare (``check``) or sync each pair; return one report per pair."""
     spec, folder = str(config["sync.format"]), str(config["sync.folder"])
     reports: dict[Path, Report] = {}
@@ -82,22 +94,28 @@ def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str
             nb = notebook.read(pair.notebook)
             formats = pairing.pairing_conflict(nb.nb, spec, folder)
             if formats is not None:
-                reports[pair.notebook] = Report(pair, ERROR, _pairing_message(pair, formats, spec, folder))
+                reports[pair.notebook] = Report(
+                    pair, ERROR, _pairing_message(pair, formats, spec, folder)
+                )
                 continue
             nb_sha = source_sha256(nb.nb)
             found = read_text(pair.twin)
             if found is None:
                 if check:
-                    reports[pair.notebook] = Report(pair, MISSING, f"{show(pair.notebook)}: twin "
-                                                    f"{show(pair.twin)} is missing")
+                    reports[pair.notebook] = Report(
+                        pair, MISSING, f"{show(pair.notebook)}: twin {show(pair.twin)} is missing"
+                    )
                 else:
                     write_text(pair.twin, twin_text(nb, nb_sha, pair.twin, spec), False)
                     record(pair.twin, nb_sha)
-                    reports[pair.notebook] = Report(pair, CREATED, f"{show(pair.twin)}: created from "
-                                                    f"{show(pair.notebook)}")
+                    reports[pair.notebook] = Report(
+                        pair, CREATED, f"{show(pair.twin)}: created from {show(pair.notebook)}"
+                    )
                 continue
             text, crlf = found
-            text_sha = converting(pair.twin, spec, functools.partial(pairing.text_sha256, text, spec))
+            text_sha = converting(
+                pair.twin, spec, functools.partial(pairing.text_sha256, text, spec)
+            )
         except NotebookError as exc:
             reports[pair.notebook] = Report(pair, ERROR, str(exc))
             continue
@@ -109,10 +127,14 @@ def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str
         for item in pending:
             reports[item.pair.notebook] = _out_of_sync(item, spec)
     elif pending:
-        verdicts = {item.pair.notebook: prefer for item in pending} if prefer else winners(pending, spec)
+        verdicts = (
+            {item.pair.notebook: prefer for item in pending} if prefer else winners(pending, spec)
+        )
         for item in pending:
             try:
-                reports[item.pair.notebook] = _apply(item, verdicts[item.pair.notebook], spec, record)
+                reports[item.pair.notebook] = _apply(
+                    item, verdicts[item.pair.notebook], spec, record
+                )
             except NotebookError as exc:
                 reports[item.pair.notebook] = Report(item.pair, ERROR, str(exc))
     return [reports[path] for path in order]
@@ -120,10 +142,12 @@ def run_pairs(config: Config, pairs: Iterable[Pair], *, check: bool, prefer: str
 
 def _pairing_message(pair: Pair, formats: str, spec: str, folder: str) -> str:
     switch = shlex.quote(pairing.switch_formats(spec, folder))
-    return (f"{show(pair.notebook)}: jupytext pairs it as {formats!r} (its metadata jupytext.formats), not with "
-            f"{show(pair.twin)} (sync.format = {spec!r}); nothing written; to switch it to nbgate's pairing run: "
-            f"jupytext --set-formats {switch} {shlex.quote(str(show(pair.notebook)))} (or set sync.format "
-            "to the pairing you use)")
+    return (
+        f"{show(pair.notebook)}: jupytext pairs it as {formats!r} (its metadata jupytext.formats), not with "
+        f"{show(pair.twin)} (sync.format = {spec!r}); nothing written; to switch it to nbgate's pairing run: "
+        f"jupytext --set-formats {switch} {shlex.quote(str(show(pair.notebook)))} (or set sync.format "
+        "to the pairing you use)"
+    )
 
 
 def _out_of_sync(item: Loaded, spec: str) -> Report:
@@ -133,5 +157,8 @@ def _out_of_sync(item: Loaded, spec: str) -> Report:
         where = f" ({pairing.first_difference(item.nb.nb, text_nb)})"
     except NotebookError as exc:
         return Report(item.pair, ERROR, str(exc))
-    return Report(item.pair, OUT_OF_SYNC, f"{show(item.pair.notebook)}: out of sync with "
-                  f"{show(item.pair.twin)}{where}")
+    return Report(
+        item.pair,
+        OUT_OF_SYNC,
+        f"{show(item.pair.notebook)}: out of sync with {show(item.pair.twin)}{where}",
+    )

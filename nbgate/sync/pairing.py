@@ -38,8 +38,14 @@ class TwinFormat(NamedTuple):
 def parse_format(spec: str) -> TwinFormat:
     """Check a ``sync.format`` value such as ``py:percent`` or ``md:myst``."""
     ext, _, name = spec.strip().lstrip(".").partition(":")
-    if not re.fullmatch(r"[A-Za-z0-9_+-]+", ext) or ext.lower() == "ipynb" or (name and not name.isidentifier()):
-        raise ConfigError(f"sync.format = {spec!r} is not a jupytext text format such as 'py:percent'")
+    if (
+        not re.fullmatch(r"[A-Za-z0-9_+-]+", ext)
+        or ext.lower() == "ipynb"
+        or (name and not name.isidentifier())
+    ):
+        raise ConfigError(
+            f"sync.format = {spec!r} is not a jupytext text format such as 'py:percent'"
+        )
     return TwinFormat(f"{ext}:{name}" if name else ext, "." + ext, name)
 
 
@@ -78,7 +84,10 @@ def _node(nb: Notebook) -> Any:
 def _plain(node: Any) -> Notebook:
     try:
         result: Notebook = orjson.loads(orjson.dumps(node))
-    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate: orjson refuses it, json does not
+    except (
+        TypeError,
+        orjson.JSONEncodeError,
+    ):  # a lone surrogate: orjson refuses it, json does not
         result = json.loads(json.dumps(node))
     return result
 
@@ -124,7 +133,9 @@ def merge(text_nb: Notebook, nb: Notebook, spec: str) -> Notebook:
     mapping = map_outputs_to_inputs(source.cells, outputs.cells)
     merged = _plain(combine_inputs_with_outputs(source, outputs, fmt=parse_format(spec).spec))
     minor = nb.get("nbformat_minor", 0)
-    used = {cell.get("id") for cell, j in zip(merged["cells"], mapping, strict=False) if j is not None}
+    used = {
+        cell.get("id") for cell, j in zip(merged["cells"], mapping, strict=False) if j is not None
+    }
     for cell, j in zip(merged["cells"], mapping, strict=False):
         original = nb["cells"][j] if j is not None else None
         for key in _READER_CELL_KEYS:
@@ -151,8 +162,10 @@ def merge(text_nb: Notebook, nb: Notebook, spec: str) -> Notebook:
 
 
 def _same_cell(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return bool(a.get("cell_type") == b.get("cell_type") and normalise_source(a.get("source", ""))
-                == normalise_source(b.get("source", "")))
+    return bool(
+        a.get("cell_type") == b.get("cell_type")
+        and normalise_source(a.get("source", "")) == normalise_source(b.get("source", ""))
+    )
 
 
 # ------------------------------------------------------------- comparing
@@ -172,7 +185,9 @@ def inputs_listing(nb: Notebook) -> list[str]:
 
 def inputs_diff(a: Notebook, b: Notebook, a_name: str, b_name: str) -> str:
     """A unified diff of the two notebooks' inputs ('' when they are the same)."""
-    diff = difflib.unified_diff(inputs_listing(a), inputs_listing(b), a_name, b_name, lineterm="", n=2)
+    diff = difflib.unified_diff(
+        inputs_listing(a), inputs_listing(b), a_name, b_name, lineterm="", n=2
+    )
     return "\n".join(diff)
 
 
@@ -239,8 +254,13 @@ def pairing_conflict(nb: Notebook, spec: str, folder: str = "") -> str | None:
     fmt = parse_format(spec)
     if items is not None and any(_names_twin(item, fmt, folder) for item in items):
         return None
-    return formats if isinstance(formats, str) else ",".join(map(str, formats)) if isinstance(formats, list) \
+    return (
+        formats
+        if isinstance(formats, str)
+        else ",".join(map(str, formats))
+        if isinstance(formats, list)
         else repr(formats)
+    )
 
 
 def switch_formats(spec: str, folder: str = "") -> str:

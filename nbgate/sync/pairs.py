@@ -36,7 +36,10 @@ def find_pairs(config: Config, paths: Sequence[str] = ()) -> list[Pair]:
                     notebooks.append(candidate)
                 continue
             if twins is None:  # the folder has '..': map every covered notebook's twin
-                twins = {pairing.twin_path(nb, spec, folder).resolve(): nb for nb in find_notebooks(config)}
+                twins = {
+                    pairing.twin_path(nb, spec, folder).resolve(): nb
+                    for nb in find_notebooks(config)
+                }
             if path.resolve() in twins:
                 notebooks.append(twins[path.resolve()])
     seen: set[Path] = set()

@@ -35,9 +35,20 @@ _SEPARATORS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff]")
 _HEADER_END = re.compile(r"---\s*")
 _JUPYTER = re.compile(r"jupyter\s*:\s*")
 _LEFTSPACE = re.compile(r"\s")
-_JUPYTEXT_KEYS = frozenset(("formats", "text_representation", "notebook_metadata_filter", "cell_metadata_filter"))
-_REARRANGED = frozenset(("nbrmd_formats", "nbrmd_format_version", "jupytext_formats", "jupytext_format_version",
-                         "main_language", "encoding", "executable"))
+_JUPYTEXT_KEYS = frozenset(
+    ("formats", "text_representation", "notebook_metadata_filter", "cell_metadata_filter")
+)
+_REARRANGED = frozenset(
+    (
+        "nbrmd_formats",
+        "nbrmd_format_version",
+        "jupytext_formats",
+        "jupytext_format_version",
+        "main_language",
+        "encoding",
+        "executable",
+    )
+)
 _CELL_TYPES = frozenset(("code", "markdown", "raw"))
 _DOCSTRINGS = tuple(prefix + quote for prefix in ("", "r", "R") for quote in ('"""', "'''"))
 
@@ -57,7 +68,9 @@ def percent_sha256(text: str) -> str | None:
     cells = _cells(lines[start:])
     if cells is None:
         return None
-    return source_sha256({"metadata": metadata, "cells": ([header_cell] if header_cell else []) + cells})
+    return source_sha256(
+        {"metadata": metadata, "cells": ([header_cell] if header_cell else []) + cells}
+    )
 
 
 def _uncomment(line: str) -> str:
@@ -119,14 +132,21 @@ def _yaml_cached(block: str) -> bytes | None:
         return None
     jupytext = metadata.get("jupytext", {})
     kernelspec = metadata.get("kernelspec", {})
-    if not isinstance(jupytext, dict) or not isinstance(kernelspec, dict) or not _JUPYTEXT_KEYS.issuperset(jupytext):
+    if (
+        not isinstance(jupytext, dict)
+        or not isinstance(kernelspec, dict)
+        or not _JUPYTEXT_KEYS.issuperset(jupytext)
+    ):
         return None
     representation = jupytext.get("text_representation")
     if representation is None:
         if "formats" in jupytext:
             return None  # the formats list could name another py format
-    elif not isinstance(representation, dict) or representation.get("extension") != ".py" \
-            or representation.get("format_name") != "percent":
+    elif (
+        not isinstance(representation, dict)
+        or representation.get("extension") != ".py"
+        or representation.get("format_name") != "percent"
+    ):
         return None
     main = kernelspec.get("language") or "python"
     if not isinstance(main, str) or main.lower() != "python" or not _schema_safe_notebook(metadata):
@@ -144,8 +164,11 @@ def _yaml_metadata(block: str) -> dict[str, Any] | None:
 
 def _cells(body: list[str]) -> list[dict[str, Any]] | None:
     """The cells of a py:percent body, or None when jupytext might read it differently."""
-    starts = [i for i, line in enumerate(body)
-              if "#" in line and (_START.fullmatch(line) or _ALTERNATIVE_START.fullmatch(line))]
+    starts = [
+        i
+        for i, line in enumerate(body)
+        if "#" in line and (_START.fullmatch(line) or _ALTERNATIVE_START.fullmatch(line))
+    ]
     if body and (not starts or starts[0] != 0):
         return None
     cells = []
@@ -158,27 +181,41 @@ def _cells(body: list[str]) -> list[dict[str, Any]] | None:
             metadata = rules.options_to_metadata(marker.group(1) or "")
         except rules.NotPlain:
             return None
-        cell = _cell(metadata, body[start], body[start + 1:end], body[end:])
+        cell = _cell(metadata, body[start], body[start + 1 : end], body[end:])
         if cell is None:
             return None
         cells.append(cell)
     return cells
 
 
-def _cell(metadata: dict[str, Any], marker: str, content: list[str], rest: list[str]) -> dict[str, Any] | None:
+def _cell(
+    metadata: dict[str, Any], marker: str, content: list[str], rest: list[str]
+) -> dict[str, Any] | None:
     """One cell as ``DoublePercentScriptCellReader.read`` and ``set_main_and_cell_language`` make it."""
     cell_tags = metadata.get("tags", [])
-    if "active" in metadata or not rules.schema_safe(metadata) or any(t.startswith("active-") for t in cell_tags):
-        return None  # active cells are not copied; the schema check happens in jupytext's reader too
+    if (
+        "active" in metadata
+        or not rules.schema_safe(metadata)
+        or any(t.startswith("active-") for t in cell_tags)
+    ):
+        return (
+            None  # active cells are not copied; the schema check happens in jupytext's reader too
+        )
     language = metadata.pop("language", None) or None
     cell_type = metadata.pop("cell_type", "code")
     run_control = metadata.get("run_control", {})
-    if not isinstance(run_control, dict) or cell_type not in _CELL_TYPES or not isinstance(language, (str, type(None))):
+    if (
+        not isinstance(run_control, dict)
+        or cell_type not in _CELL_TYPES
+        or not isinstance(language, (str, type(None)))
+    ):
         return None
     frozen = run_control.get("frozen") is True
     if language == "python":
         language = None
-    if language is not None and (language not in rules.CELL_LANGUAGES or cell_type != "code" or frozen):
+    if language is not None and (
+        language not in rules.CELL_LANGUAGES or cell_type != "code" or frozen
+    ):
         return None
     comment = rules.CELL_LANGUAGES[language] if language else "#"
     if rest and _quoted_after([marker, *content], comment, language != "R"):
@@ -189,7 +226,11 @@ def _cell(metadata: dict[str, Any], marker: str, content: list[str], rest: list[
             return None
         if frozen and source.strip().startswith(_DOCSTRINGS):
             return None  # an inactive cell holding only a string becomes its content (cell_marker)
-        if cell_type != "code" and ("```" in source or "~~~" in source) and _fence_crosses(content, rest):
+        if (
+            cell_type != "code"
+            and ("```" in source or "~~~" in source)
+            and _fence_crosses(content, rest)
+        ):
             return None
         if frozen:
             lines = rules.uncomment(content)
@@ -199,7 +240,10 @@ def _cell(metadata: dict[str, Any], marker: str, content: list[str], rest: list[
         magic_args = metadata.get("magic_args")
         if magic_args is not None and not isinstance(magic_args, str):
             return None
-        lines = [f"%%{language}" + (f" {magic_args}" if "magic_args" in metadata else ""), *rules.uncomment(content)]
+        lines = [
+            f"%%{language}" + (f" {magic_args}" if "magic_args" in metadata else ""),
+            *rules.uncomment(content),
+        ]
     else:
         lines = rules.unescape_code_start(rules.uncomment_magic(content))
     return {"cell_type": cell_type, "metadata": metadata, "source": "\n".join(lines)}
@@ -209,14 +253,22 @@ def _schema_safe_notebook(metadata: dict[str, Any]) -> bool:
     """Whether nbformat's schema (which jupytext's reader enforces) surely accepts this metadata."""
     kernelspec = metadata.get("kernelspec", {"name": "", "display_name": ""})
     info = metadata.get("language_info", {"name": ""})
-    return (isinstance(kernelspec, dict) and isinstance(kernelspec.get("name"), str)
-            and isinstance(kernelspec.get("display_name"), str)
-            and isinstance(kernelspec.get("language", ""), str)
-            and isinstance(info, dict) and isinstance(info.get("name"), str)
-            and all(isinstance(info.get(k, ""), str) for k in ("file_extension", "mimetype", "pygments_lexer"))
-            and isinstance(info.get("codemirror_mode", ""), (str, dict))
-            and isinstance(metadata.get("title", ""), str) and isinstance(metadata.get("authors", []), list)
-            and "orig_nbformat" not in metadata)
+    return (
+        isinstance(kernelspec, dict)
+        and isinstance(kernelspec.get("name"), str)
+        and isinstance(kernelspec.get("display_name"), str)
+        and isinstance(kernelspec.get("language", ""), str)
+        and isinstance(info, dict)
+        and isinstance(info.get("name"), str)
+        and all(
+            isinstance(info.get(k, ""), str)
+            for k in ("file_extension", "mimetype", "pygments_lexer")
+        )
+        and isinstance(info.get("codemirror_mode", ""), (str, dict))
+        and isinstance(metadata.get("title", ""), str)
+        and isinstance(metadata.get("authors", []), list)
+        and "orig_nbformat" not in metadata
+    )
 
 
 def _quoted_after(lines: list[str], comment: str | None = "#", python: bool = True) -> bool:
@@ -238,7 +290,11 @@ def _closes_fence(text: str, fence: tuple[str, int]) -> bool:
     match = _FENCE.fullmatch(text)
     if match is None:
         return False
-    return match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1] and not match.group(2).strip()
+    return (
+        match.group(1)[0] == fence[0]
+        and len(match.group(1)) >= fence[1]
+        and not match.group(2).strip()
+    )
 
 
 def _fence_crosses(content: list[str], rest: list[str]) -> bool:
@@ -253,7 +309,7 @@ def _fence_crosses(content: list[str], rest: list[str]) -> bool:
         opening = _opening_fence(text)
         if opening is None:
             continue
-        if any(_closes_fence(later, opening) for later in texts[i + 1:]):
+        if any(_closes_fence(later, opening) for later in texts[i + 1 :]):
             fence = opening
         elif any(_closes_fence(_uncomment(later), opening) for later in rest):
             return True

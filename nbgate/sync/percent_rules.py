@@ -20,10 +20,14 @@ _MAGIC_RE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z]")
 _MAGIC_FORCE_ESC_RE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*escape")
 _MAGIC_NOT_ESC_RE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*noescape")
 _PYTHON_HELP_OR_BASH_CMD = re.compile(r"^\s*(?:(?:# |#)+\s*)?(\?|!)\s*[A-Za-z\.\~\$\\\/\{\}]")
-_PYTHON_MAGIC_CMD = re.compile(r"^(# |#)*(cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|mkdir|ren|rmdir)"
-                               r"($|\s$|\s[^=,])")
+_PYTHON_MAGIC_CMD = re.compile(
+    r"^(# |#)*(cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|mkdir|ren|rmdir)"
+    r"($|\s$|\s[^=,])"
+)
 _IPYTHON_MAGIC_HELP = re.compile(r"^\s*(# )*[^\s]*\?\s*$")
-_PYTHON_MAGIC_ASSIGN = re.compile(r"^(# |#)*\s*([a-zA-Z_][a-zA-Z_$0-9]*)\s*=\s*(%|%%|%%%|!)[a-zA-Z](.*)")
+_PYTHON_MAGIC_ASSIGN = re.compile(
+    r"^(# |#)*\s*([a-zA-Z_][a-zA-Z_$0-9]*)\s*=\s*(%|%%|%%%|!)[a-zA-Z](.*)"
+)
 _LINE_CONTINUATION_RE = re.compile(r".*\\\s*$")
 _ESCAPED_CODE_START = re.compile(r"^(# |#)*(#|# )\+")
 
@@ -34,9 +38,23 @@ _IS_VALID_METADATA_KEY = re.compile(r"^[a-zA-Z0-9_\.@/-]+$")
 #: Cell magics jupytext writes as a ``language=`` option, with the comment string jupytext's
 #: ``StringParser`` uses for that language (``languages._COMMENT``; None: it has none).
 CELL_LANGUAGES: dict[str, str | None] = {
-    "R": "#", "bash": "#", "sh": None, "python2": None, "python3": None, "javascript": "//", "js": None,
-    "perl": None, "html": None, "latex": None, "markdown": None, "pypy": None, "ruby": None, "script": None,
-    "svg": None, "sql": None, "cython": None,
+    "R": "#",
+    "bash": "#",
+    "sh": None,
+    "python2": None,
+    "python3": None,
+    "javascript": "//",
+    "js": None,
+    "perl": None,
+    "html": None,
+    "latex": None,
+    "markdown": None,
+    "pypy": None,
+    "ruby": None,
+    "script": None,
+    "svg": None,
+    "sql": None,
+    "cython": None,
 }
 
 
@@ -55,16 +73,25 @@ class Strings:
 
     def read_line(self, line: str) -> None:
         """Advance over one line."""
-        if not self.is_quoted() and self.comment is not None and line.lstrip().startswith(self.comment):
+        if (
+            not self.is_quoted()
+            and self.comment is not None
+            and line.lstrip().startswith(self.comment)
+        ):
             return
         triple_start = -1
         for i, char in enumerate(line):
-            if (self.single is None and self.triple is None and self.comment and self.comment.startswith(char)
-                    and line[i:].startswith(self.comment)):
+            if (
+                self.single is None
+                and self.triple is None
+                and self.comment
+                and self.comment.startswith(char)
+                and line[i:].startswith(self.comment)
+            ):
                 break
             if char not in ('"', "'"):
                 continue
-            if line[i - 1:i] == "\\":
+            if line[i - 1 : i] == "\\":
                 continue
             if self.single == char:
                 self.single = None
@@ -73,7 +100,7 @@ class Strings:
                 continue
             if not self.python:
                 continue
-            if line[i - 2:i + 1] == 3 * char and i >= triple_start + 3:
+            if line[i - 2 : i + 1] == 3 * char and i >= triple_start + 3:
                 if self.triple == char:
                     self.triple = None
                     triple_start = i
@@ -96,14 +123,19 @@ def is_magic(line: str) -> bool:
         return True
     if _MAGIC_NOT_ESC_RE.match(line):
         return False
-    return bool(_MAGIC_RE.match(line) or _PYTHON_HELP_OR_BASH_CMD.match(line) or _PYTHON_MAGIC_ASSIGN.match(line)
-                or _IPYTHON_MAGIC_HELP.match(line) or _PYTHON_MAGIC_CMD.match(line))
+    return bool(
+        _MAGIC_RE.match(line)
+        or _PYTHON_HELP_OR_BASH_CMD.match(line)
+        or _PYTHON_MAGIC_ASSIGN.match(line)
+        or _IPYTHON_MAGIC_HELP.match(line)
+        or _PYTHON_MAGIC_CMD.match(line)
+    )
 
 
 def unesc(line: str) -> str:
     """``magics.unesc``: uncomment once, keeping the indentation."""
     unindented = line.lstrip()
-    indent = line[:len(line) - len(unindented)]
+    indent = line[: len(line) - len(unindented)]
     if unindented.startswith("# "):
         return indent + unindented[2:]
     if unindented.startswith("#"):
@@ -169,8 +201,8 @@ def _parse_key_equal_value(text: str) -> dict[str, Any]:
     if not text:
         return {}
     last_space_pos = text.rfind(" ")
-    if not text.startswith("--") and _IS_IDENTIFIER.match(text[last_space_pos + 1:]):
-        result: dict[str, Any] = {text[last_space_pos + 1:]: None}
+    if not text.startswith("--") and _IS_IDENTIFIER.match(text[last_space_pos + 1 :]):
+        result: dict[str, Any] = {text[last_space_pos + 1 :]: None}
         if last_space_pos > 0:
             result.update(_parse_key_equal_value(text[:last_space_pos]))
         return result
@@ -180,11 +212,11 @@ def _parse_key_equal_value(text: str) -> dict[str, Any]:
         if equal_sign_pos < 0:
             return {"incorrectly_encoded_metadata": text}
         prev_whitespace = text[:equal_sign_pos].rstrip().rfind(" ")
-        key = text[prev_whitespace + 1:equal_sign_pos].strip()
+        key = text[prev_whitespace + 1 : equal_sign_pos].strip()
         if not _IS_VALID_METADATA_KEY.match(key):
             continue
         try:
-            value = _relax_json_loads(text[equal_sign_pos + 1:])
+            value = _relax_json_loads(text[equal_sign_pos + 1 :])
         except (ValueError, SyntaxError):
             continue
         metadata = _parse_key_equal_value(text[:prev_whitespace]) if prev_whitespace > 0 else {}
@@ -216,7 +248,7 @@ def options_to_metadata(options: str) -> dict[str, Any]:
         words.pop()
     title = " ".join(words)
     try:
-        metadata = _parse_key_equal_value(text[len(title):])
+        metadata = _parse_key_equal_value(text[len(title) :])
     except RecursionError:
         raise NotPlain("too many options") from None
     except Exception as exc:  # noqa: BLE001 - whatever literal_eval raised, jupytext raises too
@@ -260,14 +292,21 @@ def _plain(value: Any) -> bool:
 def schema_safe(metadata: dict[str, Any]) -> bool:
     """Whether nbformat's cell schema (which jupytext's reader applies) surely accepts this metadata."""
     tags = metadata.get("tags", [])
-    if not isinstance(tags, list) or len(set(map(str, tags))) != len(tags) or not all(
-            isinstance(t, str) and t and "," not in t for t in tags):
+    if (
+        not isinstance(tags, list)
+        or len(set(map(str, tags))) != len(tags)
+        or not all(isinstance(t, str) and t and "," not in t for t in tags)
+    ):
         return False
     name = metadata.get("name", "x")
     execution = metadata.get("execution", {})
-    return (isinstance(name, str) and re.search(r"^.+$", name) is not None
-            and isinstance(metadata.get("jupyter", {}), dict)
-            and isinstance(execution, dict) and all(isinstance(v, str) for v in execution.values())
-            and isinstance(metadata.get("collapsed", False), bool)
-            and (isinstance(metadata.get("scrolled", True), bool) or metadata.get("scrolled") == "auto")
-            and isinstance(metadata.get("format", ""), str))
+    return (
+        isinstance(name, str)
+        and re.search(r"^.+$", name) is not None
+        and isinstance(metadata.get("jupyter", {}), dict)
+        and isinstance(execution, dict)
+        and all(isinstance(v, str) for v in execution.values())
+        and isinstance(metadata.get("collapsed", False), bool)
+        and (isinstance(metadata.get("scrolled", True), bool) or metadata.get("scrolled") == "auto")
+        and isinstance(metadata.get("format", ""), str)
+    )

@@ -18,6 +18,10 @@ def run(config: Config, paths: Sequence[str]) -> StageResult:
     reports = run_pairs(config, find_pairs(config, paths), check=True)
     bad = [r.message for r in reports if r.status != IN_SYNC]
     if bad:
-        return StageResult("sync", FAIL, f"{len(bad)} of {len(reports)} pair(s) out of sync or missing a twin",
-                           tuple(bad))
+        return StageResult(
+            "sync",
+            FAIL,
+            f"{len(bad)} of {len(reports)} pair(s) out of sync or missing a twin",
+            tuple(bad),
+        )
     return StageResult("sync", PASS, f"{len(reports)} pair(s) in sync")

@@ -52,7 +52,11 @@ def _load(record_path: Path, relative: str, head: str | None) -> list[str]:
         record = orjson.loads(record_path.read_bytes())
     except (OSError, ValueError):
         return []
-    if not isinstance(record, dict) or record.get("path") != relative or record.get("head") != (head or ""):
+    if (
+        not isinstance(record, dict)
+        or record.get("path") != relative
+        or record.get("head") != (head or "")
+    ):
         return []
     written = record.get("source_sha256")
     return [sha for sha in written if isinstance(sha, str)] if isinstance(written, list) else []
@@ -63,9 +67,14 @@ def remember(repo: Path, head: str | None, path: Path, sha: str) -> None:
     folder = _folder(repo)
     relative = _relative(repo, path)
     record_path = _record_path(folder, relative)
-    written = [*[old for old in _load(record_path, relative, head) if old != sha][-(KEEP - 1):], sha]
+    written = [
+        *[old for old in _load(record_path, relative, head) if old != sha][-(KEEP - 1) :],
+        sha,
+    ]
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(record_path, orjson.dumps({"path": relative, "head": head or "", "source_sha256": written}))
+    atomic_write(
+        record_path, orjson.dumps({"path": relative, "head": head or "", "source_sha256": written})
+    )
 
 
 def written_by_nbgate(repo: Path, head: str | None, path: Path, sha: str) -> bool:

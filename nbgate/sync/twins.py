@@ -27,7 +27,9 @@ def converting(path: Path, spec: str, call: Callable[[], _T]) -> _T:
     except NotebookError:
         raise
     except Exception as exc:  # jupytext raises many kinds (YAML, format, assertion) on bad text
-        raise NotebookError(path, f"jupytext cannot convert it as {spec}: {type(exc).__name__}: {exc}") from None
+        raise NotebookError(
+            path, f"jupytext cannot convert it as {spec}: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def read_text(path: Path) -> tuple[str, bool] | None:
@@ -75,8 +77,11 @@ def write_text(path: Path, text: str, crlf: bool) -> None:
     try:
         data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise NotebookError(path, f"cannot be written as UTF-8 text: the notebook holds a lone surrogate "
-                                  f"(\\u{ord(text[exc.start]):04x}), which only JSON can escape") from None
+        raise NotebookError(
+            path,
+            f"cannot be written as UTF-8 text: the notebook holds a lone surrogate "
+            f"(\\u{ord(text[exc.start]):04x}), which only JSON can escape",
+        ) from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -94,6 +99,9 @@ def twin_text(nb: notebook.Loaded, nb_sha: str, twin: Path, spec: str) -> str:
     text = converting(nb.path, spec, lambda: pairing.to_text(nb.nb, spec))
     back = converting(nb.path, spec, lambda: pairing.from_text(text, spec))
     if source_sha256(back) != nb_sha:
-        raise NotebookError(nb.path, f"jupytext cannot hold its inputs exactly as {spec} "
-                            f"({pairing.first_difference(nb.nb, back)}); {twin} not written")
+        raise NotebookError(
+            nb.path,
+            f"jupytext cannot hold its inputs exactly as {spec} "
+            f"({pairing.first_difference(nb.nb, back)}); {twin} not written",
+        )
     return text

@@ -25,8 +25,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nbgate.production.index import RunIndexError
 from nbgate.web.pages import ASSET_NAMES, ASSETS, DOCUMENT_CSP, PAGE_CSP, NotFound, Pages
 
-_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-            "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Resource-Policy": "same-origin"}
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 Endpoint = Callable[[Request], Any]
 
@@ -47,6 +51,7 @@ def _page(render: Callable[[Request], str]) -> Endpoint:
             return _not_found()
         except RunIndexError as exc:  # e.g. the PostgreSQL server is down: say so, no traceback
             return _unavailable(exc)
+
     return endpoint
 
 
@@ -58,6 +63,7 @@ def _document(render: Callable[[Request], str]) -> Endpoint:
             return _not_found()
         except RunIndexError as exc:  # e.g. the PostgreSQL server is down: say so, no traceback
             return _unavailable(exc)
+
     return endpoint
 
 
@@ -87,30 +93,50 @@ def create_app(pages: Pages) -> Starlette:
             return _not_found()
         except RunIndexError as exc:
             return _unavailable(exc)
-        return Response(text.encode("utf-8"), media_type="application/x-ipynb+json", headers={
-            "Content-Disposition": f'attachment; filename="{name}-{run_id}.ipynb"',
-            "Content-Security-Policy": DOCUMENT_CSP})
+        return Response(
+            text.encode("utf-8"),
+            media_type="application/x-ipynb+json",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}-{run_id}.ipynb"',
+                "Content-Security-Policy": DOCUMENT_CSP,
+            },
+        )
 
-    schedules = _page(lambda r: pages.schedules(state=q(r, "state"), owner=q(r, "owner"), q=q(r, "q")))
-    runs = _page(lambda r: pages.runs(schedule=q(r, "schedule"), state=q(r, "status"), since=q(r, "from"),
-                                      until=q(r, "to")))
+    schedules = _page(
+        lambda r: pages.schedules(state=q(r, "state"), owner=q(r, "owner"), q=q(r, "q"))
+    )
+    runs = _page(
+        lambda r: pages.runs(
+            schedule=q(r, "schedule"), state=q(r, "status"), since=q(r, "from"), until=q(r, "to")
+        )
+    )
     schedule = _page(lambda r: pages.schedule(r.path_params["name"]))
     revision = _page(lambda r: pages.revision(r.path_params["name"], r.path_params["rev"]))
     run = _page(lambda r: pages.run(r.path_params["name"], r.path_params["run"]))
     routes = [
-        Route("/", schedules), Route("/index.html", schedules),
+        Route("/", schedules),
+        Route("/index.html", schedules),
         Route("/assets/{name}", asset),
-        Route("/runs", _slash), Route("/runs/", runs), Route("/runs/index.html", runs),
-        Route("/schedules/{name}", _slash), Route("/schedules/{name}/", schedule),
+        Route("/runs", _slash),
+        Route("/runs/", runs),
+        Route("/runs/index.html", runs),
+        Route("/schedules/{name}", _slash),
+        Route("/schedules/{name}/", schedule),
         Route("/schedules/{name}/index.html", schedule),
-        Route("/schedules/{name}/rev/{rev:int}", _slash), Route("/schedules/{name}/rev/{rev:int}/", revision),
+        Route("/schedules/{name}/rev/{rev:int}", _slash),
+        Route("/schedules/{name}/rev/{rev:int}/", revision),
         Route("/schedules/{name}/rev/{rev:int}/index.html", revision),
-        Route("/schedules/{name}/rev/{rev:int}/diff.html",
-              _document(lambda r: pages.diff(r.path_params["name"], r.path_params["rev"]))),
-        Route("/schedules/{name}/runs/{run:int}", _slash), Route("/schedules/{name}/runs/{run:int}/", run),
+        Route(
+            "/schedules/{name}/rev/{rev:int}/diff.html",
+            _document(lambda r: pages.diff(r.path_params["name"], r.path_params["rev"])),
+        ),
+        Route("/schedules/{name}/runs/{run:int}", _slash),
+        Route("/schedules/{name}/runs/{run:int}/", run),
         Route("/schedules/{name}/runs/{run:int}/index.html", run),
-        Route("/schedules/{name}/runs/{run:int}/notebook.html",
-              _document(lambda r: pages.notebook(r.path_params["name"], r.path_params["run"]))),
+        Route(
+            "/schedules/{name}/runs/{run:int}/notebook.html",
+            _document(lambda r: pages.notebook(r.path_params["name"], r.path_params["run"])),
+        ),
         Route("/schedules/{name}/runs/{run:int}/output.ipynb", download),
     ]
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
@@ -127,7 +153,9 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in ("GET", "HEAD"):
-            await PlainTextResponse("405: read-only\n", status_code=405)(scope, receive, self._wrap(send))
+            await PlainTextResponse("405: read-only\n", status_code=405)(
+                scope, receive, self._wrap(send)
+            )
             return
         await self.app(scope, receive, self._wrap(send))
 
@@ -142,4 +170,5 @@ class SecurityHeaders:
                     if key.lower() not in headers:
                         headers[key] = value
             await send(message)
+
         return wrapped

@@ -13,11 +13,28 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 _DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAY_NAMES = {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
-_MONTH_NAMES = {m: i + 1 for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+_MONTH_NAMES = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
 
 
 def _value(text: str, names: dict[str, int]) -> int:
@@ -77,7 +94,9 @@ def describe(expression: str) -> str:
             words.append(f"in {_list(month, _MONTH_NAMES, _MONTHS)}")
         if dow != "*":
             words.append(("or " if dom != "*" else "") + "on " + _list(dow, _DAY_NAMES, _DAYS))
-        elif dom == "*" and month == "*" and words[0].startswith("at ") and "minute" not in words[0]:
+        elif (
+            dom == "*" and month == "*" and words[0].startswith("at ") and "minute" not in words[0]
+        ):
             words.append("every day")
     except (KeyError, ValueError, IndexError):
         return expression
@@ -87,7 +106,9 @@ def describe(expression: str) -> str:
 _UPCOMING: dict[tuple[str, str, int], tuple[datetime, ...]] = {}
 
 
-def next_runs(expression: str, zone: str, count: int = 3, *, now: datetime | None = None) -> list[datetime]:
+def next_runs(
+    expression: str, zone: str, count: int = 3, *, now: datetime | None = None
+) -> list[datetime]:
     """The next ``count`` run times of ``expression`` in timezone ``zone`` (aware datetimes).
 
     The answer stays right until the first of those times passes, so it is

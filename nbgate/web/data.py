@@ -100,8 +100,11 @@ class Data:
         """
         folder = store.registry_dir(self.config)
         try:
-            entries = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(folder)
-                             if is_name(e.name) and e.is_dir())
+            entries = sorted(
+                (e.name, e.stat().st_mtime_ns)
+                for e in os.scandir(folder)
+                if is_name(e.name) and e.is_dir()
+            )
         except FileNotFoundError:
             return []
         views = []
@@ -152,7 +155,11 @@ class Data:
         if view.schedule is None:
             raise KeyError(name)
         revision = view.schedule.get(rev).revision
-        key = (revision.notebook, revision.commit, revision.source_sha256)  # content-addressed: safe to keep
+        key = (
+            revision.notebook,
+            revision.commit,
+            revision.source_sha256,
+        )  # content-addressed: safe to keep
         found = self._notebooks.get(key)
         if found is None:
             promoted = promoted_content(self.config.root, run_spec(revision, view.schedule.state))
@@ -163,8 +170,9 @@ class Data:
 
     # ------------------------------------------------------------------ runs
 
-    def runs(self, *, name: str | None = None, status: str | None = None,
-             limit: int | None = None) -> list[RunRecord]:
+    def runs(
+        self, *, name: str | None = None, status: str | None = None, limit: int | None = None
+    ) -> list[RunRecord]:
         """Runs, newest first, of one schedule and/or with one shown status; the newest ``limit``."""
         return self.index.list(Query(name=name, status=status, limit=limit), liveness=self.liveness)
 

@@ -33,7 +33,9 @@ class Rendered(NamedTuple):
 def failing_cell(nb: Any) -> int | None:
     """Index of the first code cell with an error output (the one that stopped the run)."""
     for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        if cell.get("cell_type") == "code" and any(
+            o.get("output_type") == "error" for o in cell.get("outputs", [])
+        ):
             return index
     return None
 
@@ -56,8 +58,11 @@ class Renderer:
         if self._exporter is None:
             from nbconvert import HTMLExporter
 
-            self._exporter = HTMLExporter(template_name="nbgate_output", extra_template_basedirs=[str(TEMPLATES)],
-                                          exclude_anchor_links=True)  # type: ignore[no-untyped-call]
+            self._exporter = HTMLExporter(
+                template_name="nbgate_output",
+                extra_template_basedirs=[str(TEMPLATES)],
+                exclude_anchor_links=True,
+            )  # type: ignore[no-untyped-call]
         return self._exporter
 
     def render(self, text: str) -> Rendered:
@@ -90,7 +95,8 @@ class Renderer:
             label = f"In [{count}]" if count else f"cell {failed + 1}"
         try:
             body, _ = self._get_exporter().from_notebook_node(
-                nb, resources={"nbgate_failed": label})
+                nb, resources={"nbgate_failed": label}
+            )
         except Exception as exc:  # noqa: BLE001 - nbconvert raises many kinds on odd content
             raise ValueError(f"nbconvert cannot render it: {exc}") from None
         return Rendered(str(body), failed)

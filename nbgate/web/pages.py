@@ -30,10 +30,14 @@ from nbgate.web.data import RATE_DAYS, Data, ScheduleView, Stats, status
 from nbgate.web.notebook import FAILED_ANCHOR, Renderer, failing_cell
 
 #: Policy of every app page: styles and frames from the app only, no script at all.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-            "form-action 'self'; base-uri 'none'")
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    "form-action 'self'; base-uri 'none'"
+)
 #: Policy of an output notebook or diff document: sandboxed, inline styles and data images only.
-DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+DOCUMENT_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+)
 TEMPLATES = Path(__file__).with_name("templates") / "pages"
 ASSETS = Path(__file__).with_name("assets")
 #: The only files served from disk (style sheets), read once at start-up.
@@ -50,8 +54,12 @@ class NotFound(Exception):
 def _env() -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def when(stamp: str | None) -> str:
@@ -99,31 +107,54 @@ class Pages:
 
     def _page(self, template: str, depth: int, **context: Any) -> str:
         root = "../" * depth
-        return str(self.env.get_template(template).render(
-            root=root, csp=PAGE_CSP, static=self.static, project=self.data.config.root.name, **context))
+        return str(
+            self.env.get_template(template).render(
+                root=root,
+                csp=PAGE_CSP,
+                static=self.static,
+                project=self.data.config.root.name,
+                **context,
+            )
+        )
 
     # ------------------------------------------------------------------ schedules
 
     def _run_row(self, record: RunRecord) -> dict[str, Any]:
-        return {"href": run_href(record), "name": record.name, "name_href": schedule_href(record.name),
-                "started": when(record.started), "rev": "" if record.rev is None else record.rev,
-                "date": record.date or "", "run_id": record.run_id, "status": status(record),
-                "duration": seconds(record.duration), "error": _first_line(record.error)}
+        return {
+            "href": run_href(record),
+            "name": record.name,
+            "name_href": schedule_href(record.name),
+            "started": when(record.started),
+            "rev": "" if record.rev is None else record.rev,
+            "date": record.date or "",
+            "run_id": record.run_id,
+            "status": status(record),
+            "duration": seconds(record.duration),
+            "error": _first_line(record.error),
+        }
 
     def _current(self, view: ScheduleView) -> dict[str, Any] | None:
         if view.schedule is None:
             return None
         latest = view.schedule.latest
-        return {"cron": latest.schedule, "timezone": latest.timezone, "words": cron.describe(latest.schedule),
-                "next": self._upcoming(view),
-                "owners": list(latest.owners), "rev": latest.rev, "action": latest.action,
-                "notebook": latest.notebook}
+        return {
+            "cron": latest.schedule,
+            "timezone": latest.timezone,
+            "words": cron.describe(latest.schedule),
+            "next": self._upcoming(view),
+            "owners": list(latest.owners),
+            "rev": latest.rev,
+            "action": latest.action,
+            "notebook": latest.notebook,
+        }
 
     def schedules(self, *, state: str = "", owner: str = "", q: str = "") -> str:
         """The schedules page, filtered by state and owner, searched by name."""
         views = self.data.schedules()
         stats = self.data.stats()
-        owners = sorted({o for v in views if v.schedule is not None for o in v.schedule.latest.owners})
+        owners = sorted(
+            {o for v in views if v.schedule is not None for o in v.schedule.latest.owners}
+        )
         body = []
         for view in views:
             if (state and view.state != state) or (q and q.lower() not in view.name):
@@ -131,10 +162,17 @@ class Pages:
             if owner and (view.schedule is None or owner not in view.schedule.latest.owners):
                 continue
             cached = self._fixed.get(view.name)
-            if cached is None or cached[0] is not view:  # views are reused while their folder is unchanged
+            if (
+                cached is None or cached[0] is not view
+            ):  # views are reused while their folder is unchanged
                 current = self._current(view) or {}
-                row = {"name": view.name, "href": schedule_href(view.name), "state": view.state,
-                       "error": view.error, **current}
+                row = {
+                    "name": view.name,
+                    "href": schedule_href(view.name),
+                    "state": view.state,
+                    "error": view.error,
+                    **current,
+                }
                 cached = (view, rows.schedule_fixed(row, ""))
                 self._fixed[view.name] = cached
             run_stats = stats.get(view.name, Stats(None, 0, 0))
@@ -145,15 +183,37 @@ class Pages:
             if done is not None and done[0] is view and done[1] == key:
                 body.append(done[2])  # nothing shown in this row changed since the last request
                 continue
-            shown_last = None if last is None else {"status": status(last), "started": when(last.started),
-                                                    "duration": seconds(last.duration), "href": run_href(last)}
-            rate = "" if run_stats.rate is None else f"{run_stats.rate:.0%} ({run_stats.succeeded}/{run_stats.finished})"
+            shown_last = (
+                None
+                if last is None
+                else {
+                    "status": status(last),
+                    "started": when(last.started),
+                    "duration": seconds(last.duration),
+                    "href": run_href(last),
+                }
+            )
+            rate = (
+                ""
+                if run_stats.rate is None
+                else f"{run_stats.rate:.0%} ({run_stats.succeeded}/{run_stats.finished})"
+            )
             row_html = rows.schedule_row(cached[1], upcoming, shown_last, rate, "")
             self._rows[view.name] = (view, key, row_html)
             body.append(row_html)
-        return self._page("schedules.html", 0, body="\n".join(body), count=len(body), total=len(views),
-                          owners=owners, owner=owner, state=state, q=q, states=(ACTIVE, PAUSED, RETIRED, "broken"),
-                          rate_days=RATE_DAYS)
+        return self._page(
+            "schedules.html",
+            0,
+            body="\n".join(body),
+            count=len(body),
+            total=len(views),
+            owners=owners,
+            owner=owner,
+            state=state,
+            q=q,
+            states=(ACTIVE, PAUSED, RETIRED, "broken"),
+            rate_days=RATE_DAYS,
+        )
 
     @staticmethod
     def _upcoming(view: ScheduleView) -> list[str]:
@@ -162,7 +222,9 @@ class Pages:
         if view.state != ACTIVE:
             return [f"none ({view.state})"]
         latest = view.schedule.latest
-        return list(_shown(tuple(cron.next_runs(latest.schedule, latest.timezone, 3)), latest.timezone))
+        return list(
+            _shown(tuple(cron.next_runs(latest.schedule, latest.timezone, 3)), latest.timezone)
+        )
 
     def _view(self, name: str) -> ScheduleView:
         try:
@@ -177,13 +239,24 @@ class Pages:
         bits = [str(evidence.get("outcome", "")), when(str(evidence.get("time", "")))]
         if evidence.get("duration") is not None:
             bits.append(seconds(float(evidence["duration"])))
-        return {"rev": rev.rev, "action": rev.action, "source_rev": rev.source_rev, "who": rev.promoted_by,
-                "when": when(rev.promoted_at), "sha": rev.source_sha256[:12], "sha_full": rev.source_sha256,
-                "file_sha": stored.sha256[:12], "evidence": " · ".join(b for b in bits if b) or "none",
-                "notebook": rev.notebook, "commit": rev.commit[:12], "cron": rev.schedule,
-                "timezone": rev.timezone, "parameters": json.dumps(rev.parameters, sort_keys=True, default=str),
-                "href": f"schedules/{name}/rev/{rev.rev}/index.html",
-                "diff_label": "first revision" if rev.rev == 1 else f"diff {rev.rev - 1} → {rev.rev}"}
+        return {
+            "rev": rev.rev,
+            "action": rev.action,
+            "source_rev": rev.source_rev,
+            "who": rev.promoted_by,
+            "when": when(rev.promoted_at),
+            "sha": rev.source_sha256[:12],
+            "sha_full": rev.source_sha256,
+            "file_sha": stored.sha256[:12],
+            "evidence": " · ".join(b for b in bits if b) or "none",
+            "notebook": rev.notebook,
+            "commit": rev.commit[:12],
+            "cron": rev.schedule,
+            "timezone": rev.timezone,
+            "parameters": json.dumps(rev.parameters, sort_keys=True, default=str),
+            "href": f"schedules/{name}/rev/{rev.rev}/index.html",
+            "diff_label": "first revision" if rev.rev == 1 else f"diff {rev.rev - 1} → {rev.rev}",
+        }
 
     def schedule(self, name: str) -> str:
         """A schedule: its revisions (newest first), its runs and their chart."""
@@ -193,11 +266,21 @@ class Pages:
         records = self.data.runs(name=name)
         shown = records[:SCHEDULE_RUNS_SHOWN]
         chart = charts.durations(name, shown, [status(r) for r in shown])
-        return self._page("schedule.html", 2, name=name, state=view.state, error=view.error,
-                          current=self._current(view), revisions=revisions,
-                          runs=bool(shown), runs_table=rows.run_rows([self._run_row(r) for r in shown], "../../",
-                                                                     show_name=False), chart=chart, more=len(records) > len(shown),
-                          total_runs=len(records), shown_runs=len(shown))
+        return self._page(
+            "schedule.html",
+            2,
+            name=name,
+            state=view.state,
+            error=view.error,
+            current=self._current(view),
+            revisions=revisions,
+            runs=bool(shown),
+            runs_table=rows.run_rows([self._run_row(r) for r in shown], "../../", show_name=False),
+            chart=chart,
+            more=len(records) > len(shown),
+            total_runs=len(records),
+            shown_runs=len(shown),
+        )
 
     def _stored(self, name: str, rev: int) -> tuple[ScheduleView, RevisionFile]:
         view = self._view(name)
@@ -214,8 +297,15 @@ class Pages:
             problem = None
         except NbgateError as exc:
             problem = f"The promoted notebook cannot be read, so there is no diff: {exc}"
-        return self._page("revision.html", 4, name=name, rev=self._revision_row(name, stored), sides=sides,
-                          schedule_href=schedule_href(name), diff_error=problem)
+        return self._page(
+            "revision.html",
+            4,
+            name=name,
+            rev=self._revision_row(name, stored),
+            sides=sides,
+            schedule_href=schedule_href(name),
+            diff_error=problem,
+        )
 
     def _diff_files(self, name: str, rev: int) -> list[FileDiff]:
         _, stored = self._stored(name, rev)
@@ -235,7 +325,9 @@ class Pages:
             raise cached
         return cached
 
-    def _compute_diff(self, name: str, rev: int, old: Revision | None, new: Revision) -> list[FileDiff]:
+    def _compute_diff(
+        self, name: str, rev: int, old: Revision | None, new: Revision
+    ) -> list[FileDiff]:
         new_raw, _ = self.data.notebook(name, rev)
         after = load_notebook(new_raw, f"{name} rev {rev}")
         if old is None:
@@ -260,7 +352,9 @@ class Pages:
         """The runs page: filtered by schedule, status and date range; one chart per schedule shown."""
         name, wanted = schedule or None, state or None
         if since or until:  # the index filters by name and status; dates are filtered here
-            records = [r for r in self.data.runs(name=name, status=wanted) if _within(r, since, until)]
+            records = [
+                r for r in self.data.runs(name=name, status=wanted) if _within(r, since, until)
+            ]
             total: int | None = len(records)
         else:
             records = self.data.runs(name=name, status=wanted, limit=RUNS_SHOWN + 1)
@@ -269,14 +363,34 @@ class Pages:
         names = list(dict.fromkeys(r.name for r in shown))
         chart_list = []
         for chart_name in names[:CHARTS_SHOWN]:
-            items = [r for r in self.data.runs(name=chart_name, limit=SCHEDULE_RUNS_SHOWN)
-                     if _within(r, since, until)]
-            chart_list.append({"name": chart_name, "href": schedule_href(chart_name),
-                               "svg": charts.durations(chart_name, items, [status(r) for r in items])})
-        return self._page("runs.html", 1, runs_table=rows.run_rows([self._run_row(r) for r in shown], "../"),
-                          total=total, shown=len(shown), charts=chart_list, more_charts=len(names) > CHARTS_SHOWN,
-                          chart_total=len(names), names=[] if self.static else self.data.names(),
-                          schedule=schedule, status=state, since=since, until=until, statuses=STATUSES)
+            items = [
+                r
+                for r in self.data.runs(name=chart_name, limit=SCHEDULE_RUNS_SHOWN)
+                if _within(r, since, until)
+            ]
+            chart_list.append(
+                {
+                    "name": chart_name,
+                    "href": schedule_href(chart_name),
+                    "svg": charts.durations(chart_name, items, [status(r) for r in items]),
+                }
+            )
+        return self._page(
+            "runs.html",
+            1,
+            runs_table=rows.run_rows([self._run_row(r) for r in shown], "../"),
+            total=total,
+            shown=len(shown),
+            charts=chart_list,
+            more_charts=len(names) > CHARTS_SHOWN,
+            chart_total=len(names),
+            names=[] if self.static else self.data.names(),
+            schedule=schedule,
+            status=state,
+            since=since,
+            until=until,
+            statuses=STATUSES,
+        )
 
     def _record(self, name: str, run_id: int) -> RunRecord:
         try:
@@ -322,14 +436,30 @@ class Pages:
                 note = f"The output notebook cannot be read: {exc}"
                 has_output = False
         rev_href = f"schedules/{name}/rev/{record.rev}/index.html" if record.rev else None
-        shown = {**self._run_row(record), "started": when(record.started), "ended": when(record.ended),
-                 "error": record.error or "", "host": record.host or "", "pid": record.pid,
-                 "attempt": record.attempt, "source": record.source or "",
-                 "source_sha256": record.source_sha256 or "", "output": record.output or ""}
+        shown = {
+            **self._run_row(record),
+            "started": when(record.started),
+            "ended": when(record.ended),
+            "error": record.error or "",
+            "host": record.host or "",
+            "pid": record.pid,
+            "attempt": record.attempt,
+            "source": record.source or "",
+            "source_sha256": record.source_sha256 or "",
+            "output": record.output or "",
+        }
         params = [(k, json.dumps(v, default=str)) for k, v in sorted(record.parameters.items())]
-        shown.update(params=params, has_output=has_output, output_note=note, failed_cell=failed,
-                     failed_label=failed_label, anchor=FAILED_ANCHOR, schedule_href=schedule_href(name),
-                     rev_href=rev_href, download_name=f"{name}-{record.run_id}.ipynb")
+        shown.update(
+            params=params,
+            has_output=has_output,
+            output_note=note,
+            failed_cell=failed,
+            failed_label=failed_label,
+            anchor=FAILED_ANCHOR,
+            schedule_href=schedule_href(name),
+            rev_href=rev_href,
+            download_name=f"{name}-{record.run_id}.ipynb",
+        )
         return self._shell(4, f"{name} run {record.run_id}", rows.run_main(shown, "../../../../"))
 
     def _shell(self, depth: int, title: str, main: str) -> str:
@@ -366,12 +496,16 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _moment(t: datetime) -> str:
     """``Sat 2026-11-28 06:00 CET`` (``strftime`` with ``%Z`` is slow on a thousand rows)."""
-    return (f"{_DAY_NAMES[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} "
-            f"{t.tzname() or ''}").rstrip()
+    return (
+        f"{_DAY_NAMES[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} "
+        f"{t.tzname() or ''}"
+    ).rstrip()
 
 
 def _content_key(revision: Revision | None) -> tuple[str, str, str] | None:
-    return None if revision is None else (revision.notebook, revision.commit, revision.source_sha256)
+    return (
+        None if revision is None else (revision.notebook, revision.commit, revision.source_sha256)
+    )
 
 
 def _within(record: RunRecord, since: str, until: str) -> bool:
@@ -385,8 +519,7 @@ def _with_policy(document: str) -> str:
     head = document.find("<head>")
     if head < 0:
         return meta + document
-    return document[: head + 6] + meta + document[head + 6:]
-
+    return document[: head + 6] + meta + document[head + 6 :]
 
 
 def _given(output: str | Exception) -> str:

@@ -64,7 +64,9 @@ class _Writer:
                 pass
         # a changed file is replaced whole (temp file and rename): a reader never sees half a page;
         # no fsync, a site can always be written again
-        temp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+        temp = os.path.join(
+            os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp"
+        )
         with open(temp, "wb") as handle:
             handle.write(data)
         os.replace(temp, target)
@@ -72,7 +74,9 @@ class _Writer:
         return True
 
 
-def publish(pages: Pages, folder: Path, progress: Callable[[str], None] = lambda _: None) -> Published:
+def publish(
+    pages: Pages, folder: Path, progress: Callable[[str], None] = lambda _: None
+) -> Published:
     """Write every page of ``pages`` under ``folder`` (created if missing)."""
     started = time.monotonic()
     if folder.exists() and not folder.is_dir():
@@ -94,8 +98,11 @@ def publish(pages: Pages, folder: Path, progress: Callable[[str], None] = lambda
                 pass
     progress(f"{len(names)} schedules written")
     records = [r for r in pages.data.runs() if is_name(r.name)]
-    counts = _runs_in_parallel(pages, out, records) if len(records) >= PARALLEL_FROM else [
-        _runs(pages, out, records)]
+    counts = (
+        _runs_in_parallel(pages, out, records)
+        if len(records) >= PARALLEL_FROM
+        else [_runs(pages, out, records)]
+    )
     notebooks = sum(c[2] for c in counts)
     total, written = out.pages + sum(c[0] for c in counts), out.written + sum(c[1] for c in counts)
     progress(f"{total} pages, {notebooks} output notebooks rendered")
@@ -119,7 +126,9 @@ def _worker(index: int) -> tuple[int, int, int]:
     return _runs(pages, _Writer(root), records[index::workers])
 
 
-def _runs_in_parallel(pages: Pages, out: _Writer, records: list[RunRecord]) -> list[tuple[int, int, int]]:
+def _runs_in_parallel(
+    pages: Pages, out: _Writer, records: list[RunRecord]
+) -> list[tuple[int, int, int]]:
     """Each run's pages are independent: split them over forked workers sharing the loaded data."""
     global _WORK
     workers = min(os.cpu_count() or 1, 4)
@@ -145,7 +154,9 @@ def _run(pages: Pages, out: _Writer, record: RunRecord) -> int:
     if not isinstance(text, str):
         return 0
     raw = text.encode("utf-8")
-    if not out.put(f"{base}/output.ipynb", raw) and os.path.exists(os.path.join(out.root, base, "notebook.html")):
+    if not out.put(f"{base}/output.ipynb", raw) and os.path.exists(
+        os.path.join(out.root, base, "notebook.html")
+    ):
         return 0  # the same output as last time: its page is already there
     try:
         out.put(f"{base}/notebook.html", pages.notebook_document(text, base).encode())

@@ -16,13 +16,19 @@ from nbgate.cli.main import main
 from testing import notebooks as nbs
 from testing.git import Repo
 
-NO_TWINS = '[tool.nbgate]\n[tool.nbgate.sync]\nenabled = false\n'
+NO_TWINS = "[tool.nbgate]\n[tool.nbgate.sync]\nenabled = false\n"
 
 
 def _nb(*sources: str, outputs: bool = False, parameters: bool = True) -> dict[str, Any]:
     cells = [nbs.code("n = 1", tags=["parameters"])] if parameters else []
-    cells += [nbs.code(s, outputs=[nbs.stream("out\n")] if outputs else None, execution_count=1 if outputs else None)
-              for s in sources]
+    cells += [
+        nbs.code(
+            s,
+            outputs=[nbs.stream("out\n")] if outputs else None,
+            execution_count=1 if outputs else None,
+        )
+        for s in sources
+    ]
     return nbs.make(cells)
 
 
@@ -37,15 +43,21 @@ class GitHub:
         self.summary.write_text("")
         self.output.write_text("")
         self.monkeypatch = monkeypatch
-        for name, value in {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(self.summary),
-                            "GITHUB_OUTPUT": str(self.output), "GITHUB_EVENT_PATH": str(self.event)}.items():
+        for name, value in {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_EVENT_PATH": str(self.event),
+        }.items():
             monkeypatch.setenv(name, value)
 
     def pull_request(self, base_ref: str, base_sha: str) -> None:
         """A pull_request event against ``base_ref``."""
         self.monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
         self.monkeypatch.setenv("GITHUB_BASE_REF", base_ref)
-        self.event.write_text(json.dumps({"pull_request": {"base": {"ref": base_ref, "sha": base_sha}}}))
+        self.event.write_text(
+            json.dumps({"pull_request": {"base": {"ref": base_ref, "sha": base_sha}}})
+        )
 
     def outputs(self) -> dict[str, str]:
         """``$GITHUB_OUTPUT`` as a dict, read as the runner reads it."""
@@ -67,37 +79,62 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     return repo
 
 
-def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_pull_request_run_with_smoke_tests(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     github = GitHub(tmp_path / "github", monkeypatch)
     github.pull_request("main", repo.git("rev-parse", "main").strip())
     nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))  # clean edit, runs fine
-    nbs.write(repo.path / "nb" / "c.ipynb", _nb("print('hi')", "1 / 0", outputs=True))  # dirty, and fails
+    nbs.write(
+        repo.path / "nb" / "c.ipynb", _nb("print('hi')", "1 / 0", outputs=True)
+    )  # dirty, and fails
     repo.commit_all("feature work")
 
     assert main(["ci"]) == 1
     out = capsys.readouterr().out
     summary = github.summary.read_text()
 
-    assert "❌ failed · compared with <code>main (" in summary and "2 changed notebook(s)" in summary
-    for row in ("| strip | ❌ fail | 1 of 2 need stripping |", "| lint | ❌ fail |", "| sync | ⏭️ skip |",
-                "| smoke | ❌ fail | 1 passed, 1 failed |", "| registry | ✅ pass |"):
+    assert (
+        "❌ failed · compared with <code>main (" in summary and "2 changed notebook(s)" in summary
+    )
+    for row in (
+        "| strip | ❌ fail | 1 of 2 need stripping |",
+        "| lint | ❌ fail |",
+        "| sync | ⏭️ skip |",
+        "| smoke | ❌ fail | 1 passed, 1 failed |",
+        "| registry | ✅ pass |",
+    ):
         assert row in summary
     assert "- nb/c.ipynb: cell 3: ZeroDivisionError" in summary
     assert "| <code>nb/a.ipynb</code> | modified | 1 cell modified |" in summary
-    assert "#### <code>nb/a.ipynb</code> (modified)" in summary and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
+    assert (
+        "#### <code>nb/a.ipynb</code> (modified)" in summary
+        and "```diff\n-x = n + 1\n+x = n + 2\n```" in summary
+    )
     assert "#### <code>nb/c.ipynb</code> (added)" in summary
 
     annotations = [line for line in out.splitlines() if line.startswith("::")]
-    assert any(line.startswith("::error file=nb/c.ipynb,line=") and "NBG101" in line for line in annotations)
-    assert "::error file=nb/c.ipynb,title=nbgate strip::outputs in cells 2, 3; execution counts in cells 2, 3" \
+    assert any(
+        line.startswith("::error file=nb/c.ipynb,line=") and "NBG101" in line
+        for line in annotations
+    )
+    assert (
+        "::error file=nb/c.ipynb,title=nbgate strip::outputs in cells 2, 3; execution counts in cells 2, 3"
         in annotations
-    assert any(line.startswith("::error file=nb/c.ipynb,title=nbgate smoke::cell 3: ZeroDivisionError")
-               for line in annotations)
+    )
+    assert any(
+        line.startswith("::error file=nb/c.ipynb,title=nbgate smoke::cell 3: ZeroDivisionError")
+        for line in annotations
+    )
 
     folder = repo.path / ".nbgate" / "ci"
-    assert github.outputs() == {"changed": '["nb/a.ipynb", "nb/c.ipynb"]', "changed-count": "2", "failed": "true",
-                                "report": str(folder / "report.md"), "report-dir": str(folder)}
+    assert github.outputs() == {
+        "changed": '["nb/a.ipynb", "nb/c.ipynb"]',
+        "changed-count": "2",
+        "failed": "true",
+        "report": str(folder / "report.md"),
+        "report-dir": str(folder),
+    }
     assert (folder / "report.md").read_text() == summary
     assert "+x = n + 2" in (folder / "diff.html").read_text()
     executed = json.loads((folder / "executed" / "nb" / "a.ipynb").read_text())
@@ -105,8 +142,9 @@ def test_pull_request_run_with_smoke_tests(repo: Repo, tmp_path: Path, monkeypat
     assert "1 failed, 1 passed" in (folder / "smoke.log").read_text()
 
 
-def test_a_clean_change_passes_with_inputs_from_the_environment(repo: Repo, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clean_change_passes_with_inputs_from_the_environment(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     github = GitHub(tmp_path / "github", monkeypatch)
     github.pull_request("main", "")  # no sha in the payload: origin/main, then main
     monkeypatch.setenv("NBGATE_INPUT_SMOKE", "false")
@@ -122,8 +160,9 @@ def test_a_clean_change_passes_with_inputs_from_the_environment(repo: Repo, tmp_
     assert github.outputs()["failed"] == "false"
 
 
-def test_fail_on_warning(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_fail_on_warning(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = 1", parameters=False))  # NBG201 is a warning
     repo.commit_all("no parameters cell")
     assert main(["ci", "--base", "main", "--no-smoke"]) == 0
@@ -131,18 +170,23 @@ def test_fail_on_warning(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     capsys.readouterr()
     assert main(["ci", "--base", "main", "--no-smoke"]) == 0
-    assert any(line.startswith("::warning file=nb/a.ipynb,") and "NBG201" in line
-               for line in capsys.readouterr().out.splitlines())
+    assert any(
+        line.startswith("::warning file=nb/a.ipynb,") and "NBG201" in line
+        for line in capsys.readouterr().out.splitlines()
+    )
 
 
-def test_outside_github_the_report_goes_to_stdout_and_a_file(repo: Repo, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_outside_github_the_report_goes_to_stdout_and_a_file(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo.path / "nb" / "b.ipynb").unlink()
     nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = 5"))  # not committed: the working tree counts
     folder = tmp_path / "report"
     assert main(["ci", "--base", "main", "--no-smoke", "--report-dir", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("## nbgate ci\n\n✅ passed · compared with <code>main</code> · 1 changed notebook(s)")
+    assert out.startswith(
+        "## nbgate ci\n\n✅ passed · compared with <code>main</code> · 1 changed notebook(s)"
+    )
     assert "| <code>nb/b.ipynb</code> | deleted | 2 cells removed |" in out
     assert (folder / "report.md").read_text().rstrip("\n") in out
 
@@ -155,8 +199,9 @@ def test_nothing_changed_skips_every_stage(repo: Repo, capsys: pytest.CaptureFix
     assert "| registry | ⏭️ skip | no registry or notebook changes |" in out
 
 
-def test_a_changed_twin_checks_its_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_changed_twin_checks_its_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from nbgate.sync.pairing import to_text
 
     repo = Repo(tmp_path / "repo")
@@ -174,7 +219,8 @@ def test_a_changed_twin_checks_its_notebook(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_a_renamed_notebook_without_twins_is_checked_and_smoke_tested_at_its_new_path(
-        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     github = GitHub(tmp_path / "github", monkeypatch)
     github.pull_request("main", repo.git("rev-parse", "main").strip())
     repo.git("mv", "nb/a.ipynb", "nb/renamed.ipynb")
@@ -184,48 +230,77 @@ def test_a_renamed_notebook_without_twins_is_checked_and_smoke_tested_at_its_new
     out = capsys.readouterr().out
     summary = github.summary.read_text()
     assert "| smoke | ✅ pass | 1 passed |" in summary
-    assert "| <code>nb/a.ipynb</code> → <code>nb/renamed.ipynb</code> | renamed | 1 cell modified |" in summary
-    assert "no such file" not in summary and not [line for line in out.splitlines() if line.startswith("::")]
+    assert (
+        "| <code>nb/a.ipynb</code> → <code>nb/renamed.ipynb</code> | renamed | 1 cell modified |"
+        in summary
+    )
+    assert "no such file" not in summary and not [
+        line for line in out.splitlines() if line.startswith("::")
+    ]
     assert github.outputs()["changed"] == '["nb/renamed.ipynb"]'
 
 
-def test_smoke_asked_for_but_pytest_missing_fails_with_an_annotation(repo: Repo, tmp_path: Path,
-                                                                      repo_root: Path) -> None:
+def test_smoke_asked_for_but_pytest_missing_fails_with_an_annotation(
+    repo: Repo, tmp_path: Path, repo_root: Path
+) -> None:
     nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
     repo.commit_all("edit")
     github = tmp_path / "github"
     github.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(repo_root), "GITHUB_ACTIONS": "true",
-           "GITHUB_STEP_SUMMARY": str(github / "summary.md")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo_root),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(github / "summary.md"),
+    }
     # a Python in which pytest cannot be imported, as in an Action that installed nbgate without [ci]
     script = "import sys; sys.modules['pytest'] = None; from nbgate.cli.main import main; sys.exit(main())"
-    done = subprocess.run([sys.executable, "-c", script, "ci", "--base", "main"], cwd=repo.path, env=env,
-                          capture_output=True, text=True, check=False, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "ci", "--base", "main"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "::error title=nbgate smoke::smoke tests were asked for but pytest is not installed; install " \
-           "nbgate's ci extra" in done.stdout
-    assert "| smoke | ❌ fail | cannot run: pytest is not installed |" in (github / "summary.md").read_text()
+    assert (
+        "::error title=nbgate smoke::smoke tests were asked for but pytest is not installed; install "
+        "nbgate's ci extra" in done.stdout
+    )
+    assert (
+        "| smoke | ❌ fail | cannot run: pytest is not installed |"
+        in (github / "summary.md").read_text()
+    )
 
 
 def test_a_pytest_usage_error_fails_smoke_and_no_banner_becomes_an_annotation(
-        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     GitHub(tmp_path / "github", monkeypatch)
     nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = n + 2"))
     repo.commit_all("edit")
     assert main(["ci", "--base", "main", "--pytest-args=--no-such-option"]) == 1
     annotations = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
-    assert annotations == ["::error title=nbgate smoke::pytest stopped with a usage error and wrote no results; "
-                           "see smoke.log"]
+    assert annotations == [
+        "::error title=nbgate smoke::pytest stopped with a usage error and wrote no results; "
+        "see smoke.log"
+    ]
     assert "--no-such-option" in (repo.path / ".nbgate" / "ci" / "smoke.log").read_text()
 
 
-def test_base_from_a_push_event_and_missing_bases(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_from_a_push_event_and_missing_bases(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = repo.git("rev-parse", "HEAD").strip()
     github = GitHub(tmp_path / "github", monkeypatch)
     github.event.write_text(json.dumps({"before": before}))
     label = f"{before[:7]} (before the push)"
     assert find_base(repo.path, None, {"GITHUB_EVENT_PATH": str(github.event)}) == (before, label)
     assert find_base(repo.path, "main", {})[1] == "main"
-    github.event.write_text(json.dumps({"before": "0" * 40}))  # a new branch: nothing to compare with
+    github.event.write_text(
+        json.dumps({"before": "0" * 40})
+    )  # a new branch: nothing to compare with
     assert main(["ci", "--no-smoke"]) == 2
     assert main(["ci", "--base", "nope", "--no-smoke"]) == 2

@@ -19,8 +19,14 @@ PYPROJECT = '[tool.nbgate]\ninclude = ["**/*.ipynb"]\n'
 
 
 def _nb(*sources: str, outputs: bool = False) -> dict[str, Any]:
-    cells = [nbs.code(s, outputs=[nbs.stream("out\n")] if outputs else None, execution_count=1 if outputs else None)
-             for s in sources]
+    cells = [
+        nbs.code(
+            s,
+            outputs=[nbs.stream("out\n")] if outputs else None,
+            execution_count=1 if outputs else None,
+        )
+        for s in sources
+    ]
     return nbs.make(cells)
 
 
@@ -58,12 +64,19 @@ def _statuses(document: dict[str, Any]) -> dict[str, str]:
     return {item["path"]: item["status"] for item in document["notebooks"]}
 
 
-def test_working_tree_against_head_shows_every_kind_of_change(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_working_tree_against_head_shows_every_kind_of_change(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     _change_everything(repo)
     document = _json(capsys)
     assert (document["old"], document["new"]) == ("HEAD", "working tree")
-    assert _statuses(document) == {"nb/a.ipynb": "modified", "nb/gone.ipynb": "deleted", "nb/new.ipynb": "added",
-                                   "nb/renamed.ipynb": "renamed", "paired.ipynb": "twin"}
+    assert _statuses(document) == {
+        "nb/a.ipynb": "modified",
+        "nb/gone.ipynb": "deleted",
+        "nb/new.ipynb": "added",
+        "nb/renamed.ipynb": "renamed",
+        "paired.ipynb": "twin",
+    }
     by_path = {item["path"]: item for item in document["notebooks"]}
     assert by_path["nb/renamed.ipynb"]["old_path"] == "nb/moved.ipynb"
     assert by_path["nb/renamed.ipynb"]["note"] == "content unchanged"
@@ -72,26 +85,38 @@ def test_working_tree_against_head_shows_every_kind_of_change(repo: Repo, capsys
     assert "paired.py" in by_path["paired.ipynb"]["note"]
 
 
-def test_terminal_and_markdown_name_each_change(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_terminal_and_markdown_name_each_change(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     _change_everything(repo)
     capsys.readouterr()
     assert main(["--color", "never", "diff"]) == 0
     text = capsys.readouterr().out
-    assert "=== nb/a.ipynb (modified)  1 cell modified\n    HEAD -> working tree\n[cell 1] code, modified\n-x = 1\n+x = 10" in text
+    assert (
+        "=== nb/a.ipynb (modified)  1 cell modified\n    HEAD -> working tree\n[cell 1] code, modified\n-x = 1\n+x = 10"
+        in text
+    )
     assert "=== nb/moved.ipynb -> nb/renamed.ipynb (renamed)" in text
     assert "=== paired.ipynb (twin changed)" in text and "-t = 1\n+t = 2" in text
     assert main(["diff", "--format", "markdown", "--", "nb/gone.ipynb"]) == 0
     markdown = capsys.readouterr().out
-    assert markdown.startswith("Notebook changes from <code>HEAD</code> to <code>working tree</code>.\n\n### <code>nb/gone.ipynb</code> (deleted)")
+    assert markdown.startswith(
+        "Notebook changes from <code>HEAD</code> to <code>working tree</code>.\n\n### <code>nb/gone.ipynb</code> (deleted)"
+    )
 
 
-def test_a_renamed_and_edited_notebook_is_diffed_against_its_old_name(repo: Repo,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_renamed_and_edited_notebook_is_diffed_against_its_old_name(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.git("mv", "nb/moved.ipynb", "nb/renamed.ipynb")
     nbs.write(repo.path / "nb" / "renamed.ipynb", _nb("m = 1", "n = 2", "o = 3", "p = 40"))
     repo.git("add", "-A")
     (item,) = _json(capsys)["notebooks"]
-    assert (item["status"], item["old_path"], item["cells"]["modified"]) == ("renamed", "nb/moved.ipynb", 1)
+    assert (item["status"], item["old_path"], item["cells"]["modified"]) == (
+        "renamed",
+        "nb/moved.ipynb",
+        1,
+    )
 
 
 def test_ref_forms(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +128,9 @@ def test_ref_forms(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     nbs.write(repo.path / "nb" / "gone.ipynb", _nb("print('main moved on')"))
     main_tip = repo.commit_all("main edit")
 
-    assert _statuses(_json(capsys, "HEAD~1")) == {"nb/gone.ipynb": "modified"}  # REF vs working tree
+    assert _statuses(_json(capsys, "HEAD~1")) == {
+        "nb/gone.ipynb": "modified"
+    }  # REF vs working tree
     assert _statuses(_json(capsys, base, feature)) == {"nb/a.ipynb": "modified"}
     both = _json(capsys, "feature", "main")  # direct, like git diff A B
     assert _statuses(both) == {"nb/a.ipynb": "modified", "nb/gone.ipynb": "modified"}
@@ -112,12 +139,19 @@ def test_ref_forms(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     pull = _json(capsys, "main...feature")  # from the merge base, like a pull request
     assert _statuses(pull) == {"nb/a.ipynb": "modified"}
     assert pull["old"] == "merge base of main and feature"
-    assert _statuses(_json(capsys, main_tip, feature, "nb/gone.ipynb")) == {"nb/gone.ipynb": "modified"}
+    assert _statuses(_json(capsys, main_tip, feature, "nb/gone.ipynb")) == {
+        "nb/gone.ipynb": "modified"
+    }
 
 
 def test_paths_limit_the_diff(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     _change_everything(repo)
-    assert set(_statuses(_json(capsys, "nb"))) == {"nb/a.ipynb", "nb/gone.ipynb", "nb/new.ipynb", "nb/renamed.ipynb"}
+    assert set(_statuses(_json(capsys, "nb"))) == {
+        "nb/a.ipynb",
+        "nb/gone.ipynb",
+        "nb/new.ipynb",
+        "nb/renamed.ipynb",
+    }
     assert set(_statuses(_json(capsys, "HEAD", "paired.ipynb"))) == {"paired.ipynb"}
     os.chdir("nb")
     assert set(_statuses(_json(capsys, "a.ipynb"))) == {"nb/a.ipynb"}
@@ -139,7 +173,22 @@ def test_files_form_and_out_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     new = nbs.write(tmp_path / "new.ipynb", _nb("a = 1", "b = 3", "c = 4"))
     out = tmp_path / "report" / "diff.html"
     out.parent.mkdir()
-    assert main(["diff", "--files", str(old), str(new), "--format", "html", "--out", str(out), "--exit-code"]) == 1
+    assert (
+        main(
+            [
+                "diff",
+                "--files",
+                str(old),
+                str(new),
+                "--format",
+                "html",
+                "--out",
+                str(out),
+                "--exit-code",
+            ]
+        )
+        == 1
+    )
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "+b = 3" in page and "+c = 4" in page
     assert main(["diff", "--files", str(old), str(old), "--exit-code"]) == 0
@@ -154,8 +203,9 @@ def test_bad_arguments(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert "nb/a.ipynb" in capsys.readouterr().err
 
 
-def test_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_outside_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["diff"]) == 1
     assert "not inside a git repository" in capsys.readouterr().err
@@ -169,16 +219,24 @@ print("nbdime" in sys.modules, "nbformat" in sys.modules, code)
 """
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ("nothing", "False False 0"),
-    ("outputs", "False False 0"),
-    ("source", "True True 1"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("nothing", "False False 0"),
+        ("outputs", "False False 0"),
+        ("source", "True True 1"),
+    ],
+)
 def test_nbdime_is_imported_only_to_compute_a_diff(repo: Repo, change: str, expected: str) -> None:
     if change == "outputs":
         nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = 1", "y = 2", outputs=True))
     elif change == "source":
         nbs.write(repo.path / "nb" / "a.ipynb", _nb("x = 2", "y = 2"))
-    done = subprocess.run([sys.executable, "-c", _PROBE, "diff", "--exit-code"], cwd=repo.path,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, "diff", "--exit-code"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip().splitlines()[-1] == expected

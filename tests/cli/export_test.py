@@ -22,7 +22,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     return made
 
 
-def test_cron_to_stdout_has_only_active_schedules(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cron_to_stdout_has_only_active_schedules(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["export", "cron", "--allow-defaults"]) == 0
     text = capsys.readouterr().out
     assert "nbgate run sales --date today" in text and "nbgate run refresh --date today" in text
@@ -31,7 +33,9 @@ def test_cron_to_stdout_has_only_active_schedules(project: Project, capsys: pyte
     assert text.index("# refresh") < text.index("# sales")
 
 
-def test_k8s_to_stdout_is_one_yaml_stream(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_k8s_to_stdout_is_one_yaml_stream(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--set", "export.image=example.com/nb:2", "export", "k8s"]) == 0
     documents = list(yaml.safe_load_all(capsys.readouterr().out))
     assert [d["metadata"]["name"] for d in documents] == ["nbgate-refresh", "nbgate-sales"]
@@ -45,8 +49,9 @@ def test_airflow_needs_a_folder(project: Project, capsys: pytest.CaptureFixture[
     assert "give --out DIR" in capsys.readouterr().err
 
 
-def test_out_folder_follows_the_registry(project: Project, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_folder_follows_the_registry(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dags = tmp_path / "dags"
     assert main(["export", "airflow", "--allow-defaults", "--out", str(dags)]) == 0
     assert sorted(p.name for p in dags.iterdir()) == ["nbgate_refresh.py", "nbgate_sales.py"]
@@ -61,16 +66,25 @@ def test_out_folder_follows_the_registry(project: Project, tmp_path: Path,
     assert sorted(p.name for p in dags.iterdir()) == ["nbgate_sales.py"]
 
 
-def test_broken_registry_fails_the_export(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_registry_fails_the_export(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project.root / "registry/sales/0001.yaml").write_text("schema: 1\nname: sales\n")
     assert main(["export", "cron", "--allow-defaults"]) == 1
     assert "0001.yaml" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("kind", "keys"), [("cron", "export.command, export.workdir"),
-                                            ("airflow", "export.command, export.workdir"), ("k8s", "export.image")])
-def test_deployment_keys_at_their_defaults_are_refused(project: Project, tmp_path: Path, kind: str, keys: str,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("kind", "keys"),
+    [
+        ("cron", "export.command, export.workdir"),
+        ("airflow", "export.command, export.workdir"),
+        ("k8s", "export.image"),
+    ],
+)
+def test_deployment_keys_at_their_defaults_are_refused(
+    project: Project, tmp_path: Path, kind: str, keys: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     assert main(["export", kind, "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -78,9 +92,23 @@ def test_deployment_keys_at_their_defaults_are_refused(project: Project, tmp_pat
     assert not out.exists()
 
 
-def test_init_writes_the_deployment_and_export_uses_it(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["init", "--workdir", "/srv/app", "--command", "/opt/venv/bin/nbgate",
-                 "--image", "registry.example/app:1"]) == 0
+def test_init_writes_the_deployment_and_export_uses_it(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "init",
+                "--workdir",
+                "/srv/app",
+                "--command",
+                "/opt/venv/bin/nbgate",
+                "--image",
+                "registry.example/app:1",
+            ]
+        )
+        == 0
+    )
     assert "[tool.nbgate.export]" in (project.root / "pyproject.toml").read_text()
     capsys.readouterr()
     assert main(["export", "cron"]) == 0
@@ -88,5 +116,7 @@ def test_init_writes_the_deployment_and_export_uses_it(project: Project, capsys:
     assert "cd /srv/app && " in text and " /opt/venv/bin/nbgate run sales --date today" in text
     assert main(["export", "k8s"]) == 0
     assert 'image: "registry.example/app:1"' in capsys.readouterr().out
-    assert main(["init", "--workdir", "/elsewhere"]) == 0  # an existing table is kept, never overwritten
+    assert (
+        main(["init", "--workdir", "/elsewhere"]) == 0
+    )  # an existing table is kept, never overwritten
     assert "/elsewhere" not in (project.root / "pyproject.toml").read_text()

@@ -21,7 +21,7 @@ def _table(out: str) -> dict[str, list[str]]:
     """The summary table's rows by stage name."""
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("stage "))
-    return {row.split()[0]: row.split() for row in lines[start + 2:] if row.strip()}
+    return {row.split()[0]: row.split() for row in lines[start + 2 :] if row.strip()}
 
 
 @pytest.fixture
@@ -54,8 +54,9 @@ def test_demo_passes_the_strip_stage(capsys: pytest.CaptureFixture[str]) -> None
     assert _table(out)["strip"][1:4] == ["PASS", "3", "notebook(s)"]
 
 
-def test_a_dirty_notebook_fails_the_gate(capsys: pytest.CaptureFixture[str], demo_copy: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dirty_notebook_fails_the_gate(
+    capsys: pytest.CaptureFixture[str], demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(demo_copy)  # paths are printed relative to the current folder
     path = demo_copy / "notebooks" / "daily_sales.ipynb"
     nb = notebook.read(path).nb
@@ -68,11 +69,15 @@ def test_a_dirty_notebook_fails_the_gate(capsys: pytest.CaptureFixture[str], dem
     assert code == 1
     row = _table(out)["strip"]
     assert row[1] == "FAIL" and " ".join(row[2:6]) == "1 of 3 need"
-    assert "[strip] notebooks/daily_sales.ipynb: outputs in cell 3; execution counts in cell 3" in out
+    assert (
+        "[strip] notebooks/daily_sales.ipynb: outputs in cell 3; execution counts in cell 3" in out
+    )
     assert path.read_bytes() == before  # the gate checks, it never writes
 
 
-def test_an_unreadable_notebook_fails_the_gate(capsys: pytest.CaptureFixture[str], demo_copy: Path) -> None:
+def test_an_unreadable_notebook_fails_the_gate(
+    capsys: pytest.CaptureFixture[str], demo_copy: Path
+) -> None:
     (demo_copy / "notebooks" / "broken.ipynb").write_text("{")
     code = main(["--color", "never", "gate", str(demo_copy), "--only", "strip"])
     out = capsys.readouterr().out
@@ -82,11 +87,26 @@ def test_an_unreadable_notebook_fails_the_gate(capsys: pytest.CaptureFixture[str
 
 def test_skip_leaves_a_stage_out(capsys: pytest.CaptureFixture[str], demo_copy: Path) -> None:
     # --only keeps the run cheap (no kernels); --skip wins over --only
-    main(["--color", "never", "gate", str(demo_copy), "--only", "strip", "--only", "lint", "--skip", "strip"])
+    main(
+        [
+            "--color",
+            "never",
+            "gate",
+            str(demo_copy),
+            "--only",
+            "strip",
+            "--only",
+            "lint",
+            "--skip",
+            "strip",
+        ]
+    )
     assert list(_table(capsys.readouterr().out)) == ["lint"]
 
 
-def test_gate_on_a_missing_folder_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_gate_on_a_missing_folder_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert main(["gate", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
 

@@ -27,8 +27,13 @@ SPEC = "py:percent"
 
 
 def _hooks(*ids: str) -> list[dict[str, Any]]:
-    manifest = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
-    return [dict(manifest[i], language="system") for i in ids]  # the manifest's entries, run locally
+    manifest = {
+        h["id"]: h
+        for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
+    return [
+        dict(manifest[i], language="system") for i in ids
+    ]  # the manifest's entries, run locally
 
 
 def _env() -> dict[str, str]:
@@ -37,7 +42,9 @@ def _env() -> dict[str, str]:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 def _commit(repo: Repo, message: str) -> tuple[int, str]:
@@ -47,14 +54,20 @@ def _commit(repo: Repo, message: str) -> tuple[int, str]:
 
 def _install(repo: Repo, *ids: str) -> None:
     (repo.path / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": "local", "hooks": _hooks(*ids)}]}), encoding="utf-8")
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": _hooks(*ids)}]}), encoding="utf-8"
+    )
     repo.commit_all("hooks")
     assert _run(["pre-commit", "install"], repo.path).returncode == 0
 
 
 def _report() -> dict[str, Any]:
-    return nbs.make([nbs.markdown("# Report"), nbs.code("region = 'eu'", tags=["parameters"]),
-                     nbs.code("total = 1 + 1\ntotal")])
+    return nbs.make(
+        [
+            nbs.markdown("# Report"),
+            nbs.code("region = 'eu'", tags=["parameters"]),
+            nbs.code("total = 1 + 1\ntotal"),
+        ]
+    )
 
 
 def _set_cell(path: Path, index: int, source: str) -> None:
@@ -76,7 +89,9 @@ def synced(tmp_path: Path) -> Repo:
     return repo
 
 
-def test_hole_3_a_created_twin_fails_the_commit_until_it_is_staged(synced: Repo, tmp_path: Path) -> None:
+def test_hole_3_a_created_twin_fails_the_commit_until_it_is_staged(
+    synced: Repo, tmp_path: Path
+) -> None:
     nbs.write(synced.path / "report.ipynb", _report())
     synced.git("add", "report.ipynb")
     code, report = _commit(synced, "add report")
@@ -101,7 +116,9 @@ def test_hole_5_an_aborted_commit_leaves_no_false_conflict(synced: Repo) -> None
     assert main(["sync", str(nb)]) == 0
     synced.commit_all("pair")
 
-    _set_cell(nb, 1, "region = 'us'")  # edit in Jupyter, commit: the hook updates the twin and stops the commit
+    _set_cell(
+        nb, 1, "region = 'us'"
+    )  # edit in Jupyter, commit: the hook updates the twin and stops the commit
     synced.git("add", "report.ipynb")
     code, report = _commit(synced, "us")
     assert code == 1 and "report.py: updated from report.ipynb" in report, report
@@ -140,7 +157,10 @@ def test_hole_5_an_aborted_commit_leaves_no_false_conflict(synced: Repo) -> None
             break
     assert code == 0, report
     committed = json.loads(synced.git("show", "HEAD:report.ipynb"))
-    assert ["".join(c["source"]) for c in committed["cells"][1:]] == ["region = 'apac'", "total = 3 + 3\ntotal"]
+    assert ["".join(c["source"]) for c in committed["cells"][1:]] == [
+        "region = 'apac'",
+        "total = 3 + 3\ntotal",
+    ]
 
 
 def test_hole_5_a_real_edit_of_both_sides_is_still_a_conflict(synced: Repo) -> None:
@@ -151,7 +171,9 @@ def test_hole_5_a_real_edit_of_both_sides_is_still_a_conflict(synced: Repo) -> N
     _set_cell(nb, 1, "region = 'us'")
     synced.git("add", "report.ipynb")
     assert _commit(synced, "us")[0] == 1  # nbgate rewrote the twin
-    twin.write_text(twin.read_text().replace("region = 'us'", "region = 'apac'"))  # then the user edits it
+    twin.write_text(
+        twin.read_text().replace("region = 'us'", "region = 'apac'")
+    )  # then the user edits it
     _set_cell(nb, 2, "total = 0")
     synced.git("add", "-A")
     code, report = _commit(synced, "both")
@@ -164,13 +186,17 @@ def test_hole_10_a_jupytext_pairing_is_respected(synced: Repo) -> None:
     data = _report()
     data["metadata"]["jupytext"] = {"formats": "ipynb,md"}
     nb = nbs.write(synced.path / "report.ipynb", data)
-    assert _run([jupytext, "--sync", "report.ipynb"], synced.path).returncode == 0  # jupytext's own md twin
+    assert (
+        _run([jupytext, "--sync", "report.ipynb"], synced.path).returncode == 0
+    )  # jupytext's own md twin
     synced.git("add", "-A")
     code, report = _commit(synced, "report")
     assert code == 1, report
-    assert ("report.ipynb: jupytext pairs it as 'ipynb,md' (its metadata jupytext.formats), not with report.py "
-            "(sync.format = 'py:percent'); nothing written; to switch it to nbgate's pairing run: "
-            "jupytext --set-formats ipynb,py:percent report.ipynb") in report
+    assert (
+        "report.ipynb: jupytext pairs it as 'ipynb,md' (its metadata jupytext.formats), not with report.py "
+        "(sync.format = 'py:percent'); nothing written; to switch it to nbgate's pairing run: "
+        "jupytext --set-formats ipynb,py:percent report.ipynb"
+    ) in report
     assert not (synced.path / "report.py").exists() and _commits(synced) == 1
 
     switched = _run([jupytext, "--set-formats", "ipynb,py:percent", "report.ipynb"], synced.path)
@@ -182,7 +208,9 @@ def test_hole_10_a_jupytext_pairing_is_respected(synced: Repo) -> None:
     assert "formats: ipynb,py:percent" in (synced.path / "report.py").read_text()
     again = _run([jupytext, "--sync", "report.py"], synced.path)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert pairing.text_sha256((synced.path / "report.py").read_text(), SPEC) == source_sha256(notebook.read(nb).nb)
+    assert pairing.text_sha256((synced.path / "report.py").read_text(), SPEC) == source_sha256(
+        notebook.read(nb).nb
+    )
 
 
 def test_hole_10_nbgate_never_writes_a_contradicting_header(synced: Repo) -> None:
@@ -199,13 +227,27 @@ def test_hole_10_nbgate_never_writes_a_contradicting_header(synced: Repo) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_hole_4_editing_a_promoted_notebook_is_stopped_at_commit(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hole_4_editing_a_promoted_notebook_is_stopped_at_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = Project(tmp_path / "repo", pyproject="[project]\nname = 'p'\n")
     monkeypatch.chdir(project.root)
     assert main(["sync"]) == 0
     project.repo.commit_all("twin")
-    assert main(["promote", "reports/daily.ipynb", "--name", "daily", "--schedule", "0 6 * * 1-5", "--yes"]) == 0
+    assert (
+        main(
+            [
+                "promote",
+                "reports/daily.ipynb",
+                "--name",
+                "daily",
+                "--schedule",
+                "0 6 * * 1-5",
+                "--yes",
+            ]
+        )
+        == 0
+    )
     project.repo.commit_all("promote daily")
     _install(project.repo, "nbgate-sync", "nbgate-registry")
 
@@ -213,7 +255,9 @@ def test_hole_4_editing_a_promoted_notebook_is_stopped_at_commit(tmp_path: Path,
     project.repo.git("add", "notes.md")
     code, report = _commit(project.repo, "notes")
     assert code == 0, report
-    assert "nothing to verify" not in report  # pre-commit shows a passing hook's output only with -v
+    assert (
+        "nothing to verify" not in report
+    )  # pre-commit shows a passing hook's output only with -v
     assert "nbgate registry verify" in report and "Passed" in report
 
     before = _commits(project.repo)

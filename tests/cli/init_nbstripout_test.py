@@ -62,13 +62,24 @@ def test_git_filter_is_translated_and_the_result_strips_like_it(project: Path) -
     subprocess.run(["git", "config", "filter.nbstripout.clean", clean], cwd=project, check=True)
     assert main(["init"]) == 0
     config = load(project)
-    assert config["strip.drop_tagged_cells"] == ["scratch", "tmp"] and config["strip.init_cells"] is True
-    nb = nbs.make([nbs.code("a", tags=["scratch"]), nbs.code("b", outputs=[nbs.stream("x\n")], execution_count=1,
-                                                             metadata={"init_cell": True})])
+    assert (
+        config["strip.drop_tagged_cells"] == ["scratch", "tmp"]
+        and config["strip.init_cells"] is True
+    )
+    nb = nbs.make(
+        [
+            nbs.code("a", tags=["scratch"]),
+            nbs.code(
+                "b", outputs=[nbs.stream("x\n")], execution_count=1, metadata={"init_cell": True}
+            ),
+        ]
+    )
     nbs.write(project / "n.ipynb", nb)
     assert main(["strip", "n.ipynb"]) == 0
     written = json.loads((project / "n.ipynb").read_text())
-    assert [c["source"] for c in written["cells"]] == [["b"]] and written["cells"][0]["outputs"] == []
+    assert [c["source"] for c in written["cells"]] == [["b"]] and written["cells"][0][
+        "outputs"
+    ] == []
 
 
 def test_no_nbstripout_no_strip_table(project: Path) -> None:
@@ -85,8 +96,12 @@ def test_an_existing_strip_table_is_kept(project: Path, capsys: pytest.CaptureFi
 
 
 def test_hostile_arguments_stay_data() -> None:
-    translation = translate(["--drop-tagged-cells", 'a"] \n[tool.x]\nb = "', "--max-size", "1e9", "$(rm -rf /)"])
-    assert translation.settings == {"drop_tagged_cells": ['a"]', '[tool.x]', 'b', '=', '"']}
+    translation = translate(
+        ["--drop-tagged-cells", 'a"] \n[tool.x]\nb = "', "--max-size", "1e9", "$(rm -rf /)"]
+    )
+    assert translation.settings == {"drop_tagged_cells": ['a"]', "[tool.x]", "b", "=", '"']}
     assert translation.untranslated == ("--max-size 1e9", "$(rm -rf /)")
     table = tomllib.loads(toml_table(Found("x\n[tool.y]", ()), translation))
-    assert table == {"tool": {"nbgate": {"strip": translation.settings}}}  # values stay values in the TOML
+    assert table == {
+        "tool": {"nbgate": {"strip": translation.settings}}
+    }  # values stay values in the TOML

@@ -14,12 +14,21 @@ from nbgate.config import load
 from nbgate.init.files import ACTION
 from nbgate.init.precommit import HOOKS
 
-WRITTEN = {"pyproject.toml", ".pre-commit-config.yaml", ".github/workflows/nbgate.yml", "registry/README.md",
-           ".gitignore"}
+WRITTEN = {
+    "pyproject.toml",
+    ".pre-commit-config.yaml",
+    ".github/workflows/nbgate.yml",
+    "registry/README.md",
+    ".gitignore",
+}
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -30,7 +39,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fresh_project_then_a_second_run_changes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["init"]) == 0
     first = _snapshot(project)
     assert set(first) == WRITTEN
@@ -44,9 +55,13 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
     assert workflow["jobs"]["review"]["if"] == "github.event_name == 'pull_request'"
     assert steps[0]["with"]["fetch-depth"] == 0
     assert steps[1]["uses"] == ACTION
-    assert steps[1]["with"]["install"] == ""  # nothing to install: no requirements.txt, no [project]
+    assert (
+        steps[1]["with"]["install"] == ""
+    )  # nothing to install: no requirements.txt, no [project]
     action = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())
-    assert set(steps[1]["with"]) <= set(action["inputs"])  # every value is an input the Action declares
+    assert set(steps[1]["with"]) <= set(
+        action["inputs"]
+    )  # every value is an input the Action declares
     assert steps[2]["with"]["path"] == ".nbgate/ci" and steps[2]["if"] == "always()"
     assert steps[2]["with"]["include-hidden-files"] is True
 
@@ -57,10 +72,14 @@ def test_fresh_project_then_a_second_run_changes_nothing(project: Path, capsys: 
 
 
 def test_existing_files_are_extended_as_text_not_rewritten(project: Path) -> None:
-    pyproject = '[project]\nname = "demo"  # a comment init must keep\n\n[tool.black]\nline-length = 99'
+    pyproject = (
+        '[project]\nname = "demo"  # a comment init must keep\n\n[tool.black]\nline-length = 99'
+    )
     (project / "pyproject.toml").write_text(pyproject)
-    precommit = ("# my hooks\nrepos:\n-   repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n"
-                 "    -   id: black\n")
+    precommit = (
+        "# my hooks\nrepos:\n-   repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n"
+        "    -   id: black\n"
+    )
     (project / ".pre-commit-config.yaml").write_text(precommit)
     (project / ".gitignore").write_text("__pycache__/")
     assert main(["init", "--action", "me/nbgate@abc123"]) == 0
@@ -74,9 +93,16 @@ def test_existing_files_are_extended_as_text_not_rewritten(project: Path) -> Non
     assert [r["repo"] for r in repos] == ["https://github.com/psf/black", "local"]
     assert [h["id"] for h in repos[1]["hooks"]] == [h["id"] for h in HOOKS]
     assert (project / ".gitignore").read_text() == "__pycache__/\n.nbgate/\n"
-    assert "uses: me/nbgate@abc123" in (project / ".github" / "workflows" / "nbgate.yml").read_text()
-    done = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
-                          cwd=project, capture_output=True, text=True, check=False)
+    assert (
+        "uses: me/nbgate@abc123" in (project / ".github" / "workflows" / "nbgate.yml").read_text()
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
     snapshot = _snapshot(project)
@@ -98,14 +124,18 @@ def test_never_overwrites_without_force(project: Path, capsys: pytest.CaptureFix
 
     assert main(["init", "--force"]) == 0
     assert "uses: " + ACTION in workflow.read_text()
-    assert yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["repo"] == "local"
+    assert (
+        yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["repo"]
+        == "local"
+    )
 
 
 def test_force_keeps_other_hooks_when_the_yaml_cannot_be_extended_as_text(project: Path) -> None:
     # repos is not the last key: appending text would land in the wrong mapping
     (project / ".pre-commit-config.yaml").write_text(
         "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks: [{id: black}]\n"
-        "default_stages: [pre-commit]\n")
+        "default_stages: [pre-commit]\n"
+    )
     assert main(["init"]) == 0
     assert "nbgate" not in (project / ".pre-commit-config.yaml").read_text()
     assert main(["init", "--force"]) == 0
@@ -115,26 +145,40 @@ def test_force_keeps_other_hooks_when_the_yaml_cannot_be_extended_as_text(projec
 
 
 def test_registry_path_and_state_dir_come_from_config(project: Path) -> None:
-    (project / "pyproject.toml").write_text('[tool.nbgate]\nstate_dir = ".state"\n[tool.nbgate.registry]\n'
-                                            'path = "ops/schedules"\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.nbgate]\nstate_dir = ".state"\n[tool.nbgate.registry]\npath = "ops/schedules"\n'
+    )
     assert main(["init"]) == 0
     assert (project / "ops" / "schedules" / "README.md").is_file()
     assert ".state/" in (project / ".gitignore").read_text()
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     registry_hook = next(h for h in hooks if h["id"] == "nbgate-registry")
     # the hook reads registry.path itself: no `files` filter that a moved registry would outdate
-    assert registry_hook["entry"] == "nbgate registry verify --hook" and "files" not in registry_hook
+    assert (
+        registry_hook["entry"] == "nbgate registry verify --hook" and "files" not in registry_hook
+    )
     assert "path: .state/ci" in (project / ".github" / "workflows" / "nbgate.yml").read_text()
     assert (project / "pyproject.toml").read_text().count("[tool.nbgate]") == 1
 
 
 def test_local_hooks_mirror_the_published_hook_manifest(repo_root: Path) -> None:
-    published = {hook["id"]: hook for hook in yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())}
+    published = {
+        hook["id"]: hook
+        for hook in yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())
+    }
     for hook in HOOKS:
         assert hook["id"] in published
         for key, value in hook.items():
             assert published[hook["id"]].get(key) == value, (hook["id"], key)
-        for key in ("types", "types_or", "files", "pass_filenames", "require_serial", "always_run", "entry"):
+        for key in (
+            "types",
+            "types_or",
+            "files",
+            "pass_filenames",
+            "require_serial",
+            "always_run",
+            "entry",
+        ):
             assert hook.get(key) == published[hook["id"]].get(key), (hook["id"], key)
 
 
@@ -142,32 +186,42 @@ def test_the_workflow_is_the_team_flow_review_then_export(project: Path) -> None
     assert main(["init"]) == 0
     workflow = yaml.safe_load((project / ".github" / "workflows" / "nbgate.yml").read_text())
     export = workflow["jobs"]["export"]
-    assert export["if"] == "github.event_name == 'push'" and workflow[True]["push"]["branches"] == ["main"]
+    assert export["if"] == "github.event_name == 'push'" and workflow[True]["push"]["branches"] == [
+        "main"
+    ]
     runs = [step["run"] for step in export["steps"] if "run" in step]
     assert "nbgate registry verify" in runs and any(r.startswith("nbgate export ") for r in runs)
     assert all("${{" not in r for r in runs)  # nothing interpolated into a script
 
 
-def test_codeowners_line_for_the_registry_when_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_codeowners_line_for_the_registry_when_asked(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["init"]) == 0
     assert not (project / ".github" / "CODEOWNERS").exists()
     assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
     owners = (project / ".github" / "CODEOWNERS").read_text().splitlines()
     assert "/registry/ @acme/data-leads ops@example.com" in owners
     assert main(["init", "--codeowners", "@acme/data-leads", "ops@example.com"]) == 0
-    assert (project / ".github" / "CODEOWNERS").read_text().splitlines() == owners  # a second run adds nothing
+    assert (
+        project / ".github" / "CODEOWNERS"
+    ).read_text().splitlines() == owners  # a second run adds nothing
     capsys.readouterr()
     assert main(["init", "--codeowners", "@x\n* @evil"]) == 2
     assert "expected @user, @org/team or an email" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("files", "install"), [
-    ({"requirements.txt": "numpy\n"}, "pip install -r requirements.txt"),
-    ({"pyproject.toml": '[project]\nname = "demo"\nversion = "1"\n'}, "pip install ."),
-    ({"pyproject.toml": "[tool.black]\n"}, ""),
-])
-def test_the_workflow_installs_the_projects_own_dependencies(project: Path, files: dict[str, str],
-                                                            install: str) -> None:
+@pytest.mark.parametrize(
+    ("files", "install"),
+    [
+        ({"requirements.txt": "numpy\n"}, "pip install -r requirements.txt"),
+        ({"pyproject.toml": '[project]\nname = "demo"\nversion = "1"\n'}, "pip install ."),
+        ({"pyproject.toml": "[tool.black]\n"}, ""),
+    ],
+)
+def test_the_workflow_installs_the_projects_own_dependencies(
+    project: Path, files: dict[str, str], install: str
+) -> None:
     for name, text in files.items():
         (project / name).write_text(text)
     assert main(["init"]) == 0

@@ -17,13 +17,20 @@ from testing import notebooks as T
 from testing.git import Repo
 from testing.lint_cases import FAKE_AWS_ID, FAKE_GITHUB, FAKE_HIGH_ENTROPY
 
-SARIF_SCHEMA = Path(__file__).resolve().parent.parent / "lint" / "resources" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    Path(__file__).resolve().parent.parent / "lint" / "resources" / "sarif-schema-2.1.0.json"
+)
 SECRETS = [FAKE_AWS_ID, FAKE_GITHUB, FAKE_HIGH_ENTROPY, "hunter2hunter2"]
 
 
 def clean_nb() -> dict[str, Any]:
-    return T.make([T.markdown("# Report"), T.code("date = '2024-01-01'", tags=["parameters"]),
-                   T.code("print(date)")])
+    return T.make(
+        [
+            T.markdown("# Report"),
+            T.code("date = '2024-01-01'", tags=["parameters"]),
+            T.code("print(date)"),
+        ]
+    )
 
 
 def warning_nb() -> dict[str, Any]:
@@ -31,11 +38,17 @@ def warning_nb() -> dict[str, Any]:
 
 
 def secret_nb() -> dict[str, Any]:
-    return T.make([
-        T.code("date = '2024-01-01'", tags=["parameters"]),
-        T.code(f"aws = '{FAKE_AWS_ID}'\ndb = 'postgresql://etl:hunter2hunter2@db/prod'\ntoken = '{FAKE_HIGH_ENTROPY}'"),
-        T.code("print(cfg)", tags=["keep-output"], outputs=[T.stream(f"github: {FAKE_GITHUB}\n")]),
-    ])
+    return T.make(
+        [
+            T.code("date = '2024-01-01'", tags=["parameters"]),
+            T.code(
+                f"aws = '{FAKE_AWS_ID}'\ndb = 'postgresql://etl:hunter2hunter2@db/prod'\ntoken = '{FAKE_HIGH_ENTROPY}'"
+            ),
+            T.code(
+                "print(cfg)", tags=["keep-output"], outputs=[T.stream(f"github: {FAKE_GITHUB}\n")]
+            ),
+        ]
+    )
 
 
 @pytest.fixture
@@ -49,7 +62,9 @@ def lint(*args: str) -> int:
     return main(["--color", "never", "lint", *args])
 
 
-def test_clean_warnings_and_errors_exit_codes(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_warnings_and_errors_exit_codes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     T.write(project / "clean.ipynb", clean_nb())
     T.write(project / "warn.ipynb", warning_nb())
     T.write(project / "secret.ipynb", secret_nb())
@@ -59,8 +74,10 @@ def test_clean_warnings_and_errors_exit_codes(project: Path, capsys: pytest.Capt
     assert lint("warn.ipynb") == 0
     assert capsys.readouterr().out.splitlines() == [
         "warn.ipynb: NBG201 no code cell is tagged 'parameters'",
-        ("warn.ipynb:cell 1:line 1: NBG204 installs packages (pip install); declare dependencies in the "
-         "environment instead"),
+        (
+            "warn.ipynb:cell 1:line 1: NBG204 installs packages (pip install); declare dependencies in the "
+            "environment instead"
+        ),
         "0 error(s), 2 warning(s) in 1 of 1 notebook(s)",
     ]
     assert lint("secret.ipynb") == 1
@@ -69,7 +86,9 @@ def test_clean_warnings_and_errors_exit_codes(project: Path, capsys: pytest.Capt
     assert out.endswith("4 error(s), 0 warning(s) in 1 of 1 notebook(s)\n")
 
 
-def test_no_paths_lints_covered_notebooks(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_paths_lints_covered_notebooks(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "pyproject.toml").write_text('[tool.nbgate]\nexclude = ["drafts"]\n')
     T.write(project / "a" / "one.ipynb", warning_nb())
     T.write(project / "drafts" / "two.ipynb", warning_nb())
@@ -81,14 +100,18 @@ def test_no_paths_lints_covered_notebooks(project: Path, capsys: pytest.CaptureF
     assert out.endswith("in 1 of 1 notebook(s)\n")
 
 
-def test_unreadable_files_are_errors_and_the_rest_still_run(project: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_files_are_errors_and_the_rest_still_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "broken.ipynb").write_text('{"cells": [')
     (project / "v3.ipynb").write_text('{"nbformat": 3, "nbformat_minor": 0, "worksheets": []}')
     T.write(project / "warn.ipynb", warning_nb())
     assert lint("broken.ipynb", "missing.ipynb", "v3.ipynb", "warn.ipynb") == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "broken.ipynb: NBG000 invalid JSON: file ends early (truncated?) (line 1:col 12)"
+    assert (
+        lines[0]
+        == "broken.ipynb: NBG000 invalid JSON: file ends early (truncated?) (line 1:col 12)"
+    )
     assert lines[1] == "missing.ipynb: NBG000 no such file"
     assert lines[2].startswith("v3.ipynb: NBG000 nbformat 3 is not supported")
     assert lines[3].startswith("warn.ipynb: NBG201")
@@ -117,7 +140,9 @@ def test_select_and_ignore_flags(project: Path, capsys: pytest.CaptureFixture[st
     assert "lint.select: 'NBG9' is not a rule code or prefix" in capsys.readouterr().err
 
 
-def test_per_path_ignores_and_limits_from_pyproject(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_per_path_ignores_and_limits_from_pyproject(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "pyproject.toml").write_text("""
 [tool.nbgate.lint]
 max_lines_per_cell = 1
@@ -134,7 +159,9 @@ max_lines_per_cell = 1
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
-def test_secrets_are_masked_in_every_format(project: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+def test_secrets_are_masked_in_every_format(
+    project: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
     T.write(project / "s.ipynb", secret_nb())
     assert lint("--format", fmt, "s.ipynb") == 1
     captured = capsys.readouterr()
@@ -148,18 +175,33 @@ def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     T.write(project / "w.ipynb", warning_nb())
     assert lint("--format", "json", "w.ipynb") == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"path": "w.ipynb", "code": "NBG201", "name": "no-parameters-cell", "severity": "warning",
-         "message": "no code cell is tagged 'parameters'", "cell": None, "line": None},
-        {"path": "w.ipynb", "code": "NBG204", "name": "install-in-notebook", "severity": "warning",
-         "message": "installs packages (pip install); declare dependencies in the environment instead",
-         "cell": 1, "line": 1},
+        {
+            "path": "w.ipynb",
+            "code": "NBG201",
+            "name": "no-parameters-cell",
+            "severity": "warning",
+            "message": "no code cell is tagged 'parameters'",
+            "cell": None,
+            "line": None,
+        },
+        {
+            "path": "w.ipynb",
+            "code": "NBG204",
+            "name": "install-in-notebook",
+            "severity": "warning",
+            "message": "installs packages (pip install); declare dependencies in the environment instead",
+            "cell": 1,
+            "line": 1,
+        },
     ]
     T.write(project / "c.ipynb", clean_nb())
     assert lint("--format", "json", "c.ipynb") == 0
     assert json.loads(capsys.readouterr().out) == []
 
 
-def test_github_format_points_at_file_lines(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_github_format_points_at_file_lines(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     T.write(project / "s.ipynb", secret_nb())
     assert lint("--format", "github", "--select", "NBG301,NBG302", "s.ipynb") == 1
     lines = capsys.readouterr().out.splitlines()
@@ -182,7 +224,9 @@ def test_sarif_output_is_schema_valid(project: Path, capsys: pytest.CaptureFixtu
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.validators.validator_for(schema)(schema).validate(log)
     run = log["runs"][0]
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
     assert uris == {"bad.ipynb", "dir%20with%20space/s.ipynb", "w.ipynb"}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
 
@@ -210,7 +254,10 @@ def test_gate_has_a_lint_stage(project: Path, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "[lint] warning: w.ipynb: NBG201" in out
     (row,) = [line.split() for line in out.splitlines() if line.startswith("lint ")]
-    assert row[:2] == ["lint", "PASS"] and " ".join(row[2:-1]) == "0 error(s), 2 warning(s) in 1 of 1 notebook(s)"
+    assert (
+        row[:2] == ["lint", "PASS"]
+        and " ".join(row[2:-1]) == "0 error(s), 2 warning(s) in 1 of 1 notebook(s)"
+    )
     T.write(project / "s.ipynb", secret_nb())
     assert main(["--color", "never", "gate", "--only", "lint"]) == 1
     out = capsys.readouterr().out
@@ -221,10 +268,12 @@ def test_gate_has_a_lint_stage(project: Path, capsys: pytest.CaptureFixture[str]
 def test_startup_does_not_import_the_schema_rules() -> None:
     # every command's parser (``nbgate --help``) imports the command modules and their features at module
     # top; what must stay out is what costs: nbformat's schema, its validators and the rules that load them
-    code = ("import sys; from nbgate.cli.main import build_parser; build_parser(); "
-            "bad = [m for m in sys.modules if m.startswith(('nbgate.lint.validity', 'nbgate.lint.schema', "
-            "'fastjsonschema', 'nbformat', 'jsonschema'))]; "
-            "print(bad)")
+    code = (
+        "import sys; from nbgate.cli.main import build_parser; build_parser(); "
+        "bad = [m for m in sys.modules if m.startswith(('nbgate.lint.validity', 'nbgate.lint.schema', "
+        "'fastjsonschema', 'nbformat', 'jsonschema'))]; "
+        "print(bad)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -236,8 +285,14 @@ def _hook_config(repo_root: Path) -> str:
     manifest = yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())
     (hook,) = [h for h in manifest if h["id"] == "nbgate-lint"]
     assert hook["language"] == "python" and hook["types"] == ["jupyter"]
-    local = {"id": hook["id"], "name": hook["name"], "entry": hook["entry"], "language": "system",
-             "types": hook["types"], **({"args": hook["args"]} if "args" in hook else {})}
+    local = {
+        "id": hook["id"],
+        "name": hook["name"],
+        "entry": hook["entry"],
+        "language": "system",
+        "types": hook["types"],
+        **({"args": hook["args"]} if "args" in hook else {}),
+    }
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]})
 
 
@@ -248,12 +303,21 @@ def test_pre_commit_hook(tmp_path: Path, repo_root: Path) -> None:
     T.write(repo.path / "clean.ipynb", clean_nb())
     (repo.path / "notes.txt").write_text(f"not a notebook: {FAKE_AWS_ID}\n")
     repo.git("add", "-A")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
 
     def run_hooks() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--color", "never"],
-                              cwd=repo.path, env=env, capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--color", "never"],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     passed = run_hooks()
     assert passed.returncode == 0, passed.stdout + passed.stderr

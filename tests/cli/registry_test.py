@@ -15,7 +15,9 @@ DAILY = ["promote", "reports/daily.ipynb", "--name", "daily", "--schedule", "0 6
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Project:
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Project:
     made = Project(tmp_path / "repo")
     monkeypatch.chdir(made.root)
     assert main_module.main(DAILY) == 0
@@ -46,8 +48,18 @@ def test_list_show_history(project: Project, capsys: pytest.CaptureFixture[str])
     assert run(capsys, "registry", "pause", "daily")[0] == 0
     code, out, _ = run(capsys, "registry", "list")
     assert code == 0
-    assert out.splitlines()[2].split() == ["daily", "paused", "2", "reports/daily.ipynb", "0", "6", "*", "*", "1-5",
-                                           "UTC"]
+    assert out.splitlines()[2].split() == [
+        "daily",
+        "paused",
+        "2",
+        "reports/daily.ipynb",
+        "0",
+        "6",
+        "*",
+        "*",
+        "1-5",
+        "UTC",
+    ]
     code, out, _ = run(capsys, "registry", "show", "daily", "--rev", "1")
     assert code == 0 and "registry/daily/0001.yaml" in out and "action: promote" in out
     assert yaml.safe_load(out.split("\n", 1)[1])["rev"] == 1
@@ -61,13 +73,17 @@ def test_list_show_history(project: Project, capsys: pytest.CaptureFixture[str])
 
 @pytest.mark.parametrize("name", ["..", "../../etc", "/tmp", "a/b", "UPPER"])
 @pytest.mark.parametrize("command", ["show", "history", "pause", "resume", "retire"])
-def test_path_traversal_names(project: Project, capsys: pytest.CaptureFixture[str], command: str, name: str) -> None:
+def test_path_traversal_names(
+    project: Project, capsys: pytest.CaptureFixture[str], command: str, name: str
+) -> None:
     code, _, err = run(capsys, "registry", command, name)
     assert code == 1 and "invalid schedule name" in err
     assert sorted(p.name for p in (project.root / "registry").iterdir()) == ["daily"]
 
 
-def test_list_reports_a_broken_schedule(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_reports_a_broken_schedule(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     (folder(project) / "0001.yaml").write_text("name: [\n")
     code, out, err = run(capsys, "registry", "list")
     assert code == 1 and "broken" in out and "0001.yaml: not valid YAML" in err
@@ -93,7 +109,12 @@ def test_pause_resume_retire(project: Project, capsys: pytest.CaptureFixture[str
     assert {r.source_sha256 for r in schedule.revisions} == {project.sha}
     assert schedule.state == "retired" and store.active_revision(project.config, "daily") is None
     for command in ("resume", "pause", "retire"):
-        assert run(capsys, "registry", command, "daily", *(["--yes"] if command == "retire" else []))[0] == 4
+        assert (
+            run(capsys, "registry", command, "daily", *(["--yes"] if command == "retire" else []))[
+                0
+            ]
+            == 4
+        )
     assert verify(capsys)[0] == 0
 
 
@@ -110,15 +131,18 @@ def test_rollback(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, err
     assert f"rolled 'daily' back to revision 1 ({first_sha[:12]}): revision 3" in out
     latest = store.load_schedule(project.config, "daily").latest
-    assert latest.action == "rollback" and latest.source_sha256 == first_sha and latest.source_rev == 1
+    assert (
+        latest.action == "rollback" and latest.source_sha256 == first_sha and latest.source_rev == 1
+    )
     code, _, err = run(capsys, "registry", "rollback", "daily", "--to", "3")
     assert code == 4 and "already the latest revision" in err
     code, _, err = run(capsys, "registry", "rollback", "daily", "--to", "7")
     assert code == 1 and "has no revision 7" in err
 
 
-def test_rollback_refused_when_evidence_no_longer_matches(project: Project,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_rollback_refused_when_evidence_no_longer_matches(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = store.load_schedule(project.config, "daily").latest
     _promote_second(project, capsys)
     # the ledger now says that content fails (a changed environment): rolling back to it is refused
@@ -129,13 +153,19 @@ def test_rollback_refused_when_evidence_no_longer_matches(project: Project,
     assert code == 4 and "the latest smoke test of that content did not pass" in err
 
 
-def test_rollback_refused_when_the_notebook_is_gone_from_history(project: Project,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_rollback_refused_when_the_notebook_is_gone_from_history(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     _promote_second(project, capsys)
     path = folder(project) / "0003.yaml"
     schedule = store.load_schedule(project.config, "daily")
-    forged = dataclasses.replace(schedule.revisions[0], rev=3, commit="0" * 40, blob="",
-                                 previous_sha256=schedule.files[-1].sha256)
+    forged = dataclasses.replace(
+        schedule.revisions[0],
+        rev=3,
+        commit="0" * 40,
+        blob="",
+        previous_sha256=schedule.files[-1].sha256,
+    )
     path.write_bytes(model.dumps(forged))
     assert run(capsys, "registry", "pause", "daily")[0] == 0
     code, _, err = run(capsys, "registry", "rollback", "daily", "--to", "3")
@@ -152,8 +182,9 @@ def test_verify_clean_registry(project: Project, capsys: pytest.CaptureFixture[s
     assert code == 0 and json.loads(out)["findings"] == []
 
 
-def test_verify_without_registry_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_without_registry_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     Project(tmp_path / "repo")
     monkeypatch.chdir(tmp_path / "repo")
     code, text = verify(capsys)
@@ -167,11 +198,16 @@ def test_edited_revision_file(project: Project, capsys: pytest.CaptureFixture[st
     path.write_text(path.read_text().replace('schedule: "0 6 * * 1-5"', 'schedule: "0 7 * * 1-5"'))
     code, text = verify(capsys)
     assert code == 1
-    assert "registry/daily/0001.yaml: revision file modified since HEAD: revision files are immutable" in text
+    assert (
+        "registry/daily/0001.yaml: revision file modified since HEAD: revision files are immutable"
+        in text
+    )
     base = project.repo.git("rev-parse", "HEAD").strip()
     project.repo.commit_all("sneaky edit")
     assert verify(capsys)[0] == 0  # HEAD now has the edit...
-    code, text = verify(capsys, "--base", base)  # ...but a pull request against the old base shows it
+    code, text = verify(
+        capsys, "--base", base
+    )  # ...but a pull request against the old base shows it
     assert code == 1 and f"modified since {base}" in text
 
 
@@ -193,18 +229,27 @@ def test_deleted_revision_file(project: Project, capsys: pytest.CaptureFixture[s
 
 def test_broken_chain(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     first = store.load_schedule(project.config, "daily").latest
-    forged = dataclasses.replace(first, rev=2, action="pause", source_rev=1, previous_sha256="0" * 64)
+    forged = dataclasses.replace(
+        first, rev=2, action="pause", source_rev=1, previous_sha256="0" * 64
+    )
     (folder(project) / "0002.yaml").write_bytes(model.dumps(forged))
     code, text = verify(capsys)
-    assert code == 1 and "0002.yaml: previous_sha256 does not match the previous revision file" in text
+    assert (
+        code == 1 and "0002.yaml: previous_sha256 does not match the previous revision file" in text
+    )
 
 
-def test_edited_promoted_notebook_is_drift(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_edited_promoted_notebook_is_drift(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.edit("print('hotfix')", commit=False)
     assert verify(capsys)[0] == 0  # unstaged edits are the author's business
     project.repo.git("add", "-A")
     code, text = verify(capsys)  # staged: the commit being made would drift
-    assert code == 1 and "drift: reports/daily.ipynb changed since schedule 'daily' was promoted" in text
+    assert (
+        code == 1
+        and "drift: reports/daily.ipynb changed since schedule 'daily' was promoted" in text
+    )
     assert "re-promote or revert" in text
     project.repo.commit_all("hotfix without promotion")
     assert verify(capsys)[0] == 1
@@ -215,8 +260,9 @@ def test_edited_promoted_notebook_is_drift(project: Project, capsys: pytest.Capt
     assert verify(capsys)[0] == 0
 
 
-def test_deleted_notebook_is_drift_but_not_for_paused_schedules(project: Project,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_deleted_notebook_is_drift_but_not_for_paused_schedules(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.repo.git("rm", "-q", "reports/daily.ipynb")
     code, text = verify(capsys)
     assert code == 1 and "is not in git any more (deleted or renamed): re-promote or revert" in text
@@ -224,17 +270,29 @@ def test_deleted_notebook_is_drift_but_not_for_paused_schedules(project: Project
     assert verify(capsys)[0] == 0
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"schedule": "0 6 31 2 7x"}, "day of week"),
-    ({"timezone": "Mars/Base"}, "unknown timezone 'Mars/Base'"),
-    ({"evidence": {"source_sha256": "1" * 64, "outcome": "passed"}}, "its evidence is for other content"),
-    ({"evidence": {"source_sha256": "SAME", "outcome": "failed"}}, "its evidence is not a passing run"),
-    ({"action": "pause", "source_rev": 1, "schedule": "0 1 * * *"},
-     "a pause may not change what runs, but schedule differ from revision 1"),
-    ({"action": "resume", "source_rev": None}, "a resume must name an earlier source_rev"),
-])
-def test_semantic_findings(project: Project, capsys: pytest.CaptureFixture[str], change: dict[str, object],
-                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schedule": "0 6 31 2 7x"}, "day of week"),
+        ({"timezone": "Mars/Base"}, "unknown timezone 'Mars/Base'"),
+        (
+            {"evidence": {"source_sha256": "1" * 64, "outcome": "passed"}},
+            "its evidence is for other content",
+        ),
+        (
+            {"evidence": {"source_sha256": "SAME", "outcome": "failed"}},
+            "its evidence is not a passing run",
+        ),
+        (
+            {"action": "pause", "source_rev": 1, "schedule": "0 1 * * *"},
+            "a pause may not change what runs, but schedule differ from revision 1",
+        ),
+        ({"action": "resume", "source_rev": None}, "a resume must name an earlier source_rev"),
+    ],
+)
+def test_semantic_findings(
+    project: Project, capsys: pytest.CaptureFixture[str], change: dict[str, object], message: str
+) -> None:
     stored = store.load_schedule(project.config, "daily").files[0]
     data = stored.revision.to_dict()
     data.update(change, rev=2, previous_sha256=stored.sha256)
@@ -245,7 +303,9 @@ def test_semantic_findings(project: Project, capsys: pytest.CaptureFixture[str],
     assert code == 1 and message in text
 
 
-def test_malformed_misnamed_and_stray_files(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_misnamed_and_stray_files(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     (folder(project) / "0002.yaml").write_text("rev: [\n")
     (folder(project) / "3.yaml").write_text("x: 1\n")
     (project.root / "registry" / "Bad Name").mkdir()
@@ -260,8 +320,9 @@ def test_malformed_misnamed_and_stray_files(project: Project, capsys: pytest.Cap
     assert "::error file=registry/daily/0002.yaml,title=nbgate registry::not valid YAML" in out
 
 
-def test_verify_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_outside_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from testing.registry import revision
 
     (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
@@ -273,13 +334,16 @@ def test_verify_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert code == 1 and "not in a git repository" in text
 
 
-def test_bad_base_ref_is_a_usage_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_base_ref_is_a_usage_error(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, text = verify(capsys, "--base", "no-such-branch")
     assert code == 2 and "--base 'no-such-branch': not a commit" in text
 
 
-def test_pull_request_base_ignores_newer_revisions_on_main(project: Project,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_pull_request_base_ignores_newer_revisions_on_main(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.repo.git("checkout", "-q", "-b", "feature")
     assert run(capsys, "registry", "pause", "daily")[0] == 0
     project.repo.commit_all("pause on feature")
@@ -292,39 +356,57 @@ def test_pull_request_base_ignores_newer_revisions_on_main(project: Project,
 
 
 def test_hook_manifest_runs_verify_on_registry_changes(repo_root: Path) -> None:
-    hooks = {hook["id"]: hook for hook in yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())}
+    hooks = {
+        hook["id"]: hook
+        for hook in yaml.safe_load((repo_root / ".pre-commit-hooks.yaml").read_text())
+    }
     hook = hooks["nbgate-registry"]
     assert hook["entry"] == "nbgate registry verify --hook"
     # every commit: the hook itself decides (fast) whether a registry file or promoted notebook is in it
-    assert "files" not in hook and hook.get("pass_filenames", True) is True and hook["always_run"] is True
+    assert (
+        "files" not in hook
+        and hook.get("pass_filenames", True) is True
+        and hook["always_run"] is True
+    )
 
 
 # ---------------------------------------------------------------- the pre-commit hook's filter
 
 
-def test_hook_mode_verifies_only_commits_touching_promoted_work(project: Project,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_hook_mode_verifies_only_commits_touching_promoted_work(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project.root / "other.py").write_text("x = 1\n")
     project.repo.git("add", "other.py")
-    assert verify(capsys, "--hook", "other.py") == (0, "no registry file and no promoted notebook in this commit: "
-                                                       "nothing to verify\n")
+    assert verify(capsys, "--hook", "other.py") == (
+        0,
+        "no registry file and no promoted notebook in this commit: nothing to verify\n",
+    )
     data = json.loads(project.notebook.read_text())
     data["cells"][2]["source"] = "print('edited')"
     project.notebook.write_text(json.dumps(data))
     project.repo.git("add", "-A")
     code, text = verify(capsys, "--hook", "other.py", "reports/daily.ipynb")
-    assert code == 1 and "drift: reports/daily.ipynb changed since schedule 'daily' was promoted" in text
-    assert verify(capsys, "--hook", "registry/daily/0001.yaml")[0] == 1  # a registry file: full verify
+    assert (
+        code == 1
+        and "drift: reports/daily.ipynb changed since schedule 'daily' was promoted" in text
+    )
+    assert (
+        verify(capsys, "--hook", "registry/daily/0001.yaml")[0] == 1
+    )  # a registry file: full verify
 
 
-def test_hook_mode_sees_a_staged_deletion(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hook_mode_sees_a_staged_deletion(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.repo.git("rm", "-q", "reports/daily.ipynb")
     code, text = verify(capsys, "--hook")  # pre-commit passes no file for a deletion
     assert code == 1 and "is not in git any more" in text
 
 
-def test_hook_mode_runs_the_full_verify_on_an_unreadable_revision(project: Project,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_hook_mode_runs_the_full_verify_on_an_unreadable_revision(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     (folder(project) / "0002.yaml").write_text("{not yaml")
     code, text = verify(capsys, "--hook", "unrelated.txt")
     assert code == 1 and "0002.yaml" in text

@@ -30,28 +30,52 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-            "NBGATE_RUN_INDEX_URL": url, **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "NBGATE_RUN_INDEX_URL": url,
+        **extra,
+    }
 
 
 def _project(root: Path, cells: list[str], pyproject: str = "") -> Project:
-    made = make_project(root, [notebooks.code("x = 1", tags=["parameters"]), *(notebooks.code(c) for c in cells)],
-                        pyproject=pyproject)
+    made = make_project(
+        root,
+        [notebooks.code("x = 1", tags=["parameters"]), *(notebooks.code(c) for c in cells)],
+        pyproject=pyproject,
+    )
     promote(made, parameters={})
     return made
 
 
 def _runs(root: Path, url: str, *args: str) -> list[dict[str, object]]:
-    done = subprocess.run([sys.executable, "-m", "nbgate", "runs", "--format", "json", *args], cwd=root,
-                          env=_env(url), capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgate", "runs", "--format", "json", *args],
+        cwd=root,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return list(json.loads(done.stdout))
 
 
-def test_a_sigkilled_run_is_lost_for_every_reader_after_its_heartbeat_window(tmp_path: Path, index_url: str) -> None:
-    made = _project(tmp_path / "p", ["import time\ntime.sleep(120)"],
-                    pyproject="[tool.nbgate.run]\nheartbeat = 0.3\nlost_after = 5\n")
-    proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "victim"], cwd=made.root,
-                            env=_env(index_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def test_a_sigkilled_run_is_lost_for_every_reader_after_its_heartbeat_window(
+    tmp_path: Path, index_url: str
+) -> None:
+    made = _project(
+        tmp_path / "p",
+        ["import time\ntime.sleep(120)"],
+        pyproject="[tool.nbgate.run]\nheartbeat = 0.3\nlost_after = 5\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgate", "run", "job", "--run-id", "victim"],
+        cwd=made.root,
+        env=_env(index_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not _runs(made.root, index_url) and time.monotonic() < deadline:
@@ -72,7 +96,7 @@ def test_a_sigkilled_run_is_lost_for_every_reader_after_its_heartbeat_window(tmp
 def _down(index_url: str, request: pytest.FixtureRequest) -> Iterator[None]:
     """The index unreachable inside the block: PostgreSQL stopped, or the SQLite file write-locked."""
     if index_url.startswith("sqlite"):
-        path = Path(index_url[len("sqlite:///"):])
+        path = Path(index_url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
         holder = sqlite3.connect(path, isolation_level=None)
         holder.execute("PRAGMA journal_mode = WAL")
@@ -93,11 +117,17 @@ def _down(index_url: str, request: pytest.FixtureRequest) -> Iterator[None]:
         server.start()
 
 
-def test_an_unreachable_index_never_stops_a_run(tmp_path: Path, index_url: str, request: pytest.FixtureRequest,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_index_never_stops_a_run(
+    tmp_path: Path,
+    index_url: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """18.6 and 15.6: a locked SQLite file or a stopped server; the run executes, its rows wait in the spool."""
-    made = _project(tmp_path / "p", ['print("ran")'], pyproject="[tool.nbgate.run]\nindex_timeout = 1\n")
+    made = _project(
+        tmp_path / "p", ['print("ran")'], pyproject="[tool.nbgate.run]\nindex_timeout = 1\n"
+    )
     monkeypatch.chdir(made.root)
     monkeypatch.setenv("NBGATE_RUN_INDEX_URL", index_url)
     config = config_module.load(made.root)
@@ -108,7 +138,9 @@ def test_an_unreachable_index_never_stops_a_run(tmp_path: Path, index_url: str, 
         assert time.monotonic() - started < 60  # not the old 61 s wait per write
         captured = capsys.readouterr()
         assert "run index unavailable" in captured.out and "index-spool.jsonl" in captured.out
-        assert spool(config).pending() == 4  # two starts and two finishes, kept while the index is down
+        assert (
+            spool(config).pending() == 4
+        )  # two starts and two finishes, kept while the index is down
     output = made.root / ".nbgate/runs/job/2024-05-01/1-ok.ipynb"
     assert "ran" in output.read_text()
     assert main(["runs", "--format", "json"]) == 0
@@ -138,15 +170,25 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_fails_the_run_cleanly_and_leaves_no_misleading_file(
-        tmp_path: Path, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    tiny_disk: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # the placeholder (a few KiB) fits; the executed notebook (600 KB of output) does not
-    made = _project(tmp_path / "p", ['print("y" * 600_000)'],
-                    pyproject=f'[tool.nbgate.run]\noutput = "{tiny_disk}/{{name}}-{{run_id}}.ipynb"\n')
+    made = _project(
+        tmp_path / "p",
+        ['print("y" * 600_000)'],
+        pyproject=f'[tool.nbgate.run]\noutput = "{tiny_disk}/{{name}}-{{run_id}}.ipynb"\n',
+    )
     monkeypatch.chdir(made.root)
     assert main(["run", "job", "--run-id", "big"]) == 1
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
-    assert f"{tiny_disk}/job-big.ipynb: cannot write the output notebook: No space left on device" in captured.out
+    assert (
+        f"{tiny_disk}/job-big.ipynb: cannot write the output notebook: No space left on device"
+        in captured.out
+    )
     assert "no output notebook was kept" in captured.out
     assert list(tiny_disk.iterdir()) == []  # neither the placeholder nor a temporary file
     [record] = open_index(made.config()).list()
@@ -157,10 +199,17 @@ def test_a_full_disk_fails_the_run_cleanly_and_leaves_no_misleading_file(
     assert main(["run", "job", "--run-id", "big"]) == 0
 
 
-def test_no_room_even_for_the_placeholder(tmp_path: Path, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    made = _project(tmp_path / "p", ['print("ran")'],
-                    pyproject=f'[tool.nbgate.run]\noutput = "{tiny_disk}/{{name}}-{{run_id}}.ipynb"\n')
+def test_no_room_even_for_the_placeholder(
+    tmp_path: Path,
+    tiny_disk: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    made = _project(
+        tmp_path / "p",
+        ['print("ran")'],
+        pyproject=f'[tool.nbgate.run]\noutput = "{tiny_disk}/{{name}}-{{run_id}}.ipynb"\n',
+    )
     filler = tiny_disk / "filler"
     with pytest.raises(OSError), filler.open("wb") as handle:
         while True:
@@ -175,10 +224,14 @@ def test_no_room_even_for_the_placeholder(tmp_path: Path, tiny_disk: Path, monke
     assert (record.status, record.output) == (FAILED, None)
 
 
-def test_a_lone_surrogate_parameter_is_refused_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_lone_surrogate_parameter_is_refused_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # a default of None takes JSON, so '"\\ud800"' is a lone surrogate (a str default would keep the text as is)
-    made = make_project(tmp_path / "p", [notebooks.code("x = None", tags=["parameters"]), notebooks.code('print("ran")')])
+    made = make_project(
+        tmp_path / "p",
+        [notebooks.code("x = None", tags=["parameters"]), notebooks.code('print("ran")')],
+    )
     promote(made, parameters={})
     monkeypatch.chdir(made.root)
     assert main(["run", "job", "--run-id", "s", "--param", 'x="\\ud800"']) == 2

@@ -37,13 +37,19 @@ def _injected(path: str | Path) -> list[str]:
     return "".join(cell["source"]).splitlines()[1:]
 
 
-def test_run_succeeds_and_the_same_run_id_cannot_run_again(project: Project,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "job", "--date", "2024-05-01", "--param", "limit=7", "--run-id", "nightly-1"]) == 0
+def test_run_succeeds_and_the_same_run_id_cannot_run_again(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["run", "job", "--date", "2024-05-01", "--param", "limit=7", "--run-id", "nightly-1"])
+        == 0
+    )
     out = capsys.readouterr().out
     output = project.root / ".nbgate/runs/job/2024-05-01/1-nightly-1.ipynb"
     assert "job rev 1 for 2024-05-01: succeeded in " in out
-    assert out.rstrip().endswith(": .nbgate/runs/job/2024-05-01/1-nightly-1.ipynb")  # relative to the cwd
+    assert out.rstrip().endswith(
+        ": .nbgate/runs/job/2024-05-01/1-nightly-1.ipynb"
+    )  # relative to the cwd
     assert _injected(output) == ['label = "prod"', 'run_date = "2024-05-01"', "limit = 7"]
     before = output.read_bytes()
 
@@ -53,21 +59,43 @@ def test_run_succeeds_and_the_same_run_id_cannot_run_again(project: Project,
     assert [r.status for r in run_index(project.config()).list()] == [REFUSED, SUCCEEDED]
 
 
-def test_run_params_are_typed_by_their_defaults(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_params_are_typed_by_their_defaults(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     # 'label' is a str default: True stays the text "True"; limit is an int default: " 9 " is 9
-    assert main(["run", "job", "--date", "2024-05-01", "--param", "label=True", "--param", "limit= 9 ",
-                 "--run-id", "typed"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "job",
+                "--date",
+                "2024-05-01",
+                "--param",
+                "label=True",
+                "--param",
+                "limit= 9 ",
+                "--run-id",
+                "typed",
+            ]
+        )
+        == 0
+    )
     output = project.root / ".nbgate/runs/job/2024-05-01/1-typed.ipynb"
     assert _injected(output) == ['label = "True"', 'run_date = "2024-05-01"', "limit = 9"]
 
 
-def test_a_failing_notebook_exits_1_and_points_to_its_output(project: Project,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "job", "--date", "2024-05-01", "--param", "limit=2", "--run-id", "bad"]) == 1
+def test_a_failing_notebook_exits_1_and_points_to_its_output(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["run", "job", "--date", "2024-05-01", "--param", "limit=2", "--run-id", "bad"]) == 1
+    )
     out = capsys.readouterr().out
     output = project.root / ".nbgate/runs/job/2024-05-01/1-bad.ipynb"
     assert "failed: cell 3 (In [4]): AssertionError: limit 2 is too small" in out
-    assert "output notebook (shows the failing cell): .nbgate/runs/job/2024-05-01/1-bad.ipynb" in out
+    assert (
+        "output notebook (shows the failing cell): .nbgate/runs/job/2024-05-01/1-bad.ipynb" in out
+    )
     assert output.is_file()
     [record] = run_index(project.config()).list(status=FAILED)
     assert record.output == str(output)
@@ -75,15 +103,20 @@ def test_a_failing_notebook_exits_1_and_points_to_its_output(project: Project,
 
 def test_rev_runs_an_older_revision(project: Project) -> None:
     add_revision(project.config(), "job", parameters={"label": "v2"})
-    assert load_run_spec(project.config(), "job").parameters == {"label": "v2"}  # the newest by default
+    assert load_run_spec(project.config(), "job").parameters == {
+        "label": "v2"
+    }  # the newest by default
     assert main(["run", "job", "--rev", "1", "--date", "2024-05-01", "--run-id", "old"]) == 0
-    assert _injected(project.root / ".nbgate/runs/job/2024-05-01/1-old.ipynb")[0] == 'label = "prod"'
+    assert (
+        _injected(project.root / ".nbgate/runs/job/2024-05-01/1-old.ipynb")[0] == 'label = "prod"'
+    )
     assert run_index(project.config()).list()[0].rev == 1
 
 
 @pytest.mark.parametrize("action", ["pause", "retire"])
-def test_paused_or_retired_schedules_are_refused(project: Project, action: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_paused_or_retired_schedules_are_refused(
+    project: Project, action: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     add_revision(project.config(), "job", action=action)
     assert main(["run", "job", "--date", "2024-05-01"]) == 4
     state = {"pause": "paused", "retire": "retired"}[action]
@@ -92,8 +125,12 @@ def test_paused_or_retired_schedules_are_refused(project: Project, action: str,
     assert not (project.root / ".nbgate/runs").exists()
 
 
-def test_a_drifted_notebook_is_refused(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_drifted_notebook_is_refused(
+    project: Project,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     deployed = tmp_path / "deployed"  # a checkout without .git: the file on disk is all there is
     shutil.copytree(project.root, deployed, ignore=shutil.ignore_patterns(".git"))
     cells = default_cells()
@@ -106,29 +143,60 @@ def test_a_drifted_notebook_is_refused(project: Project, tmp_path: Path, monkeyp
     assert not (deployed / ".nbgate/runs").exists()
 
 
-@pytest.mark.parametrize(("argv", "code", "message"), [
-    (["run", "job", "--param", "nope=1"], 2,
-     "--param nope: not defined in the notebook's parameters cell (it defines: run_date, limit, label)"),
-    (["run", "job", "--param", "limit=True"], 2, "parameter 'limit': 'True' is not a valid int"),
-    (["run", "job", "--param", "run_date=2024-01-01"], 2, "give the logical date with --date"),
-    (["run", "job", "--date", "01/02/2024"], 2, "--date '01/02/2024'"),
-    (["run", "job", "--run-id", "../x"], 2, "--run-id '../x'"),
-    (["run", "nosuch"], 1, "no schedule named 'nosuch'"),
-    (["run", "job", "--rev", "9"], 1, "has no revision 9"),
-])
-def test_bad_requests(project: Project, capsys: pytest.CaptureFixture[str], argv: list[str], code: int,
-                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (
+            ["run", "job", "--param", "nope=1"],
+            2,
+            "--param nope: not defined in the notebook's parameters cell (it defines: run_date, limit, label)",
+        ),
+        (
+            ["run", "job", "--param", "limit=True"],
+            2,
+            "parameter 'limit': 'True' is not a valid int",
+        ),
+        (["run", "job", "--param", "run_date=2024-01-01"], 2, "give the logical date with --date"),
+        (["run", "job", "--date", "01/02/2024"], 2, "--date '01/02/2024'"),
+        (["run", "job", "--run-id", "../x"], 2, "--run-id '../x'"),
+        (["run", "nosuch"], 1, "no schedule named 'nosuch'"),
+        (["run", "job", "--rev", "9"], 1, "has no revision 9"),
+    ],
+)
+def test_bad_requests(
+    project: Project, capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
+) -> None:
     assert main(argv) == code
     assert message in capsys.readouterr().err
     assert not (project.root / ".nbgate/runs").exists()
 
 
 def test_four_concurrent_runs_are_all_indexed(project: Project) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     procs = [
-        subprocess.Popen([sys.executable, "-m", "nbgate", "-q", "run", "job", "--date", "2024-05-01",
-                          "--run-id", f"parallel-{n}", "--param", f"limit={3 + n}"],
-                         cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "nbgate",
+                "-q",
+                "run",
+                "job",
+                "--date",
+                "2024-05-01",
+                "--run-id",
+                f"parallel-{n}",
+                "--param",
+                f"limit={3 + n}",
+            ],
+            cwd=project.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for n in range(4)
     ]
     results = [(p.wait(timeout=300), p.stderr.read().decode() if p.stderr else "") for p in procs]
@@ -150,13 +218,26 @@ def test_sigterm_records_the_run_as_interrupted(tmp_path: Path, group: bool) -> 
 
     A shell's job control or a container runtime signals the whole process group, the kernel too.
     """
-    made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]),
-                                         notebooks.code("import time\ntime.sleep(60)")])
+    made = make_project(
+        tmp_path / "p",
+        [
+            notebooks.code("x = 1", tags=["parameters"]),
+            notebooks.code("import time\ntime.sleep(60)"),
+        ],
+    )
     promote(made, parameters={})
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "stopped"],
-                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=group)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgate", "run", "job", "--run-id", "stopped"],
+        cwd=made.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=group,
+    )
     index = run_index(made.config())
     deadline = time.monotonic() + 60
     while not index.list() and time.monotonic() < deadline:
@@ -175,22 +256,33 @@ def test_sigterm_records_the_run_as_interrupted(tmp_path: Path, group: bool) -> 
     assert Path(record.output or "").is_file()
 
 
-def test_the_demo_schedule_runs_and_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_schedule_runs_and_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """fixtures/demo's promoted daily-sales runs (from a copy without git: the identical file) and exports."""
     demo = tmp_path / "demo"
-    shutil.copytree(REPO / "fixtures" / "demo", demo, ignore=shutil.ignore_patterns(".nbgate", "output"))
+    shutil.copytree(
+        REPO / "fixtures" / "demo", demo, ignore=shutil.ignore_patterns(".nbgate", "output")
+    )
     monkeypatch.chdir(demo)
     assert main(["run", "daily-sales", "--date", "2024-05-01", "--run-id", "demo"]) == 0
     output = demo / ".nbgate/runs/daily-sales/2024-05-01/1-demo.ipynb"
-    stdout = "".join("".join(o.get("text", "")) for c in notebook.read(output).nb["cells"]
-                     for o in c.get("outputs", []))
+    stdout = "".join(
+        "".join(o.get("text", ""))
+        for c in notebook.read(output).nb["cells"]
+        for o in c.get("outputs", [])
+    )
     assert stdout.startswith("2024-05-01 eu: ")
-    assert (demo / "notebooks/output/sales-eu-2024-05-01.csv").is_file()  # ran in the notebook's folder
+    assert (
+        demo / "notebooks/output/sales-eu-2024-05-01.csv"
+    ).is_file()  # ran in the notebook's folder
     capsys.readouterr()
     assert main(["export", "cron", "--allow-defaults"]) == 0
     crontab = capsys.readouterr().out
-    assert "CRON_TZ=Europe/Berlin\n0 6 * * * cd " in crontab and "nbgate run daily-sales --date today" in crontab
+    assert (
+        "CRON_TZ=Europe/Berlin\n0 6 * * * cd " in crontab
+        and "nbgate run daily-sales --date today" in crontab
+    )
 
 
 def test_sigterm_while_the_kernel_boots_kills_it_and_prints_one_line(tmp_path: Path) -> None:
@@ -198,18 +290,39 @@ def test_sigterm_while_the_kernel_boots_kills_it_and_prints_one_line(tmp_path: P
     import json
 
     pidfile = tmp_path / "kernel.pid"
-    boot = (f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(6); "
-            "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
-    spec = tmp_path / "jupyter" / "kernels" / "python3" / "kernel.json"  # JUPYTER_PATH wins: a slow python3
+    boot = (
+        f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(6); "
+        "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()"
+    )
+    spec = (
+        tmp_path / "jupyter" / "kernels" / "python3" / "kernel.json"
+    )  # JUPYTER_PATH wins: a slow python3
     spec.parent.mkdir(parents=True)
-    spec.write_text(json.dumps({"argv": [sys.executable, "-c", boot, "-f", "{connection_file}"],
-                                "display_name": "slow", "language": "python"}))
-    made = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code("x")])
+    spec.write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", boot, "-f", "{connection_file}"],
+                "display_name": "slow",
+                "language": "python",
+            }
+        )
+    )
+    made = make_project(
+        tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code("x")]
+    )
     promote(made, parameters={})
-    env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter"),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "nbgate", "run", "job", "--run-id", "boot"],
-                            cwd=made.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "JUPYTER_PATH": str(tmp_path / "jupyter"),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgate", "run", "job", "--run-id", "boot"],
+        cwd=made.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -217,7 +330,9 @@ def test_sigterm_while_the_kernel_boots_kills_it_and_prints_one_line(tmp_path: P
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
     assert proc.wait(timeout=60) == 130
-    stderr = proc.stderr.read().decode() if proc.stderr else ""  # EOF only once the kernel let go of it too
+    stderr = (
+        proc.stderr.read().decode() if proc.stderr else ""
+    )  # EOF only once the kernel let go of it too
     assert time.monotonic() - started < 5, "the booting kernel kept running"
     assert stderr.strip().splitlines() == ["error: interrupted (SIGTERM)"], stderr
     pid = int(pidfile.read_text())

@@ -25,12 +25,14 @@ SPEC = "py:percent"
 
 
 def _executed() -> dict[str, Any]:
-    return nbs.make([
-        nbs.markdown("# Report"),
-        nbs.code("region = 'eu'", tags=["parameters"]),
-        nbs.code("total = 1 + 1\ntotal", execution_count=1, outputs=[nbs.result("2", 1)]),
-        nbs.code("print('done')", execution_count=2, outputs=[nbs.stream("done\n")]),
-    ])
+    return nbs.make(
+        [
+            nbs.markdown("# Report"),
+            nbs.code("region = 'eu'", tags=["parameters"]),
+            nbs.code("total = 1 + 1\ntotal", execution_count=1, outputs=[nbs.result("2", 1)]),
+            nbs.code("print('done')", execution_count=2, outputs=[nbs.stream("done\n")]),
+        ]
+    )
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -40,7 +42,9 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def _in_sync(nb: Path, twin: Path) -> bool:
-    return pairing.text_sha256(twin.read_text(encoding="utf-8"), SPEC) == source_sha256(notebook.read(nb).nb)
+    return pairing.text_sha256(twin.read_text(encoding="utf-8"), SPEC) == source_sha256(
+        notebook.read(nb).nb
+    )
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -68,18 +72,23 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 # ------------------------------------------------------------- one side changed
 
 
-def test_missing_twin_is_created_with_the_same_identity(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_twin_is_created_with_the_same_identity(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     nbs.write(repo.path / "other.ipynb", nbs.make([nbs.code("x = 1")]))
     code, out, _ = _run(capsys, "other.ipynb")
     assert code == 0
     assert "other.py: created from other.ipynb" in out
-    assert (repo.path / "other.py").read_text() == pairing.to_text(notebook.read(repo.path / "other.ipynb").nb, SPEC)
+    assert (repo.path / "other.py").read_text() == pairing.to_text(
+        notebook.read(repo.path / "other.ipynb").nb, SPEC
+    )
     assert _in_sync(repo.path / "other.ipynb", repo.path / "other.py")
 
 
 @pytest.mark.parametrize("staged", [False, True], ids=["unstaged", "staged"])
 def test_text_edit_updates_the_notebook_keeping_outputs_and_ids(
-        repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool) -> None:
+    repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool
+) -> None:
     twin, nb = repo.path / "nb.py", repo.path / "nb.ipynb"
     before = notebook.read(nb).nb
     _edit(twin, "region = 'eu'", "region = 'us'")
@@ -98,7 +107,9 @@ def test_text_edit_updates_the_notebook_keeping_outputs_and_ids(
 
 
 @pytest.mark.parametrize("staged", [False, True], ids=["unstaged", "staged"])
-def test_notebook_edit_updates_the_twin(repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool) -> None:
+def test_notebook_edit_updates_the_twin(
+    repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool
+) -> None:
     nb, twin = repo.path / "nb.ipynb", repo.path / "nb.py"
     data = notebook.read(nb).nb
     data["cells"].append(nbs.code("extra = 3", metadata={}) | {"id": "new-cell"})
@@ -112,7 +123,9 @@ def test_notebook_edit_updates_the_twin(repo: Repo, capsys: pytest.CaptureFixtur
     assert _in_sync(nb, twin)
 
 
-def test_outputs_only_change_does_not_block_a_text_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_outputs_only_change_does_not_block_a_text_edit(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     nb, twin = repo.path / "nb.ipynb", repo.path / "nb.py"
     data = notebook.read(nb).nb
     data["cells"][3]["outputs"] = [nbs.stream("re-run\n")]
@@ -125,7 +138,9 @@ def test_outputs_only_change_does_not_block_a_text_edit(repo: Repo, capsys: pyte
     assert after["cells"][3]["outputs"] == [nbs.stream("re-run\n")]
 
 
-def test_twin_named_alone_finds_its_notebook(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_twin_named_alone_finds_its_notebook(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo.path / "helpers.py").write_text("def helper():\n    return 1\n")  # a module, not a twin
     _edit(repo.path / "nb.py", "region = 'eu'", "region = 'apac'")
     code, out, _ = _run(capsys, "nb.py", "helpers.py")
@@ -153,7 +168,8 @@ def test_both_edited_the_same_way_is_fine(repo: Repo, capsys: pytest.CaptureFixt
 
 @pytest.mark.parametrize("staged", [False, True], ids=["unstaged", "staged"])
 def test_both_edited_differently_writes_nothing_and_shows_the_diff(
-        repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool) -> None:
+    repo: Repo, capsys: pytest.CaptureFixture[str], staged: bool
+) -> None:
     nb, twin = repo.path / "nb.ipynb", repo.path / "nb.py"
     data = notebook.read(nb).nb
     data["cells"][1]["source"] = "region = 'us'"
@@ -170,7 +186,9 @@ def test_both_edited_differently_writes_nothing_and_shows_the_diff(
     assert "-region = 'us'\n+region = 'apac'" in out
 
 
-def test_new_pair_that_disagrees_is_a_conflict(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_pair_that_disagrees_is_a_conflict(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     nbs.write(repo.path / "new.ipynb", nbs.make([nbs.code("a = 1")]))
     (repo.path / "new.py").write_text("# %%\na = 2\n")
     code, _, err = _run(capsys, "new.ipynb")
@@ -203,11 +221,14 @@ def test_prefer_ipynb_resolves_a_conflict(repo: Repo, capsys: pytest.CaptureFixt
 # ------------------------------------------------------------- formats and line endings
 
 
-def test_4_4_notebook_never_gets_cell_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_4_4_notebook_never_gets_cell_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = Repo(tmp_path / "p")
-    nb = nbs.write(repo.path / "old.ipynb", nbs.make([nbs.code("a = 1", execution_count=1,
-                                                              outputs=[nbs.stream("1\n")])], minor=4))
+    nb = nbs.write(
+        repo.path / "old.ipynb",
+        nbs.make([nbs.code("a = 1", execution_count=1, outputs=[nbs.stream("1\n")])], minor=4),
+    )
     monkeypatch.chdir(repo.path)
     assert _run(capsys)[0] == 0
     repo.commit_all()
@@ -239,10 +260,13 @@ def test_crlf_twin_keeps_crlf(repo: Repo, capsys: pytest.CaptureFixture[str], ed
     assert _in_sync(nb, twin)
 
 
-def test_twin_folder_and_format_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_twin_folder_and_format_from_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = Repo(tmp_path / "p")
-    (repo.path / "pyproject.toml").write_text('[tool.nbgate.sync]\nformat = "md:myst"\nfolder = "../text"\n')
+    (repo.path / "pyproject.toml").write_text(
+        '[tool.nbgate.sync]\nformat = "md:myst"\nfolder = "../text"\n'
+    )
     nb = nbs.write(repo.path / "notebooks" / "a.ipynb", _executed())
     monkeypatch.chdir(repo.path)
     assert _run(capsys)[0] == 0
@@ -255,15 +279,22 @@ def test_twin_folder_and_format_from_config(tmp_path: Path, monkeypatch: pytest.
     assert notebook.read(nb).nb["cells"][1]["source"] == "region = 'us'"
 
 
-def test_inputs_jupytext_cannot_hold_are_refused(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_inputs_jupytext_cannot_hold_are_refused(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     nbs.write(repo.path / "odd.ipynb", nbs.make([nbs.code("# %%\nx = 1")]))
     code, _, err = _run(capsys, "odd.ipynb")
     assert code == 1
-    assert "jupytext cannot hold its inputs exactly as py:percent (cell 1 differs); odd.py not written" in err
+    assert (
+        "jupytext cannot hold its inputs exactly as py:percent (cell 1 differs); odd.py not written"
+        in err
+    )
     assert not (repo.path / "odd.py").exists()
 
 
-def test_unreadable_twin_is_an_error_naming_it(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_twin_is_an_error_naming_it(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo.path / "nb.py").write_bytes(b"# %%\nx = '\xff'\n")
     code, _, err = _run(capsys, "--check")
     assert code == 1 and "nb.py: not valid UTF-8" in err
@@ -272,8 +303,9 @@ def test_unreadable_twin_is_an_error_naming_it(repo: Repo, capsys: pytest.Captur
 # ------------------------------------------------------------- outside git, --check
 
 
-def test_outside_git_refuses_unless_prefer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_outside_git_refuses_unless_prefer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     nb = nbs.write(tmp_path / "nb.ipynb", _executed())
     monkeypatch.chdir(tmp_path)
@@ -290,7 +322,9 @@ def test_outside_git_refuses_unless_prefer(tmp_path: Path, monkeypatch: pytest.M
     assert code == 0 and "region = 'eu'" in twin.read_text() and _in_sync(nb, twin)
 
 
-def test_check_writes_nothing_and_lists_pairs(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_writes_nothing_and_lists_pairs(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(capsys, "--check") == (0, "1 pair(s): 1 in sync, 0 need syncing\n", "")
     nbs.write(repo.path / "lonely.ipynb", nbs.make([nbs.code("x")]))
     _edit(repo.path / "nb.py", "print('done')", "print('changed')")
@@ -322,11 +356,15 @@ def test_gate_stage(repo: Repo) -> None:
     assert gate_stage(load(repo.path), []).status == PASS
     _edit(repo.path / "nb.py", "print('done')", "print('changed')")
     failed = gate_stage(load(repo.path), [])
-    assert failed.status == FAIL and failed.details == ("nb.ipynb: out of sync with nb.py (cell 4 differs)",)
+    assert failed.status == FAIL and failed.details == (
+        "nb.ipynb: out of sync with nb.py (cell 4 differs)",
+    )
     assert gate_stage(load(repo.path, overrides={"sync.enabled": False}), []).status == SKIP
 
 
-def test_demo_project_is_in_sync(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_project_is_in_sync(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(REPO / "fixtures" / "demo")
     assert _run(capsys, "--check")[0] == 0
 
@@ -338,12 +376,19 @@ def _hook() -> dict[str, Any]:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for h in hooks if h["id"] == "nbgate-sync"]
     assert hook["require_serial"] is True and hook["entry"] == "nbgate sync --hook"
-    return dict(hook, language="system")  # the manifest's entry, types and serial setting, run locally
+    return dict(
+        hook, language="system"
+    )  # the manifest's entry, types and serial setting, run locally
 
 
 def _pre_commit(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600)
+    env = dict(
+        os.environ,
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    )
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 @pytest.fixture
@@ -351,7 +396,8 @@ def hooked(tmp_path: Path) -> Repo:
     """A repository with the nbgate-sync hook installed and one committed pair."""
     repo = Repo(tmp_path / "project")
     (repo.path / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [_hook()]}]}), encoding="utf-8")
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [_hook()]}]}), encoding="utf-8"
+    )
     nbs.write(repo.path / "nb.ipynb", _executed())
     (repo.path / "nb.py").write_text(pairing.to_text(_executed(), SPEC))
     repo.commit_all("pair")

@@ -44,15 +44,35 @@ EVERYTHING = DiffOptions(outputs=True, metadata=True, ids=True)
 #: (golden name, old file, new file or None for a deleted notebook, options)
 CASES: list[tuple[str, str | None, str | None, DiffOptions]] = [
     ("multilevel", "multilevel-test-base.ipynb", "multilevel-test-local.ipynb", SOURCES),
-    ("multilevel-outputs", "multilevel-test-base.ipynb", "multilevel-test-local.ipynb", DiffOptions(outputs=True)),
+    (
+        "multilevel-outputs",
+        "multilevel-test-base.ipynb",
+        "multilevel-test-local.ipynb",
+        DiffOptions(outputs=True),
+    ),
     ("foo", "foo--1.ipynb", "foo--2.ipynb", SOURCES),
-    ("src-and-output", "src-and-output--1.ipynb", "src-and-output--2.ipynb", DiffOptions(outputs=True)),
+    (
+        "src-and-output",
+        "src-and-output--1.ipynb",
+        "src-and-output--2.ipynb",
+        DiffOptions(outputs=True),
+    ),
     ("cellids", "cellids--base.ipynb", "cellids--local.ipynb", SOURCES),
     ("cellids-ids", "cellids--base.ipynb", "cellids--local.ipynb", DiffOptions(ids=True)),
     ("markdown-only", "markdown-only--1.ipynb", "markdown-only--2.ipynb", SOURCES),
     ("multi-cell", "multi_cell_nb.ipynb", "multi_cell_nb--cellchange.ipynb", SOURCES),
-    ("single-cell-everything", "single_cell_nb.ipynb", "single_cell_nb--changed_source_output_ec.ipynb", EVERYTHING),
-    ("single-cell-metadata", "single_cell_nb.ipynb", "single_cell_nb--changed_metadata.ipynb", EVERYTHING),
+    (
+        "single-cell-everything",
+        "single_cell_nb.ipynb",
+        "single_cell_nb--changed_source_output_ec.ipynb",
+        EVERYTHING,
+    ),
+    (
+        "single-cell-metadata",
+        "single_cell_nb.ipynb",
+        "single_cell_nb--changed_metadata.ipynb",
+        EVERYTHING,
+    ),
     ("unicode", "unicode--1.ipynb", "unicode--2.ipynb", SOURCES),
     ("attachment", "attachment.ipynb", "attachment--change_attachment.ipynb", SOURCES),
     ("apap", "apap.ipynb", "apap--1.ipynb", SOURCES),
@@ -79,15 +99,20 @@ def _renderings(old: str | None, new: str | None, options: DiffOptions) -> dict[
 
 @pytest.mark.parametrize(("name", "old", "new", "options"), CASES, ids=[case[0] for case in CASES])
 @pytest.mark.parametrize("suffix", ["md", "txt"])
-def test_golden_renderings(name: str, old: str | None, new: str | None, options: DiffOptions, suffix: str) -> None:
+def test_golden_renderings(
+    name: str, old: str | None, new: str | None, options: DiffOptions, suffix: str
+) -> None:
     expected = GOLDEN / f"{name}.{suffix}"
     assert expected.is_file(), f"missing golden {expected}; run python -m tests.diff.model_test"
     assert _renderings(old, new, options)[suffix] == expected.read_text(encoding="utf-8")
 
 
 def test_goldens_cover_added_removed_and_modified_cells() -> None:
-    seen = {cell.status for _, old, new, options in CASES
-            for cell in (_file_diff(old, new, options).diff or diff_notebooks(None, None)).cells}
+    seen = {
+        cell.status
+        for _, old, new, options in CASES
+        for cell in (_file_diff(old, new, options).diff or diff_notebooks(None, None)).cells
+    }
     assert seen == {ADDED, REMOVED, MODIFIED}
 
 
@@ -96,8 +121,14 @@ def test_goldens_cover_added_removed_and_modified_cells() -> None:
 
 def _edited_pair(cells: int = 60) -> tuple[dict[str, Any], dict[str, Any]]:
     """A notebook with ids and outputs, and a copy with edits, new outputs, deletions and insertions."""
-    old = nbs.make([nbs.code(f"v{k} = {k}\nprint(v{k})", outputs=[nbs.stream(f"{k}\n")], execution_count=k)
-                    if k % 4 else nbs.markdown(f"## part {k}") for k in range(cells)])
+    old = nbs.make(
+        [
+            nbs.code(f"v{k} = {k}\nprint(v{k})", outputs=[nbs.stream(f"{k}\n")], execution_count=k)
+            if k % 4
+            else nbs.markdown(f"## part {k}")
+            for k in range(cells)
+        ]
+    )
     new = json.loads(json.dumps(old))
     for k in range(1, cells, 7):
         new["cells"][k]["source"] += "  # edited"
@@ -114,7 +145,9 @@ def _edited_pair(cells: int = 60) -> tuple[dict[str, Any], dict[str, Any]]:
 _PAIRS = [(old, new) for _, old, new, _ in CASES if old and new]
 
 
-@pytest.mark.parametrize("options", [SOURCES, DiffOptions(outputs=True), EVERYTHING], ids=["sources", "outputs", "all"])
+@pytest.mark.parametrize(
+    "options", [SOURCES, DiffOptions(outputs=True), EVERYTHING], ids=["sources", "outputs", "all"]
+)
 def test_anchored_diff_equals_nbdime_on_the_whole_lists(options: DiffOptions) -> None:
     pairs = [(_read(old), _read(new)) for old, new in _PAIRS] + [_edited_pair()]
     for a, b in pairs:
@@ -123,19 +156,31 @@ def test_anchored_diff_equals_nbdime_on_the_whole_lists(options: DiffOptions) ->
         assert anchored == json.dumps(nbdime_diff(a, b, options, anchored=False), sort_keys=True)
 
 
-@pytest.mark.parametrize(("pairs", "expected"), [
-    ([], []),
-    ([(0, 0), (1, 1), (2, 2)], [(0, 0), (1, 1), (2, 2)]),
-    ([(0, 2), (1, 0), (2, 1), (3, 3)], [(1, 0), (2, 1), (3, 3)]),
-    ([(0, 4), (1, 1), (2, 2), (3, 0), (4, 3)], [(1, 1), (2, 2), (4, 3)]),
-])
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([], []),
+        ([(0, 0), (1, 1), (2, 2)], [(0, 0), (1, 1), (2, 2)]),
+        ([(0, 2), (1, 0), (2, 1), (3, 3)], [(1, 0), (2, 1), (3, 3)]),
+        ([(0, 4), (1, 1), (2, 2), (3, 0), (4, 3)], [(1, 1), (2, 2), (4, 3)]),
+    ],
+)
 def test_increasing_run(pairs: list[tuple[int, int]], expected: list[tuple[int, int]]) -> None:
     assert _increasing(pairs) == expected
 
 
 def test_nothing_to_show_when_only_ignored_parts_changed() -> None:
     a = nbs.make([nbs.code("x = 1", outputs=[nbs.stream("1\n")], execution_count=1)])
-    b = nbs.make([nbs.code("x = 1", outputs=[nbs.stream("2\n")], execution_count=7, metadata={"collapsed": True})])
+    b = nbs.make(
+        [
+            nbs.code(
+                "x = 1",
+                outputs=[nbs.stream("2\n")],
+                execution_count=7,
+                metadata={"collapsed": True},
+            )
+        ]
+    )
     b["cells"][0]["id"] = "renamed"
     assert same(a, b, SOURCES)
     assert not diff_notebooks(a, b).changed
@@ -143,8 +188,12 @@ def test_nothing_to_show_when_only_ignored_parts_changed() -> None:
     (cell,) = full.cells
     assert cell.status == MODIFIED
     # nbdime pairs outputs approximately: one short stream for another is a removal plus an addition
-    assert cell.details == ("execution count: 1 -> 7", "id: cell-0 -> renamed", "metadata: +collapsed",
-                            "outputs: 1 added, 1 removed (stream)")
+    assert cell.details == (
+        "execution count: 1 -> 7",
+        "id: cell-0 -> renamed",
+        "metadata: +collapsed",
+        "outputs: 1 added, 1 removed (stream)",
+    )
 
 
 def test_tag_changes_are_always_shown() -> None:
@@ -156,8 +205,14 @@ def test_tag_changes_are_always_shown() -> None:
 
 def test_view_keeps_ids_for_alignment_but_not_for_comparison() -> None:
     nb = nbs.make([nbs.code("x", outputs=[nbs.stream("x")], execution_count=3)])
-    assert view(nb, SOURCES)["cells"][0] == {"cell_type": "code", "source": "x", "metadata": {}, "id": "cell-0",
-                                              "outputs": [], "execution_count": None}
+    assert view(nb, SOURCES)["cells"][0] == {
+        "cell_type": "code",
+        "source": "x",
+        "metadata": {},
+        "id": "cell-0",
+        "outputs": [],
+        "execution_count": None,
+    }
     assert "id" not in view(nb, SOURCES, keep_ids=False)["cells"][0]
     assert view(nb, EVERYTHING)["cells"][0]["outputs"] == [nbs.stream("x")]
 
@@ -167,9 +222,20 @@ def test_a_long_cell_shows_hunks_with_context_and_headers() -> None:
     new = old.replace("line 5\n", "line five\n").replace("line 16\n", "")
     (cell,) = diff_notebooks(nbs.make([nbs.code(old)]), nbs.make([nbs.code(new)])).cells
     hunks = hunk_lines(cell.lines)
-    assert [(h.old_start, h.old_count, h.new_start, h.new_count) for h in hunks] == [(2, 7, 2, 7), (13, 7, 13, 6)]
-    text = terminal([FileDiff("x.ipynb", MODIFIED, diff_notebooks(nbs.make([nbs.code(old)]),
-                                                                  nbs.make([nbs.code(new)])))], Sides("a", "b"))
+    assert [(h.old_start, h.old_count, h.new_start, h.new_count) for h in hunks] == [
+        (2, 7, 2, 7),
+        (13, 7, 13, 6),
+    ]
+    text = terminal(
+        [
+            FileDiff(
+                "x.ipynb",
+                MODIFIED,
+                diff_notebooks(nbs.make([nbs.code(old)]), nbs.make([nbs.code(new)])),
+            )
+        ],
+        Sides("a", "b"),
+    )
     assert "@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n-line 5\n+line five\n line 6" in text
     assert "@@ -13,7 +13,6 @@" in text
 
@@ -178,7 +244,13 @@ def test_removed_lines_come_before_added_ones_within_a_block() -> None:
     a = nbs.make([nbs.code("a = 1\nb = 2\nc = 3")])
     b = nbs.make([nbs.code("a = 10\nb = 20\nc = 3")])
     (cell,) = diff_notebooks(a, b).cells
-    assert cell.lines == (("-", "a = 1"), ("-", "b = 2"), ("+", "a = 10"), ("+", "b = 20"), (" ", "c = 3"))
+    assert cell.lines == (
+        ("-", "a = 1"),
+        ("-", "b = 2"),
+        ("+", "a = 10"),
+        ("+", "b = 20"),
+        (" ", "c = 3"),
+    )
 
 
 def test_hunk_lines_of_an_unchanged_cell_is_empty() -> None:
@@ -188,7 +260,10 @@ def test_hunk_lines_of_an_unchanged_cell_is_empty() -> None:
 def test_added_and_deleted_notebooks() -> None:
     nb = nbs.make([nbs.markdown("# t"), nbs.code("")])
     added = diff_notebooks(None, nb)
-    assert [(c.status, c.new_index, c.details) for c in added.cells] == [(ADDED, 0, ()), (ADDED, 1, ("empty cell",))]
+    assert [(c.status, c.new_index, c.details) for c in added.cells] == [
+        (ADDED, 0, ()),
+        (ADDED, 1, ("empty cell",)),
+    ]
     deleted = diff_notebooks(nb, None)
     assert [(c.status, c.old_index) for c in deleted.cells] == [(REMOVED, 0), (REMOVED, 1)]
     assert (deleted.old_cells, deleted.new_cells) == (2, 0)
@@ -196,7 +271,10 @@ def test_added_and_deleted_notebooks() -> None:
 
 def test_notebook_metadata_only_with_metadata() -> None:
     a = nbs.make([nbs.code("x")])
-    b = nbs.make([nbs.code("x")], metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}})
+    b = nbs.make(
+        [nbs.code("x")],
+        metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}},
+    )
     assert not diff_notebooks(a, b).changed
     assert diff_notebooks(a, b, DiffOptions(metadata=True)).metadata == ("metadata: ~kernelspec",)
 
@@ -260,10 +338,12 @@ def test_render_rejects_unknown_format() -> None:
 
 @pytest.mark.usefixtures("fast_paths_on")
 def test_nbdime_import_defers_the_slow_iri_checker() -> None:
-    code = ("import sys\nfrom nbgate.diff.align import load_nbdime\nload_nbdime()\n"
-            "assert 'nbdime' in sys.modules and 'jsonschema' in sys.modules\n"
-            "assert 'lark' not in sys.modules\n"
-            "import jsonschema\nassert jsonschema.Draft4Validator({'type': 'object'}).is_valid({})\n")
+    code = (
+        "import sys\nfrom nbgate.diff.align import load_nbdime\nload_nbdime()\n"
+        "assert 'nbdime' in sys.modules and 'jsonschema' in sys.modules\n"
+        "assert 'lark' not in sys.modules\n"
+        "import jsonschema\nassert jsonschema.Draft4Validator({'type': 'object'}).is_valid({})\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

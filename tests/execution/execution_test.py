@@ -22,17 +22,25 @@ from testing.notebooks import code, make, markdown
 
 #: an IPython post_execute callback that fails once, the way matplotlib's inline backend fails to
 #: draw a figure after the cell's own code has finished (the execute reply says "ok")
-POST_EXECUTE = ("def draw():\n"
-                "    raise RuntimeError('cannot draw figure')\n"
-                "ip = get_ipython()\n"
-                "ip.events.register('post_execute', draw)\n"
-                "x = 1")
+POST_EXECUTE = (
+    "def draw():\n"
+    "    raise RuntimeError('cannot draw figure')\n"
+    "ip = get_ipython()\n"
+    "ip.events.register('post_execute', draw)\n"
+    "x = 1"
+)
 UNREGISTER = "ip.events.unregister('post_execute', draw)"
 KILL_KERNEL = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
 
 
-def smoke(tmp_path: Path, nb: dict[str, Any], *, cell_timeout: float = 0, timeout: float = 0,
-          kernel: str = "python3") -> runner.SmokeRun:
+def smoke(
+    tmp_path: Path,
+    nb: dict[str, Any],
+    *,
+    cell_timeout: float = 0,
+    timeout: float = 0,
+    kernel: str = "python3",
+) -> runner.SmokeRun:
     """Smoke-run ``nb`` on a fresh spawned pool kernel, as ``SmokeSession.run`` does."""
     pool = KernelPool(0, "spawn")
     try:
@@ -45,36 +53,65 @@ def smoke(tmp_path: Path, nb: dict[str, Any], *, cell_timeout: float = 0, timeou
         pool.close()
 
 
-def produce(tmp_path: Path, nb: dict[str, Any], *, cell_timeout: float | None = None,
-            timeout: float | None = None, kernel: str | None = None) -> tuple[production.ExecutedNotebook, dict[str, Any]]:
+def produce(
+    tmp_path: Path,
+    nb: dict[str, Any],
+    *,
+    cell_timeout: float | None = None,
+    timeout: float | None = None,
+    kernel: str | None = None,
+) -> tuple[production.ExecutedNotebook, dict[str, Any]]:
     """Run ``nb`` as ``nbgate run`` does; the execution and the output notebook it would write."""
     node = production.load(notebook.dumps(nb), "job.ipynb@abc")
-    node = production.prepare(node, {}, kernel=kernel, input_label="job.ipynb", output_uri="out.ipynb")
-    done = production.execute(node, kernel=kernel, cwd=tmp_path, cell_timeout=cell_timeout, timeout=timeout,
-                              startup_timeout=120)
+    node = production.prepare(
+        node, {}, kernel=kernel, input_label="job.ipynb", output_uri="out.ipynb"
+    )
+    done = production.execute(
+        node,
+        kernel=kernel,
+        cwd=tmp_path,
+        cell_timeout=cell_timeout,
+        timeout=timeout,
+        startup_timeout=120,
+    )
     return done, json.loads(done.text)
 
 
 def _errors(cell: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(o["ename"], o["evalue"]) for o in cell.get("outputs", []) if o["output_type"] == "error"]
+    return [
+        (o["ename"], o["evalue"]) for o in cell.get("outputs", []) if o["output_type"] == "error"
+    ]
 
 
 def _own(nb: dict[str, Any]) -> list[dict[str, Any]]:
     """The notebook's own cells (without papermill's error markers)."""
-    return [c for c in nb["cells"] if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    return [
+        c
+        for c in nb["cells"]
+        if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
 
 
 # ---------------------------------------------------------------------- timeouts
 
 
 def test_a_cell_timeout_names_the_running_cell_in_both_users(tmp_path: Path) -> None:
-    nb = make([markdown("# slow"), code("x = 1"), code("import time\nfor _ in range(600):\n    time.sleep(0.1)"),
-               code("print('never')")])
+    nb = make(
+        [
+            markdown("# slow"),
+            code("x = 1"),
+            code("import time\nfor _ in range(600):\n    time.sleep(0.1)"),
+            code("print('never')"),
+        ]
+    )
 
     done = smoke(tmp_path, nb, cell_timeout=3)
     assert done.outcome == "timeout"
     assert done.failure is not None
-    assert (done.failure.kind, done.failure.cell) == ("timeout", 3)  # the markdown cell counts, as committed
+    assert (done.failure.kind, done.failure.cell) == (
+        "timeout",
+        3,
+    )  # the markdown cell counts, as committed
     assert done.failure.summary == "cell timed out after 3 s (per-cell timeout, smoke.cell_timeout)"
     assert "time.sleep(0.1)" in done.failure.source
     assert done.nb is not None
@@ -97,7 +134,10 @@ def test_the_whole_notebook_timeout_is_told_apart_from_the_cell_timeout(tmp_path
 
     done = smoke(tmp_path, nb, cell_timeout=60, timeout=4)
     assert done.outcome == "timeout" and done.failure is not None
-    assert done.failure.summary == "notebook timed out after 4 s (whole-notebook timeout, smoke.timeout)"
+    assert (
+        done.failure.summary
+        == "notebook timed out after 4 s (whole-notebook timeout, smoke.timeout)"
+    )
     assert done.failure.cell is not None and 2 <= done.failure.cell < 12
 
     ran, out = produce(tmp_path, nb, cell_timeout=60, timeout=12)
@@ -111,13 +151,15 @@ def test_the_whole_notebook_timeout_is_told_apart_from_the_cell_timeout(tmp_path
 
 
 def test_an_error_in_a_cell_that_may_raise_is_not_the_failure(tmp_path: Path) -> None:
-    nb = make([
-        code("x = 1"),
-        code("raise ValueError('expected')", tags=["raises-exception"]),
-        code("# NBVAL_RAISES_EXCEPTION\nraise KeyError('also expected')"),
-        code("print(x + 1)"),
-        code("y = 2\n1 / 0\nz = 3"),
-    ])
+    nb = make(
+        [
+            code("x = 1"),
+            code("raise ValueError('expected')", tags=["raises-exception"]),
+            code("# NBVAL_RAISES_EXCEPTION\nraise KeyError('also expected')"),
+            code("print(x + 1)"),
+            code("y = 2\n1 / 0\nz = 3"),
+        ]
+    )
     done = smoke(tmp_path, nb)
     assert done.outcome == "failed" and done.failure is not None
     # the failure is the unexpected error of cell 5, not one of the allowed ones above it
@@ -127,7 +169,9 @@ def test_an_error_in_a_cell_that_may_raise_is_not_the_failure(tmp_path: Path) ->
     cells = _own(done.nb)
     assert _errors(cells[1]) == [("ValueError", "expected")]
     assert _errors(cells[2]) == [("KeyError", "'also expected'")]
-    assert cells[3]["outputs"][0]["text"] == "2\n"  # the kernel kept running after the allowed errors
+    assert (
+        cells[3]["outputs"][0]["text"] == "2\n"
+    )  # the kernel kept running after the allowed errors
 
     # without the unexpected error: passes, in both users
     passing = make(nb["cells"][:2] + nb["cells"][3:4])
@@ -174,7 +218,9 @@ def test_a_kernel_that_dies_fails_the_running_cell_in_both_users(tmp_path: Path)
     ran, out = produce(tmp_path, nb)
     assert not ran.ok and ran.error is not None
     # "In [2]" only if the kernel announced the cell before it died
-    assert re.match(r"cell 2( \(In \[2\]\))?: DeadKernelError: the kernel died: ", ran.error), ran.error
+    assert re.match(r"cell 2( \(In \[2\]\))?: DeadKernelError: the kernel died: ", ran.error), (
+        ran.error
+    )
     cells = _own(out)
     assert "".join(cells[0]["outputs"][0]["text"]) == "first\n"
     assert [e[0] for e in _errors(cells[1])] == ["DeadKernelError"]

@@ -19,16 +19,19 @@ from nbgate.init.files import (
 )
 
 
-@pytest.mark.parametrize(("old", "blank_line", "expected"), [
-    ("", True, ""),
-    ("", False, ""),
-    ("a\n\n", True, ""),
-    ("a\n\n", False, ""),
-    ("a\n", False, ""),
-    ("a\n", True, "\n"),
-    ("a", True, "\n\n"),
-    ("a", False, "\n"),
-])
+@pytest.mark.parametrize(
+    ("old", "blank_line", "expected"),
+    [
+        ("", True, ""),
+        ("", False, ""),
+        ("a\n\n", True, ""),
+        ("a\n\n", False, ""),
+        ("a\n", False, ""),
+        ("a\n", True, "\n"),
+        ("a", True, "\n\n"),
+        ("a", False, "\n"),
+    ],
+)
 def test_glue(old: str, blank_line: bool, expected: str) -> None:
     assert glue(old, blank_line=blank_line) == expected
 
@@ -50,11 +53,14 @@ def test_write_new_never_replaces_other_content_without_force(tmp_path: Path) ->
     assert write_new(path, "ours\n", force=True).action == REPLACED and path.read_text() == "ours\n"
 
 
-@pytest.mark.parametrize(("before", "action", "after"), [
-    (None, CREATED, "# nbgate's local state: runs, evidence, ci reports\n.nbgate/\n"),
-    ("build/\n.nbgate\n", UNCHANGED, "build/\n.nbgate\n"),
-    ("build/", UPDATED, "build/\n.nbgate/\n"),
-])
+@pytest.mark.parametrize(
+    ("before", "action", "after"),
+    [
+        (None, CREATED, "# nbgate's local state: runs, evidence, ci reports\n.nbgate/\n"),
+        ("build/\n.nbgate\n", UNCHANGED, "build/\n.nbgate\n"),
+        ("build/", UPDATED, "build/\n.nbgate/\n"),
+    ],
+)
 def test_gitignore_step(tmp_path: Path, before: str | None, action: str, after: str) -> None:
     if before is not None:
         (tmp_path / ".gitignore").write_text(before)

@@ -15,8 +15,14 @@ from nbgate.lint.registry import Finding
 SCHEMA = Path(__file__).resolve().parent / "resources" / "sarif-schema-2.1.0.json"
 
 ITEMS = [
-    Reported("nb/a b.ipynb", "nb/a%20b.ipynb", Finding("NBG201", "warning", "no code cell is tagged 'parameters'")),
-    Reported("nb/a b.ipynb", "nb/a%20b.ipynb", Finding("NBG101", "error", "1 output(s) committed", 3), 40),
+    Reported(
+        "nb/a b.ipynb",
+        "nb/a%20b.ipynb",
+        Finding("NBG201", "warning", "no code cell is tagged 'parameters'"),
+    ),
+    Reported(
+        "nb/a b.ipynb", "nb/a%20b.ipynb", Finding("NBG101", "error", "1 output(s) committed", 3), 40
+    ),
     Reported("x.ipynb", "x.ipynb", Finding("NBG204", "warning", "100% sure: a,b\nnext", 2, 5), 77),
     Reported("bad.ipynb", "bad.ipynb", Finding("NBG000", "error", "invalid JSON")),
 ]
@@ -33,8 +39,15 @@ def test_text() -> None:
 
 def test_json() -> None:
     data = json.loads(to_json(ITEMS, rules()))
-    assert data[2] == {"path": "x.ipynb", "code": "NBG204", "name": "install-in-notebook", "severity": "warning",
-                       "message": "100% sure: a,b\nnext", "cell": 2, "line": 5}
+    assert data[2] == {
+        "path": "x.ipynb",
+        "code": "NBG204",
+        "name": "install-in-notebook",
+        "severity": "warning",
+        "message": "100% sure: a,b\nnext",
+        "cell": 2,
+        "line": 5,
+    }
     assert [d["code"] for d in data] == ["NBG201", "NBG101", "NBG204", "NBG000"]
     assert json.loads(to_json([], rules())) == []
 
@@ -81,8 +94,10 @@ def test_sarif_results_carry_rule_metadata_and_locations() -> None:
     assert descriptors[second["ruleIndex"]]["properties"]["tags"] == ["notebook", "hygiene"]
     assert second["level"] == "error" and first["level"] == "warning"
     location = second["locations"][0]["physicalLocation"]
-    assert location == {"artifactLocation": {"uri": "nb/a%20b.ipynb", "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": 40}}
+    assert location == {
+        "artifactLocation": {"uri": "nb/a%20b.ipynb", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 40},
+    }
     assert second["message"]["text"] == "1 output(s) committed (cell 3)"
     assert third["properties"] == {"cell": 2, "cellLine": 5}
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///repo/"}}

@@ -21,26 +21,36 @@ UPDATE = bool(os.environ.get("NBGATE_UPDATE_GOLDEN"))
 
 def test_every_rule_has_every_kind() -> None:
     have = {(case.code, case.kind) for case in CASES}
-    missing = [(code, kind) for code in rules() for kind in KINDS
-               if (code, kind) not in have and (code, kind) not in NOT_APPLICABLE]
+    missing = [
+        (code, kind)
+        for code in rules()
+        for kind in KINDS
+        if (code, kind) not in have and (code, kind) not in NOT_APPLICABLE
+    ]
     assert missing == []
     assert not set(NOT_APPLICABLE) & have
 
 
 def test_no_stray_golden_files() -> None:
-    expected = {f"{case.code}/{case.kind}{suffix}" for case in CASES for suffix in (".ipynb", ".txt")}
+    expected = {
+        f"{case.code}/{case.kind}{suffix}" for case in CASES for suffix in (".ipynb", ".txt")
+    }
     stored = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
     assert stored == expected
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_golden(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_golden(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     stored = GOLDEN / case.code / f"{case.kind}.ipynb"
     report = stored.with_suffix(".txt")
     if UPDATE:
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_bytes(case.content())
-    assert stored.read_bytes() == case.content(), "golden notebook differs from testing/lint_cases.py"
+    assert stored.read_bytes() == case.content(), (
+        "golden notebook differs from testing/lint_cases.py"
+    )
 
     (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
     (tmp_path / stored.name).write_bytes(stored.read_bytes())

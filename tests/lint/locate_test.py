@@ -10,22 +10,38 @@ from nbgate import notebook
 from nbgate.lint.locate import file_line, source_keys
 from testing import notebooks as T
 
-NB = T.make([
-    T.code("a = 1\nb = 2\nc = 3", outputs=[T.stream("x\ny\n")], metadata={"source": "nested key"}),
-    T.markdown(""),
-    T.code("q", outputs=[{"output_type": "display_data", "metadata": {},
-                          "data": {"application/json": {"source": ["not", "a", "cell"]}}}]),
-], metadata={"authors": [{"name": "A"}]})
+NB = T.make(
+    [
+        T.code(
+            "a = 1\nb = 2\nc = 3", outputs=[T.stream("x\ny\n")], metadata={"source": "nested key"}
+        ),
+        T.markdown(""),
+        T.code(
+            "q",
+            outputs=[
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"application/json": {"source": ["not", "a", "cell"]}},
+                }
+            ],
+        ),
+    ],
+    metadata={"authors": [{"name": "A"}]},
+)
 
 
 @pytest.mark.parametrize("crlf", [False, True])
-@pytest.mark.parametrize(("cell", "line", "text"), [
-    (1, 1, '"a = 1\\n",'),
-    (1, 3, '"c = 3"'),
-    (1, None, '"source": ['),
-    (2, None, '"source": []'),
-    (3, 1, '"q"'),
-])
+@pytest.mark.parametrize(
+    ("cell", "line", "text"),
+    [
+        (1, 1, '"a = 1\\n",'),
+        (1, 3, '"c = 3"'),
+        (1, None, '"source": ['),
+        (2, None, '"source": []'),
+        (3, 1, '"q"'),
+    ],
+)
 def test_maps_to_the_source_line(crlf: bool, cell: int, line: int | None, text: str) -> None:
     raw = notebook.dumps(NB, crlf=crlf)
     keys = source_keys(raw, 3)

@@ -19,29 +19,35 @@ def family(prefix: str) -> set[str]:
     return {c for c in ALL if c.startswith(prefix)}
 
 
-@pytest.mark.parametrize(("select", "ignore", "expected"), [
-    ([], [], ALL),
-    (["NBG"], [], ALL),
-    (["NBG2"], [], family("NBG2")),
-    (["NBG2", "NBG301"], [], family("NBG2") | {"NBG301"}),
-    ([], ["NBG3"], ALL - family("NBG3")),
-    ([], ["NBG3", "NBG1"], ALL - family("NBG3") - family("NBG1")),
-    (["NBG2"], ["NBG20"], set()),
-    (["NBG2"], ["NBG201"], family("NBG2") - {"NBG201"}),
-    (["NBG201"], ["NBG2"], {"NBG201"}),  # the more specific entry wins
-    (["NBG201"], ["NBG201"], set()),  # a tie goes to ignore
-    (["NBG1", "NBG105"], ["NBG10"], {"NBG105"}),
-])
+@pytest.mark.parametrize(
+    ("select", "ignore", "expected"),
+    [
+        ([], [], ALL),
+        (["NBG"], [], ALL),
+        (["NBG2"], [], family("NBG2")),
+        (["NBG2", "NBG301"], [], family("NBG2") | {"NBG301"}),
+        ([], ["NBG3"], ALL - family("NBG3")),
+        ([], ["NBG3", "NBG1"], ALL - family("NBG3") - family("NBG1")),
+        (["NBG2"], ["NBG20"], set()),
+        (["NBG2"], ["NBG201"], family("NBG2") - {"NBG201"}),
+        (["NBG201"], ["NBG2"], {"NBG201"}),  # the more specific entry wins
+        (["NBG201"], ["NBG201"], set()),  # a tie goes to ignore
+        (["NBG1", "NBG105"], ["NBG10"], {"NBG105"}),
+    ],
+)
 def test_select_ignore(select: list[str], ignore: list[str], expected: set[str]) -> None:
     assert select_codes(select, ignore) == expected
 
 
-@pytest.mark.parametrize(("entries", "normalized"), [
-    (["nbg201"], ["NBG201"]),
-    (["NBG201,NBG3", " NBG4 "], ["NBG201", "NBG3", "NBG4"]),
-    (["ALL"], ["NBG"]),
-    (["", " , "], []),
-])
+@pytest.mark.parametrize(
+    ("entries", "normalized"),
+    [
+        (["nbg201"], ["NBG201"]),
+        (["NBG201,NBG3", " NBG4 "], ["NBG201", "NBG3", "NBG4"]),
+        (["ALL"], ["NBG"]),
+        (["", " , "], []),
+    ],
+)
 def test_normalize(entries: list[str], normalized: list[str]) -> None:
     assert normalize(entries, "lint.select") == normalized
 
@@ -59,7 +65,9 @@ def load(tmp_path: Path, toml: str, **overrides: Any) -> Settings:
 
 
 def test_from_pyproject_with_per_path_ignores_and_limits(tmp_path: Path) -> None:
-    settings = load(tmp_path, """
+    settings = load(
+        tmp_path,
+        """
 [tool.nbgate.lint]
 select = ["NBG1", "NBG2", "NBG4"]
 ignore = ["NBG105"]
@@ -77,11 +85,16 @@ secret_min_entropy = 4.0
 
 [tool.nbgate.strip]
 keep_outputs = true
-""")
+""",
+    )
     base = settings.base
     assert base.enabled == (family("NBG1") | family("NBG2") | family("NBG4")) - {"NBG105"}
-    assert (base.max_cells, base.max_lines_per_cell, base.max_notebook_bytes, base.max_output_bytes) == \
-        (10, 20, 3000, 400)
+    assert (
+        base.max_cells,
+        base.max_lines_per_cell,
+        base.max_notebook_bytes,
+        base.max_output_bytes,
+    ) == (10, 20, 3000, 400)
     assert base.secret_names == ("token", "auth") and base.secret_min_entropy == 4.0
     assert base.keep_outputs is True
 
@@ -96,26 +109,32 @@ keep_outputs = true
 
 
 def test_per_path_ignore_beats_a_more_specific_select(tmp_path: Path) -> None:
-    settings = load(tmp_path, '[tool.nbgate.lint]\nselect = ["NBG201"]\nper_path_ignores = {"x/*" = ["NBG2"]}\n')
+    settings = load(
+        tmp_path, '[tool.nbgate.lint]\nselect = ["NBG201"]\nper_path_ignores = {"x/*" = ["NBG2"]}\n'
+    )
     assert settings.for_path(tmp_path / "x" / "a.ipynb").enabled == frozenset()
     assert settings.for_path(tmp_path / "y.ipynb").enabled == {"NBG201"}
 
 
-def test_relative_paths_resolve_against_the_working_directory(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_paths_resolve_against_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = load(tmp_path, '[tool.nbgate.lint.per_path_ignores]\n"sub/*.ipynb" = ["NBG3"]\n')
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     assert settings.for_path("a.ipynb").enabled == ALL - family("NBG3")
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('[tool.nbgate.lint]\nselect = ["NBG7"]', "lint.select: 'NBG7'"),
-    ('[tool.nbgate.lint]\nper_path_ignores = {"a" = [1]}', "per_path_ignores: 'a'"),
-    ('[tool.nbgate.lint]\nper_path_ignores = {"a" = ["X1"]}', "per_path_ignores['a']: 'X1'"),
-    ('[tool.nbgate.lint]\nmax_cells = -1', "lint.max_cells = -1"),
-    ('[tool.nbgate.lint]\nmax_cells = "many"', "lint.max_cells = 'many' is not a integer"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[tool.nbgate.lint]\nselect = ["NBG7"]', "lint.select: 'NBG7'"),
+        ('[tool.nbgate.lint]\nper_path_ignores = {"a" = [1]}', "per_path_ignores: 'a'"),
+        ('[tool.nbgate.lint]\nper_path_ignores = {"a" = ["X1"]}', "per_path_ignores['a']: 'X1'"),
+        ("[tool.nbgate.lint]\nmax_cells = -1", "lint.max_cells = -1"),
+        ('[tool.nbgate.lint]\nmax_cells = "many"', "lint.max_cells = 'many' is not a integer"),
+    ],
+)
 def test_bad_config(tmp_path: Path, toml: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load(tmp_path, toml)
@@ -123,6 +142,9 @@ def test_bad_config(tmp_path: Path, toml: str, message: str) -> None:
 
 
 def test_command_line_overrides_replace_config(tmp_path: Path) -> None:
-    settings = load(tmp_path, '[tool.nbgate.lint]\nselect = ["NBG1"]\nignore = ["NBG101"]\n',
-                    **{"lint.select": ["NBG2"], "lint.ignore": ["NBG201"]})
+    settings = load(
+        tmp_path,
+        '[tool.nbgate.lint]\nselect = ["NBG1"]\nignore = ["NBG101"]\n',
+        **{"lint.select": ["NBG2"], "lint.ignore": ["NBG201"]},
+    )
     assert settings.base.enabled == family("NBG2") - {"NBG201"}

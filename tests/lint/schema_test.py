@@ -17,12 +17,23 @@ Mutation = Callable[[dict[str, Any]], None]
 
 
 def base(minor: int = 5) -> dict[str, Any]:
-    return T.make([T.markdown("# title"),
-                   T.code("print(1)\n1", execution_count=1,
-                          outputs=[T.stream("1\n"), T.result("1", 1),
-                                   {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
-                                   {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t"]}]),
-                   {"cell_type": "raw", "metadata": {}, "source": "raw"}], minor=minor)
+    return T.make(
+        [
+            T.markdown("# title"),
+            T.code(
+                "print(1)\n1",
+                execution_count=1,
+                outputs=[
+                    T.stream("1\n"),
+                    T.result("1", 1),
+                    {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
+                    {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t"]},
+                ],
+            ),
+            {"cell_type": "raw", "metadata": {}, "source": "raw"},
+        ],
+        minor=minor,
+    )
 
 
 def output(nb: dict[str, Any], index: int) -> dict[str, Any]:
@@ -35,7 +46,11 @@ CASES: list[tuple[str, int, Mutation]] = [
     ("valid 4.4", 4, lambda nb: None),
     ("valid 4.0", 0, lambda nb: None),
     ("extra notebook metadata", 5, lambda nb: nb["metadata"].update(anything={"x": 1})),
-    ("kernelspec without display_name", 5, lambda nb: nb["metadata"]["kernelspec"].pop("display_name")),
+    (
+        "kernelspec without display_name",
+        5,
+        lambda nb: nb["metadata"]["kernelspec"].pop("display_name"),
+    ),
     ("execution_count is a string", 5, lambda nb: nb["cells"][1].update(execution_count="1")),
     ("stream without text", 5, lambda nb: output(nb, 0).pop("text")),
     ("stream name not a string", 5, lambda nb: output(nb, 0).update(name=5)),
@@ -80,7 +95,9 @@ def test_messages_name_the_problem_and_the_cell() -> None:
     nb["cells"][0]["outputs"] = []
     assert schema.validate(nb) == [
         schema.Problem(1, "cell must not contain {'outputs'} properties (Jupyter Notebook v4.5)"),
-        schema.Problem(2, "cell.outputs[0] must contain ['text'] properties (Jupyter Notebook v4.5)"),
+        schema.Problem(
+            2, "cell.outputs[0] must contain ['text'] properties (Jupyter Notebook v4.5)"
+        ),
     ]
 
 
@@ -118,7 +135,9 @@ def test_compiled_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.usefixtures("fast_paths_on")
-def test_a_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_or_unwritable_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(schema, "_compiled", {})
     schema.validator(3)

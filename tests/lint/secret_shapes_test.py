@@ -16,9 +16,15 @@ from nbgate.notebook import read
 from testing import notebooks as T
 
 # realistic shapes, made up (not live credentials)
-JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0"
-       ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
-AZURE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + "Zm9vYmFyYmF6cXV4" * 5 + "Zm9vYmE=;"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+AZURE = (
+    "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey="
+    + "Zm9vYmFyYmF6cXV4" * 5
+    + "Zm9vYmE=;"
+)
 STRIPE_SK = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
 STRIPE_RK = "rk_live_" + "51H8xYzAbCdEfGhIjKlMnOpQr"
 SENDGRID = "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr"
@@ -28,8 +34,19 @@ GOCSPX = "GOCSPX-" + "1a2B3c4D5e6F7g8H9i0J1k2L3m4N"
 OPENAI = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 2
 ANTHROPIC = "sk-ant-api03-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 3
 HUGGINGFACE = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
-TOKENS = [JWT, AZURE.split("AccountKey=")[1].rstrip(";"), STRIPE_SK, STRIPE_RK, SENDGRID, NPM, GOOGLE, GOCSPX,
-          OPENAI, ANTHROPIC, HUGGINGFACE]
+TOKENS = [
+    JWT,
+    AZURE.split("AccountKey=")[1].rstrip(";"),
+    STRIPE_SK,
+    STRIPE_RK,
+    SENDGRID,
+    NPM,
+    GOOGLE,
+    GOCSPX,
+    OPENAI,
+    ANTHROPIC,
+    HUGGINGFACE,
+]
 
 
 def found(nb: dict[str, Any], *, only_secrets: bool = True) -> list[tuple[str, int | None, str]]:
@@ -39,17 +56,26 @@ def found(nb: dict[str, Any], *, only_secrets: bool = True) -> list[tuple[str, i
     return [(f.code, f.cell, f.message) for f in lint_notebook(nb, 1000, opts)]
 
 
-@pytest.mark.parametrize("text", [
-    f"headers = {{'Authorization': 'Bearer {JWT}'}}",
-    f"conn = '{AZURE}'",
-    f"stripe.api_key_value = '{STRIPE_SK}'", f"x = '{STRIPE_RK}'", f"mail = '{SENDGRID}'", f"n = '{NPM}'",
-    f"k = '{GOOGLE}'", f"c = '{GOCSPX}'", f"client = OpenAI(api='{OPENAI}')", f"a = '{ANTHROPIC}'",
-    f"login('{HUGGINGFACE}')",
-    "engine = create_engine('postgresql://etl:ab/cd12xy@db:5432/prod')",
-    "engine = create_engine('postgresql://etl:%40bcd1234@db/prod')",
-    "engine = create_engine('postgresql://etl:$ecr3tW0rd@db/prod')",
-    "engine = create_engine('postgresql://etl:{ab12cd34@db/prod')",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"headers = {{'Authorization': 'Bearer {JWT}'}}",
+        f"conn = '{AZURE}'",
+        f"stripe.api_key_value = '{STRIPE_SK}'",
+        f"x = '{STRIPE_RK}'",
+        f"mail = '{SENDGRID}'",
+        f"n = '{NPM}'",
+        f"k = '{GOOGLE}'",
+        f"c = '{GOCSPX}'",
+        f"client = OpenAI(api='{OPENAI}')",
+        f"a = '{ANTHROPIC}'",
+        f"login('{HUGGINGFACE}')",
+        "engine = create_engine('postgresql://etl:ab/cd12xy@db:5432/prod')",
+        "engine = create_engine('postgresql://etl:%40bcd1234@db/prod')",
+        "engine = create_engine('postgresql://etl:$ecr3tW0rd@db/prod')",
+        "engine = create_engine('postgresql://etl:{ab12cd34@db/prod')",
+    ],
+)
 def test_tokens_found_by_their_own_shape(text: str) -> None:
     hits = found(T.make([T.code(text)]))
     assert [code for code, *_ in hits] in (["NBG302"], ["NBG304"]), hits
@@ -57,12 +83,21 @@ def test_tokens_found_by_their_own_shape(text: str) -> None:
         assert all(token not in message for *_, message in hits)
 
 
-@pytest.mark.parametrize("text", [
-    "url = 'https://user:{password}@host/x'", "url = 'https://user:${PASSWORD}@host/x'",
-    "url = 'https://user:$PASSWORD@host/x'", "url = 'https://user:%(pw)s@host/x'",
-    "url = 'http://localhost:8888/tree/@alice'", "hf_hub_download_for_the_dataset_of_mine_x = 1",
-    "sk_live_mode = True", "msg.send(SG.x)", "jwt = 'eyJ...'", "key = 'AIza'",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "url = 'https://user:{password}@host/x'",
+        "url = 'https://user:${PASSWORD}@host/x'",
+        "url = 'https://user:$PASSWORD@host/x'",
+        "url = 'https://user:%(pw)s@host/x'",
+        "url = 'http://localhost:8888/tree/@alice'",
+        "hf_hub_download_for_the_dataset_of_mine_x = 1",
+        "sk_live_mode = True",
+        "msg.send(SG.x)",
+        "jwt = 'eyJ...'",
+        "key = 'AIza'",
+    ],
+)
 def test_lookalikes_are_not_secrets(text: str) -> None:
     assert found(T.make([T.code(text)])) == []
 
@@ -75,10 +110,14 @@ def test_cell_metadata_is_scanned() -> None:
 
 
 def test_every_rules_message_is_masked() -> None:
-    nb = T.make([T.code("x = 1", tags=["parameters"]),
-                 T.code(f"df = pd.read_csv('/home/me/{GOOGLE}/data.csv')"),  # NBG205 quotes the path
-                 T.code(f"%run ./{NPM}.ipynb"),  # NBG206 quotes the name
-                 T.code("y = 2", outputs=[T.stream(f"{HUGGINGFACE}\n")], execution_count=3)])  # NBG101/NBG102
+    nb = T.make(
+        [
+            T.code("x = 1", tags=["parameters"]),
+            T.code(f"df = pd.read_csv('/home/me/{GOOGLE}/data.csv')"),  # NBG205 quotes the path
+            T.code(f"%run ./{NPM}.ipynb"),  # NBG206 quotes the name
+            T.code("y = 2", outputs=[T.stream(f"{HUGGINGFACE}\n")], execution_count=3),
+        ]
+    )  # NBG101/NBG102
     nb["cells"][2]["id"] = nb["cells"][3]["id"] = f"id-{STRIPE_SK}"  # NBG002 quotes the id
     messages = found(nb, only_secrets=False)
     codes = {code for code, *_ in messages}
@@ -109,5 +148,7 @@ def test_no_false_positives_on_the_notebooks_nbdime_and_papermill_ship() -> None
             nb = read(path).nb
         except Exception:  # noqa: BLE001, S112 - a few are deliberately invalid test inputs
             continue
-        hits += [(path.name, f.code, f.message) for f in lint_notebook(nb, path.stat().st_size, opts)]
+        hits += [
+            (path.name, f.code, f.message) for f in lint_notebook(nb, path.stat().st_size, opts)
+        ]
     assert hits == []

@@ -28,26 +28,48 @@ pytest_plugins = ["pytester"]
 
 
 def _ids(result: pytest.RunResult) -> list[str]:
-    return sorted(line.strip() for line in result.stdout.lines if "::smoke" in line and " " not in line.strip())
+    return sorted(
+        line.strip()
+        for line in result.stdout.lines
+        if "::smoke" in line and " " not in line.strip()
+    )
 
 
 # ---------------------------------------------------------------------- passing, ledger
 
 
 def test_pass_writes_evidence_with_merged_parameters(pytester: pytest.Pytester) -> None:
-    nb = params_nb("a = 0\nb = 0\nc = ''", "print(a, b, c)\nassert (a, b, c) == (1, 2, 'x y')",
-                   metadata={"nbgate": {"test_parameters": {"b": 2, "c": 2}}})
-    project(pytester.path, {"nbs/one.ipynb": nb}, smoke={"parameters": {"a": 1, "b": 1, "c": 1, "other": 5}})
-    result = pytester.runpytest("--nbgate", "--nbgate-param", "c=x y", "-v")  # a str default: the text as is
+    nb = params_nb(
+        "a = 0\nb = 0\nc = ''",
+        "print(a, b, c)\nassert (a, b, c) == (1, 2, 'x y')",
+        metadata={"nbgate": {"test_parameters": {"b": 2, "c": 2}}},
+    )
+    project(
+        pytester.path,
+        {"nbs/one.ipynb": nb},
+        smoke={"parameters": {"a": 1, "b": 1, "c": 1, "other": 5}},
+    )
+    result = pytester.runpytest(
+        "--nbgate", "--nbgate-param", "c=x y", "-v"
+    )  # a str default: the text as is
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*nbgate: config*, kernel start fork", "*nbs/one.ipynb::smoke PASSED*",
-                                 # one notebook is not worth a template process: its kernel is spawned
-                                 "nbgate: 1 fresh kernel(s), 0 of them forked from a template process*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*nbgate: config*, kernel start fork",
+            "*nbs/one.ipynb::smoke PASSED*",
+            # one notebook is not worth a template process: its kernel is spawned
+            "nbgate: 1 fresh kernel(s), 0 of them forked from a template process*",
+        ]
+    )
 
     [record] = evidence(pytester.path)
     assert record["path"] == "nbs/one.ipynb"
     assert record["source_sha256"] == source_sha256(nb)
-    assert record["parameters"] == {"a": 1, "b": 2, "c": "x y"}  # config's 'other' is not defined: not taken
+    assert record["parameters"] == {
+        "a": 1,
+        "b": 2,
+        "c": "x y",
+    }  # config's 'other' is not defined: not taken
     assert record["outcome"] == "passed"
     assert record["kernel"] == "python3"
     assert record["duration"] > 0
@@ -55,7 +77,9 @@ def test_pass_writes_evidence_with_merged_parameters(pytester: pytest.Pytester) 
     assert record["output"]["path"].startswith(".nbgate/runs/smoke/nbs/one.")
     assert hashlib.sha256(output.read_bytes()).hexdigest() == record["output"]["sha256"]
     executed = notebook.read(output).nb
-    assert source_sha256(executed) == record["source_sha256"]  # papermill's injected cell is not content
+    assert (
+        source_sha256(executed) == record["source_sha256"]
+    )  # papermill's injected cell is not content
     assert executed["cells"][1]["metadata"]["tags"] == ["injected-parameters"]
     assert executed["cells"][2]["outputs"][0]["text"] == "1 2 x y\n"
 
@@ -64,45 +88,62 @@ def test_pass_writes_evidence_with_merged_parameters(pytester: pytest.Pytester) 
 
 
 def _failing() -> dict[str, object]:
-    return make([markdown("# failing"), code("x = 1", tags=["parameters"]),
-                 code("z = 0\ny = x / 0\nprint(y)")])
+    return make(
+        [
+            markdown("# failing"),
+            code("x = 1", tags=["parameters"]),
+            code("z = 0\ny = x / 0\nprint(y)"),
+        ]
+    )
 
 
 def test_cell_error_report_and_ansi(pytester: pytest.Pytester) -> None:
     project(pytester.path, {"nbs/bad.ipynb": _failing()})
     result = pytester.runpytest("--nbgate", "--color=no")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "cell 3: ZeroDivisionError: division by zero",
-        "executed notebook: .nbgate/runs/smoke/nbs/bad.*.ipynb",
-        "cell 3, line 2:",
-        "     1 | z = 0",
-        "  -> 2 | y = x / 0",
-        "     3 | print(y)",
-        "*ZeroDivisionError*Traceback (most recent call last)",
-        "*----> 2 y = x / 0*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "cell 3: ZeroDivisionError: division by zero",
+            "executed notebook: .nbgate/runs/smoke/nbs/bad.*.ipynb",
+            "cell 3, line 2:",
+            "     1 | z = 0",
+            "  -> 2 | y = x / 0",
+            "     3 | print(y)",
+            "*ZeroDivisionError*Traceback (most recent call last)",
+            "*----> 2 y = x / 0*",
+        ]
+    )
     assert "\x1b[" not in result.stdout.str()
     # the short summary leads with the failing cell: the node id names the notebook already
-    result.stdout.fnmatch_lines(["FAILED nbs/bad.ipynb::smoke - cell 3: ZeroDivisionError: division by zero"])
+    result.stdout.fnmatch_lines(
+        ["FAILED nbs/bad.ipynb::smoke - cell 3: ZeroDivisionError: division by zero"]
+    )
     assert [r["outcome"] for r in evidence(pytester.path)] == ["failed"]
 
     coloured = pytester.runpytest("--nbgate", "--color=yes")
     coloured.assert_outcomes(failed=1)
-    tb = [line for line in coloured.stdout.lines if "ZeroDivisionError" in line and "Traceback" in line]
+    tb = [
+        line
+        for line in coloured.stdout.lines
+        if "ZeroDivisionError" in line and "Traceback" in line
+    ]
     assert tb and "\x1b[" in tb[0]  # IPython's colours kept when colour is on
 
 
 def test_cell_timeout(pytester: pytest.Pytester) -> None:
     slow = make([code("import time"), code("time.sleep(60)")])
     project(pytester.path, {"slow.ipynb": slow})
-    result = pytester.runpytest_subprocess("--nbgate", "--nbgate-cell-timeout", "4")  # "import time" stays far under it, even on a loaded machine
+    result = pytester.runpytest_subprocess(
+        "--nbgate", "--nbgate-cell-timeout", "4"
+    )  # "import time" stays far under it, even on a loaded machine
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*cell 2: cell timed out after 4 s (per-cell timeout, --nbgate-cell-timeout)",
-        "executed notebook: *",
-        "*1 | time.sleep(60)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*cell 2: cell timed out after 4 s (per-cell timeout, --nbgate-cell-timeout)",
+            "executed notebook: *",
+            "*1 | time.sleep(60)",
+        ]
+    )
     assert [r["outcome"] for r in evidence(pytester.path)] == ["timeout"]
     # nbclient's cancelled output poller is let finish: no asyncio complaint when the process exits
     assert "Task was destroyed" not in result.stdout.str() + result.stderr.str()
@@ -118,15 +159,23 @@ def test_whole_notebook_timeout(pytester: pytest.Pytester) -> None:
 
 
 def test_dead_kernel(pytester: pytest.Pytester) -> None:
-    dies = make([code("print('before')"), code("import os\nos.kill(os.getpid(), 9)"), code("print('never')")])
+    dies = make(
+        [
+            code("print('before')"),
+            code("import os\nos.kill(os.getpid(), 9)"),
+            code("print('never')"),
+        ]
+    )
     project(pytester.path, {"dies.ipynb": dies})
     result = pytester.runpytest_subprocess("--nbgate")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "cell 2: the kernel died while the cell was running",
-        "executed notebook: .nbgate/runs/smoke/dies.*.ipynb",
-        "*2 | os.kill(os.getpid(), 9)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "cell 2: the kernel died while the cell was running",
+            "executed notebook: .nbgate/runs/smoke/dies.*.ipynb",
+            "*2 | os.kill(os.getpid(), 9)",
+        ]
+    )
     [record] = evidence(pytester.path)
     assert record["outcome"] == "dead-kernel"
     executed = notebook.read(pytester.path / record["output"]["path"]).nb
@@ -138,7 +187,8 @@ def test_undefined_parameter_fails_before_execution(pytester: pytest.Pytester) -
     result = pytester.runpytest("--nbgate", "--nbgate-param", "gamma=3")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["parameter(s) gamma not defined in the 'parameters' cell (it defines: alpha, beta)"])
+        ["parameter(s) gamma not defined in the 'parameters' cell (it defines: alpha, beta)"]
+    )
     assert not (pytester.path / ".nbgate").exists()  # no kernel ran, no evidence
 
 
@@ -146,13 +196,19 @@ def test_undefined_parameter_fails_before_execution(pytester: pytest.Pytester) -
 
 
 def test_skip_and_xfail_from_metadata(pytester: pytest.Pytester) -> None:
-    skipped = make([code("raise SystemExit('never runs')")], metadata={"nbgate": {"skip": "needs a GPU"}})
+    skipped = make(
+        [code("raise SystemExit('never runs')")], metadata={"nbgate": {"skip": "needs a GPU"}}
+    )
     xfail = make([code("1 / 0")], metadata={"nbgate": {"xfail": "known bug #12"}})
     project(pytester.path, {"skipped.ipynb": skipped, "xfail.ipynb": xfail})
     result = pytester.runpytest("--nbgate", "-rsx")
     result.assert_outcomes(skipped=1, xfailed=1)
-    result.stdout.fnmatch_lines(["*SKIPPED*needs a GPU*", "*XFAIL*xfail.ipynb::smoke*known bug #12*"])
-    assert [(r["path"], r["outcome"]) for r in evidence(pytester.path)] == [("xfail.ipynb", "xfailed")]
+    result.stdout.fnmatch_lines(
+        ["*SKIPPED*needs a GPU*", "*XFAIL*xfail.ipynb::smoke*known bug #12*"]
+    )
+    assert [(r["path"], r["outcome"]) for r in evidence(pytester.path)] == [
+        ("xfail.ipynb", "xfailed")
+    ]
 
 
 def test_shards_partition_the_notebooks(pytester: pytest.Pytester) -> None:
@@ -160,11 +216,16 @@ def test_shards_partition_the_notebooks(pytester: pytest.Pytester) -> None:
     project(pytester.path, {name: make([code("1")]) for name in names})
     every = _ids(pytester.runpytest("--nbgate", "--collect-only", "-q"))
     assert every == sorted(f"{name}::smoke" for name in names)
-    shards = [_ids(pytester.runpytest("--nbgate", "--collect-only", "-q", f"--nbgate-shard={i}/3"))
-              for i in (1, 2, 3)]
+    shards = [
+        _ids(pytester.runpytest("--nbgate", "--collect-only", "-q", f"--nbgate-shard={i}/3"))
+        for i in (1, 2, 3)
+    ]
     assert sorted(nodeid for shard in shards for nodeid in shard) == every
     assert [len(s) for s in shards] == [3, 2, 2]
-    assert _ids(pytester.runpytest("--nbgate", "--collect-only", "-q", "--nbgate-shard=2/3")) == shards[1]
+    assert (
+        _ids(pytester.runpytest("--nbgate", "--collect-only", "-q", "--nbgate-shard=2/3"))
+        == shards[1]
+    )
 
 
 @pytest.mark.parametrize(
@@ -178,7 +239,9 @@ def test_shards_partition_the_notebooks(pytester: pytest.Pytester) -> None:
         (["--nbgate-param", "novalue"], "--nbgate-param 'novalue': expected NAME=VALUE"),
     ],
 )
-def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, args: list[str], message: str) -> None:
+def test_bad_option_values_are_usage_errors(
+    pytester: pytest.Pytester, args: list[str], message: str
+) -> None:
     project(pytester.path, {"a.ipynb": make([code("1")])})
     result = pytester.runpytest("--nbgate", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -190,13 +253,17 @@ def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, args: lis
 
 def test_collection_rules(pytester: pytest.Pytester) -> None:
     one = make([code("1")])
-    project(pytester.path, {
-        "nbs/a.ipynb": one,
-        "nbs/.ipynb_checkpoints/a-checkpoint.ipynb": one,
-        ".nbgate/runs/smoke/nbs/a.0123.ipynb": one,
-        "nbs/b.ipynb": one,
-        "other/excluded.ipynb": one,
-    }, include="nbs/**/*.ipynb")
+    project(
+        pytester.path,
+        {
+            "nbs/a.ipynb": one,
+            "nbs/.ipynb_checkpoints/a-checkpoint.ipynb": one,
+            ".nbgate/runs/smoke/nbs/a.0123.ipynb": one,
+            "nbs/b.ipynb": one,
+            "other/excluded.ipynb": one,
+        },
+        include="nbs/**/*.ipynb",
+    )
     (pytester.path / "nbs" / "b.py").write_text(TWIN)  # twin of a collected notebook
     (pytester.path / "nbs" / "twin_only.py").write_text(TWIN)
     (pytester.path / "nbs" / "plain.py").write_text("print('not a notebook')\n")
@@ -229,33 +296,51 @@ def test_ini_switch_and_no_heavy_imports_without_it(pytester: pytest.Pytester) -
 
 def test_output_checks_with_sanitizer(pytester: pytest.Pytester) -> None:
     tag = ["nbgate-check-output"]
-    good = make([code("import time"),
-                 code("print(f'took {time.perf_counter() % 1:.3f} s')\nprint('done')", tags=tag,
-                      outputs=[stream("took 9.999 s\n"), stream("done\n")])])
+    good = make(
+        [
+            code("import time"),
+            code(
+                "print(f'took {time.perf_counter() % 1:.3f} s')\nprint('done')",
+                tags=tag,
+                outputs=[stream("took 9.999 s\n"), stream("done\n")],
+            ),
+        ]
+    )
     bad = make([code("print('total', 10 + 1)", tags=tag, outputs=[stream("total 10\n")])])
-    project(pytester.path, {"good.ipynb": good, "bad.ipynb": bad}, smoke={"sanitizers": {r"\d+\.\d+ s": "N s"}})
+    project(
+        pytester.path,
+        {"good.ipynb": good, "bad.ipynb": bad},
+        smoke={"sanitizers": {r"\d+\.\d+ s": "N s"}},
+    )
     result = pytester.runpytest("--nbgate")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "1 checked cell(s) differ from their committed outputs",
-        "executed notebook: *",
-        "cell 1: outputs differ from the committed ones",
-        "--- committed",
-        "+++ fresh",
-        "*-total 10",
-        "*+total 11",
-    ])
-    assert {r["path"]: r["outcome"] for r in evidence(pytester.path)} == {"good.ipynb": "passed",
-                                                                          "bad.ipynb": "failed"}
+    result.stdout.fnmatch_lines(
+        [
+            "1 checked cell(s) differ from their committed outputs",
+            "executed notebook: *",
+            "cell 1: outputs differ from the committed ones",
+            "--- committed",
+            "+++ fresh",
+            "*-total 10",
+            "*+total 11",
+        ]
+    )
+    assert {r["path"]: r["outcome"] for r in evidence(pytester.path)} == {
+        "good.ipynb": "passed",
+        "bad.ipynb": "failed",
+    }
 
 
 # ---------------------------------------------------------------------- fixture
 
 
 def test_nbgate_notebook_fixture(pytester: pytest.Pytester) -> None:
-    lib = params_nb("factor = 1", "import os\ndef scale(x):\n    return x * factor\nhere = os.getcwd()")
+    lib = params_nb(
+        "factor = 1", "import os\ndef scale(x):\n    return x * factor\nhere = os.getcwd()"
+    )
     project(pytester.path, {"nbs/lib.ipynb": lib})
-    pytester.makepyfile(test_lib="""
+    pytester.makepyfile(
+        test_lib="""
         import os
         import pytest
         from nbgate.smoke.params import ParameterError
@@ -268,7 +353,8 @@ def test_nbgate_notebook_fixture(pytester: pytest.Pytester) -> None:
         def test_undefined_parameter(nbgate_notebook):
             with pytest.raises(ParameterError, match="it defines: factor"):
                 nbgate_notebook("nbs/lib.ipynb", parameters={"nope": 1})
-    """)
+    """
+    )
     result = pytester.runpytest("test_lib.py")
     result.assert_outcomes(passed=2)
 
@@ -277,8 +363,10 @@ def test_nbgate_notebook_fixture(pytester: pytest.Pytester) -> None:
 
 
 def test_xdist_fresh_kernel_each_and_whole_ledger(pytester: pytest.Pytester) -> None:
-    nbs = {f"nbs/n{i}.ipynb": params_nb("n = 0", f"import os  # notebook {i}\nprint(os.getpid())")
-           for i in range(4)}
+    nbs = {
+        f"nbs/n{i}.ipynb": params_nb("n = 0", f"import os  # notebook {i}\nprint(os.getpid())")
+        for i in range(4)
+    }
     project(pytester.path, nbs)
     (pytester.path / "nbs" / "twin.py").write_text(TWIN)
     result = pytester.runpytest_subprocess("--nbgate", "-n", "2", "-p", "xdist")
@@ -289,7 +377,8 @@ def test_xdist_fresh_kernel_each_and_whole_ledger(pytester: pytest.Pytester) -> 
     records = evidence(pytester.path)
     assert sorted(r["path"] for r in records) == sorted([*nbs, "nbs/twin.py"])
     assert sorted(p.name for p in (pytester.path / ".nbgate" / "evidence").iterdir()) == sorted(
-        f"{r['source_sha256']}.json" for r in records)  # no temp files left behind
+        f"{r['source_sha256']}.json" for r in records
+    )  # no temp files left behind
     pids = set()
     for record in records:
         executed = notebook.read(pytester.path / record["output"]["path"]).nb
@@ -303,6 +392,9 @@ def test_kernel_flag_overrides_the_kernelspec(pytester: pytest.Pytester) -> None
     project(pytester.path, {"k.ipynb": make([code("1")])})
     result = pytester.runpytest("--nbgate", "--nbgate-kernel", "no-such-kernel")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["nbgate: config *, kernel no-such-kernel, *",
-                                 "could not start kernel 'no-such-kernel'*"])
-    assert [(r["outcome"], r["kernel"]) for r in evidence(pytester.path)] == [("error", "no-such-kernel")]
+    result.stdout.fnmatch_lines(
+        ["nbgate: config *, kernel no-such-kernel, *", "could not start kernel 'no-such-kernel'*"]
+    )
+    assert [(r["outcome"], r["kernel"]) for r in evidence(pytester.path)] == [
+        ("error", "no-such-kernel")
+    ]

@@ -55,12 +55,17 @@ def test_an_unknown_commit_falls_back_to_an_identical_file(tmp_path: Path) -> No
 
 def test_an_unknown_commit_and_a_changed_file_refuse(tmp_path: Path) -> None:
     _, root, spec = _subfolder_project(tmp_path)
-    notebooks.write(root / "notebooks/job.ipynb", notebooks.make([notebooks.code("print('changed')")]))
+    notebooks.write(
+        root / "notebooks/job.ipynb", notebooks.make([notebooks.code("print('changed')")])
+    )
     with pytest.raises(GateError) as caught:
         promoted_content(root, spec._replace(commit="0" * 40))
     message = str(caught.value)
     assert f"promoted source hash {spec.source_sha256[:12]} not found" in message
-    assert "analytics/notebooks/job.ipynb at commit 000000000000 is not in this clone's history" in message
+    assert (
+        "analytics/notebooks/job.ipynb at commit 000000000000 is not in this clone's history"
+        in message
+    )
     assert "the working-tree file has drifted (source hash " in message
 
 

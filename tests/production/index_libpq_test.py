@@ -26,7 +26,9 @@ def _installed() -> bool:
             os.environ[fastpaths.ENV] = saved
 
 
-pytestmark = pytest.mark.skipif(not _installed(), reason="libpq is not installed (psycopg serves reads)")
+pytestmark = pytest.mark.skipif(
+    not _installed(), reason="libpq is not installed (psycopg serves reads)"
+)
 
 _READ = """
 import json, sys
@@ -39,25 +41,50 @@ print(json.dumps({"rows": rows, "psycopg": "psycopg" in sys.modules}))
 
 
 @pytest.mark.usefixtures("fast_paths_on")
-def test_a_fresh_reader_uses_libpq_and_reads_what_psycopg_reads(pg_server: Server, tmp_path: Path) -> None:
+def test_a_fresh_reader_uses_libpq_and_reads_what_psycopg_reads(
+    pg_server: Server, tmp_path: Path
+) -> None:
     url = pg_server.create_database("libpq_reads")
     writer = open_url(url, tmp_path)
     for n in range(7):
         key = f"k{n}"
-        writer.start(key=key, name="a's \"job\"" if n % 2 else "plain", rev=n, date="2024-05-01", run_id=f"r{n}",
-                     attempt=1, output=f"/out/{n}.ipynb", source="git:abc", source_sha256="0" * 64,
-                     parameters={"n": n, "text": "é ? $1"}, started=f"2024-05-01T02:00:0{n}.000Z")
+        writer.start(
+            key=key,
+            name='a\'s "job"' if n % 2 else "plain",
+            rev=n,
+            date="2024-05-01",
+            run_id=f"r{n}",
+            attempt=1,
+            output=f"/out/{n}.ipynb",
+            source="git:abc",
+            source_sha256="0" * 64,
+            parameters={"n": n, "text": "é ? $1"},
+            started=f"2024-05-01T02:00:0{n}.000Z",
+        )
         if n < 6:
-            writer.finish(key, status=FAILED if n == 3 else SUCCEEDED, duration=n * 1.5, error="boom" if n == 3 else None)
-    expected = [r.as_json() for r in writer.list(limit=50)] + [s.as_json() for s in writer.stats(name="a's \"job\"")]
-    done = subprocess.run([sys.executable, "-c", _READ, url], capture_output=True, text=True, timeout=120, check=True)
+            writer.finish(
+                key,
+                status=FAILED if n == 3 else SUCCEEDED,
+                duration=n * 1.5,
+                error="boom" if n == 3 else None,
+            )
+    expected = [r.as_json() for r in writer.list(limit=50)] + [
+        s.as_json() for s in writer.stats(name='a\'s "job"')
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", _READ, url], capture_output=True, text=True, timeout=120, check=True
+    )
     seen = json.loads(done.stdout)
     assert seen["psycopg"] is False
     assert seen["rows"] == json.loads(json.dumps(expected))
-    assert len(seen["rows"]) == 8 and abs(seen["rows"][-1]["p50"] - 4.5) <= 0.09  # the summary's p50, within 2 %
+    assert (
+        len(seen["rows"]) == 8 and abs(seen["rows"][-1]["p50"] - 4.5) <= 0.09
+    )  # the summary's p50, within 2 %
 
 
-def test_an_index_without_schema_is_created_through_psycopg(pg_server: Server, tmp_path: Path) -> None:
+def test_an_index_without_schema_is_created_through_psycopg(
+    pg_server: Server, tmp_path: Path
+) -> None:
     url = pg_server.create_database("libpq_empty")
     index = open_url(url, tmp_path)
     assert isinstance(index, PostgresIndex)

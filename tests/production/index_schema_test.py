@@ -16,7 +16,7 @@ def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
     """Run statements outside nbgate; the last one's rows."""
     rows: list[tuple[Any, ...]] = []
     if url.startswith("sqlite"):
-        connection = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        connection = sqlite3.connect(url[len("sqlite:///") :], isolation_level=None)
         try:
             for statement in statements:
                 rows = connection.execute(statement).fetchall()
@@ -32,21 +32,37 @@ def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
 
 def summary_rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The summary tables' non-zero rows, sorted (for comparing two indexes)."""
-    days = _execute(url, "SELECT name, day, runs, succeeded, failed, refused FROM run_days WHERE runs <> 0")
+    days = _execute(
+        url, "SELECT name, day, runs, succeeded, failed, refused FROM run_days WHERE runs <> 0"
+    )
     spread = _execute(url, "SELECT name, day, bucket, runs FROM run_durations WHERE runs <> 0")
-    return (sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in days),
-            sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in spread))
+    return (
+        sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in days),
+        sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in spread),
+    )
 
 
 def as_version(url: str, version: int) -> None:
     """Make a schema-4 index look as schema ``version`` (2 or 3) left it: no summary (nor stats index for 2)."""
     if url.startswith("sqlite"):
-        drops = ["DROP TRIGGER runs_summary_insert", "DROP TRIGGER runs_summary_update",
-                 "DROP TRIGGER runs_summary_delete", f"PRAGMA user_version = {version}"]
+        drops = [
+            "DROP TRIGGER runs_summary_insert",
+            "DROP TRIGGER runs_summary_update",
+            "DROP TRIGGER runs_summary_delete",
+            f"PRAGMA user_version = {version}",
+        ]
     else:
-        drops = ["DROP TRIGGER runs_summary_insert ON runs", "DROP TRIGGER runs_summary_update ON runs",
-                 "DROP TRIGGER runs_summary_delete ON runs", "DROP FUNCTION nbgate_run_summary()"]
-    drops += ["DROP TABLE run_days", "DROP TABLE run_durations", f"UPDATE nbgate_schema SET version = {version}"]
+        drops = [
+            "DROP TRIGGER runs_summary_insert ON runs",
+            "DROP TRIGGER runs_summary_update ON runs",
+            "DROP TRIGGER runs_summary_delete ON runs",
+            "DROP FUNCTION nbgate_run_summary()",
+        ]
+    drops += [
+        "DROP TABLE run_days",
+        "DROP TABLE run_durations",
+        f"UPDATE nbgate_schema SET version = {version}",
+    ]
     if version < 3:
         drops.append("DROP INDEX runs_for_stats")
     _execute(url, *drops)
@@ -63,12 +79,30 @@ def fill(index: RunIndex, count: int = 12) -> None:
     for n in range(count):
         key = f"k{n}"
         started = f"2024-05-0{1 + n % 3}T0{n % 10}:00:00.000Z"
-        index.start(key=key, name=f"job{n % 2}", rev=1, date="2024-05-01", run_id=f"r{n}", attempt=1,
-                    output=f"/out/{n}.ipynb", source="git:abc", source_sha256="0" * 64, parameters={}, started=started)
+        index.start(
+            key=key,
+            name=f"job{n % 2}",
+            rev=1,
+            date="2024-05-01",
+            run_id=f"r{n}",
+            attempt=1,
+            output=f"/out/{n}.ipynb",
+            source="git:abc",
+            source_sha256="0" * 64,
+            parameters={},
+            started=started,
+        )
         if n % 4:
             index.finish(key, status=FAILED if n % 4 == 3 else SUCCEEDED, duration=float(n) * 1.7)
-    index.refused(key="refused", name="job0", rev=1, date=None, run_id="ref", error="paused",
-                  started="2024-05-02T00:00:00.000Z")
+    index.refused(
+        key="refused",
+        name="job0",
+        rev=1,
+        date=None,
+        run_id="ref",
+        error="paused",
+        started="2024-05-02T00:00:00.000Z",
+    )
 
 
 def _close(index: RunIndex) -> None:
@@ -78,11 +112,23 @@ def _close(index: RunIndex) -> None:
 
 
 @pytest.mark.parametrize("version", [2, 3])
-def test_migrate_builds_the_summary_from_the_rows(index_url: str, tmp_path: Path, version: int) -> None:
+def test_migrate_builds_the_summary_from_the_rows(
+    index_url: str, tmp_path: Path, version: int
+) -> None:
     index = open_url(index_url, tmp_path)
     fill(index)
-    rows, exact, summarised, kept = index.list(), index.stats(exact=True), index.stats(exact=False), summary_rows(index_url)
-    assert [s.runs for s in exact] == [7, 6] and {r.status for r in rows} == {"running", SUCCEEDED, FAILED, REFUSED}
+    rows, exact, summarised, kept = (
+        index.list(),
+        index.stats(exact=True),
+        index.stats(exact=False),
+        summary_rows(index_url),
+    )
+    assert [s.runs for s in exact] == [7, 6] and {r.status for r in rows} == {
+        "running",
+        SUCCEEDED,
+        FAILED,
+        REFUSED,
+    }
     _close(index)
     as_version(index_url, version)
     assert not _has(index_url, "run_days")
@@ -90,13 +136,24 @@ def test_migrate_builds_the_summary_from_the_rows(index_url: str, tmp_path: Path
     assert upgraded.migrate() == (version, SCHEMA_VERSION)
     assert _has(index_url, "run_days") and _has(index_url, "runs_for_stats")
     assert summary_rows(index_url) == kept  # the migration counts what the triggers counted
-    assert upgraded.list() == rows and upgraded.stats(exact=True) == exact and upgraded.stats(exact=False) == summarised
-    assert upgraded.migrate() == (SCHEMA_VERSION, SCHEMA_VERSION) and summary_rows(index_url) == kept
-    upgraded.finish("k0", status=SUCCEEDED, duration=2.0)  # the triggers are back: a finish moves the summary
+    assert (
+        upgraded.list() == rows
+        and upgraded.stats(exact=True) == exact
+        and upgraded.stats(exact=False) == summarised
+    )
+    assert (
+        upgraded.migrate() == (SCHEMA_VERSION, SCHEMA_VERSION) and summary_rows(index_url) == kept
+    )
+    upgraded.finish(
+        "k0", status=SUCCEEDED, duration=2.0
+    )  # the triggers are back: a finish moves the summary
     after = upgraded.stats(exact=False)
-    assert [s.running for s in after] == [2, 0] and after[0].succeeded == summarised[0].succeeded + 1
+    assert [s.running for s in after] == [2, 0] and after[0].succeeded == summarised[
+        0
+    ].succeeded + 1
     assert [s._replace(p50=None, p95=None) for s in after] == [
-        s._replace(p50=None, p95=None) for s in upgraded.stats(exact=True)]
+        s._replace(p50=None, p95=None) for s in upgraded.stats(exact=True)
+    ]
     maintained = summary_rows(index_url)
     upgraded.rebuild_summary()
     assert summary_rows(index_url) == maintained  # what the triggers keep is what a recount finds

@@ -37,12 +37,28 @@ def _open(url: str, tmp_path: Path, **kw: float) -> RunIndex:
     return open_url(url, tmp_path, **kw)
 
 
-def _start(index: RunIndex, run_id: str, *, name: str = "job", output: str | None = None,
-           started: str | None = None) -> str:
+def _start(
+    index: RunIndex,
+    run_id: str,
+    *,
+    name: str = "job",
+    output: str | None = None,
+    started: str | None = None,
+) -> str:
     key = f"key-{name}-{run_id}"
-    index.start(key=key, name=name, rev=1, date="2024-01-01", run_id=run_id, attempt=1,
-                output=output or f"/out/{name}/{run_id}.ipynb", source="worktree", source_sha256="0" * 64,
-                parameters={"n": 1}, started=started)
+    index.start(
+        key=key,
+        name=name,
+        rev=1,
+        date="2024-01-01",
+        run_id=run_id,
+        attempt=1,
+        output=output or f"/out/{name}/{run_id}.ipynb",
+        source="worktree",
+        source_sha256="0" * 64,
+        parameters={"n": 1},
+        started=started,
+    )
     return key
 
 
@@ -51,11 +67,20 @@ def test_records_a_run_from_start_to_finish(index_url: str, tmp_path: Path) -> N
     assert index.list() == []
     key = _start(index, "r1")
     [running] = index.list()
-    assert (running.status, running.shown, running.ended, running.parameters) == (RUNNING, RUNNING, None, {"n": 1})
+    assert (running.status, running.shown, running.ended, running.parameters) == (
+        RUNNING,
+        RUNNING,
+        None,
+        {"n": 1},
+    )
     assert running.heartbeat == running.started
     index.finish(key, status=FAILED, duration=1.23456, error="cell 3 (In [3]): ValueError: bad")
     [done] = index.list()
-    assert (done.status, done.duration, done.error) == (FAILED, 1.235, "cell 3 (In [3]): ValueError: bad")
+    assert (done.status, done.duration, done.error) == (
+        FAILED,
+        1.235,
+        "cell 3 (In [3]): ValueError: bad",
+    )
     assert done.ended is not None and done.ended >= done.started
     assert index.get(done.id) == done and index.get(done.id + 1000) is None
     assert done.as_json()["status"] == FAILED and "shown" not in done.as_json()
@@ -69,14 +94,20 @@ def test_sqlite_is_created_on_first_write_in_wal_mode(tmp_path: Path) -> None:
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_an_output_can_be_claimed_once_and_keys_are_idempotent(index_url: str, tmp_path: Path) -> None:
+def test_an_output_can_be_claimed_once_and_keys_are_idempotent(
+    index_url: str, tmp_path: Path
+) -> None:
     index = _open(index_url, tmp_path)
     key = _start(index, "r1", output="/out/x.ipynb")
-    assert _start(index, "r1", output="/out/x.ipynb") == key  # the same key again (a spool replay): no new row
+    assert (
+        _start(index, "r1", output="/out/x.ipynb") == key
+    )  # the same key again (a spool replay): no new row
     with pytest.raises(OutputTaken, match="never overwritten"):
         _start(index, "r2", output="/out/x.ipynb")
     index.refused(key="k3", name="job", rev=1, date="2024-01-01", run_id="r3", error="drift")
-    index.refused(key="k4", name="job", rev=1, date="2024-01-01", run_id="r4", error="drift")  # no output
+    index.refused(
+        key="k4", name="job", rev=1, date="2024-01-01", run_id="r4", error="drift"
+    )  # no output
     assert [r.run_id for r in index.list()] == ["r4", "r3", "r1"]
     [refused] = index.list(Query(run_id="r3"))
     assert (refused.status, refused.output, refused.error) == (REFUSED, None, "drift")
@@ -98,7 +129,9 @@ def test_filters_limit_and_time_window(index_url: str, tmp_path: Path) -> None:
 
 def test_stats_are_the_same_on_both_backends(index_url: str, tmp_path: Path) -> None:
     index = _open(index_url, tmp_path)
-    for i, (status, duration) in enumerate([(SUCCEEDED, 1.0), (SUCCEEDED, 2.0), (FAILED, 3.0), (SUCCEEDED, 4.0)]):
+    for i, (status, duration) in enumerate(
+        [(SUCCEEDED, 1.0), (SUCCEEDED, 2.0), (FAILED, 3.0), (SUCCEEDED, 4.0)]
+    ):
         key = _start(index, f"s{i}", name="sales")
         index.finish(key, status=status, duration=duration)
     old = _start(index, "old", name="sales", started="2020-01-01T00:00:00.000Z")
@@ -111,28 +144,54 @@ def test_stats_are_the_same_on_both_backends(index_url: str, tmp_path: Path) -> 
     assert (sales.runs, sales.p50, sales.p95, sales.success_rate) == (5, 3.0, 80.8, 0.6)
     # from the summary: the same counts, percentiles within the bound
     summarised = index.stats(since="2024-01-01T00:00:00.000Z", exact=False)
-    assert [s._replace(p50=None, p95=None) for s in summarised] == [s._replace(p50=None, p95=None) for s in exact]
+    assert [s._replace(p50=None, p95=None) for s in summarised] == [
+        s._replace(p50=None, p95=None) for s in exact
+    ]
     assert summarised[0].p50 is None and summarised[0].p95 is None
     [approx] = index.stats(name="sales", exact=False)
     assert approx._replace(p50=3.0, p95=80.8) == sales
-    for got, want in ((summarised[1].p50, 2.5), (summarised[1].p95, 3.85), (approx.p50, 3.0), (approx.p95, 80.8)):
+    for got, want in (
+        (summarised[1].p50, 2.5),
+        (summarised[1].p95, 3.85),
+        (approx.p50, 3.0),
+        (approx.p95, 80.8),
+    ):
         assert got is not None and got != want and abs(got - want) <= BOUND * want + 0.0005
 
 
-def test_latest_is_the_newest_run_of_each_schedule_on_both_backends(index_url: str, tmp_path: Path) -> None:
+def test_latest_is_the_newest_run_of_each_schedule_on_both_backends(
+    index_url: str, tmp_path: Path
+) -> None:
     index = _open(index_url, tmp_path)
     assert index.latest() == []
-    for i, day in enumerate(["03", "01", "02"]):  # written out of order: newest by start time, not by id
+    for i, day in enumerate(
+        ["03", "01", "02"]
+    ):  # written out of order: newest by start time, not by id
         key = _start(index, f"s{i}", name="sales", started=f"2024-05-{day}T06:00:00.000Z")
         index.finish(key, status=FAILED if i else SUCCEEDED, duration=1.0)
     _start(index, "t1", name="tie", started="2024-05-01T06:00:00.000Z")
-    _start(index, "t2", name="tie", started="2024-05-01T06:00:00.000Z")  # same start: the later row wins
-    index.refused(key="r", name="cleanup", rev=1, date=None, run_id="r", error="paused",
-                  started="2024-04-01T00:00:00.000Z")
+    _start(
+        index, "t2", name="tie", started="2024-05-01T06:00:00.000Z"
+    )  # same start: the later row wins
+    index.refused(
+        key="r",
+        name="cleanup",
+        rev=1,
+        date=None,
+        run_id="r",
+        error="paused",
+        started="2024-04-01T00:00:00.000Z",
+    )
     latest = index.latest(liveness=Liveness(interval=30.0, missed=3))
-    assert [(r.name, r.run_id) for r in latest] == [("cleanup", "r"), ("sales", "s0"), ("tie", "t2")]
+    assert [(r.name, r.run_id) for r in latest] == [
+        ("cleanup", "r"),
+        ("sales", "s0"),
+        ("tie", "t2"),
+    ]
     assert [r.shown for r in latest] == [REFUSED, SUCCEEDED, LOST]  # t2's heartbeat is from 2024
-    newest = {r.name: r for r in reversed(index.list())}  # list is newest first: keep the first of each name
+    newest = {
+        r.name: r for r in reversed(index.list())
+    }  # list is newest first: keep the first of each name
     assert [newest.get(r.name) for r in latest] == latest
     assert latest[1] == index.get(latest[1].id)
 
@@ -151,8 +210,11 @@ def _kill_after_start(url: str, tmp_path: Path, interval: float) -> int:
         "    print('started', flush=True)\n"
         "    time.sleep(600)\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", script, url, str(tmp_path), str(interval)],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, url, str(tmp_path), str(interval)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stdout.readline() == "started\n"
     time.sleep(1.5)  # a few heartbeats land
     os.kill(process.pid, signal.SIGKILL)
@@ -160,11 +222,15 @@ def _kill_after_start(url: str, tmp_path: Path, interval: float) -> int:
     return process.pid
 
 
-def test_a_sigkilled_run_shows_as_lost_after_its_heartbeat_window(index_url: str, tmp_path: Path) -> None:
+def test_a_sigkilled_run_shows_as_lost_after_its_heartbeat_window(
+    index_url: str, tmp_path: Path
+) -> None:
     """Host 'another-host': only the heartbeat can tell, as for a run on another machine."""
     interval = 0.3
     _kill_after_start(index_url, tmp_path, interval)
-    liveness = Liveness(interval=interval, missed=4)  # a 1.2 s window, well above one beat on a busy box
+    liveness = Liveness(
+        interval=interval, missed=4
+    )  # a 1.2 s window, well above one beat on a busy box
     reader = (
         "import json, sys\n"
         "from pathlib import Path\n"
@@ -173,10 +239,17 @@ def test_a_sigkilled_run_shows_as_lost_after_its_heartbeat_window(index_url: str
         "print(json.dumps([r.as_json() for r in index.list(liveness=Liveness(float(sys.argv[3]), 4))]))\n"
     )
     [beat] = _open(index_url, tmp_path).list(liveness=Liveness(interval=60.0, missed=3))
-    assert beat.shown == RUNNING and beat.heartbeat is not None and beat.heartbeat > beat.started  # it beat
+    assert (
+        beat.shown == RUNNING and beat.heartbeat is not None and beat.heartbeat > beat.started
+    )  # it beat
     time.sleep(interval * 4 + 0.5)
-    shown = subprocess.run([sys.executable, "-c", reader, index_url, str(tmp_path), str(interval)],
-                           capture_output=True, text=True, check=True, timeout=120).stdout
+    shown = subprocess.run(
+        [sys.executable, "-c", reader, index_url, str(tmp_path), str(interval)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     [record] = json.loads(shown)
     assert (record["run_id"], record["status"]) == ("victim", LOST)
     index = _open(index_url, tmp_path)
@@ -190,7 +263,9 @@ def test_a_dead_process_on_this_host_is_lost_at_once(index_url: str, tmp_path: P
         "open_url(sys.argv[1], Path(sys.argv[2])).start(key='dead', name='job', rev=1, date='d', run_id='dead',\n"
         "    attempt=1, output='/o', source='s', source_sha256='x', parameters={})\n"
     )
-    subprocess.run([sys.executable, "-c", script, index_url, str(tmp_path)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", script, index_url, str(tmp_path)], check=True, timeout=120
+    )
     index = _open(index_url, tmp_path)
     assert [r.run_id for r in index.list(Query(status=LOST))] == ["dead"]
     _start(index, "alive")  # this process is alive
@@ -212,19 +287,24 @@ def test_concurrent_writers_all_land(index_url: str, tmp_path: Path) -> None:
         "                output=f'/o/{key}', source='s', source_sha256='x', parameters={})\n"
         "    index.finish(key, status='succeeded', duration=0.1)\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script, index_url, str(tmp_path), f"p{n}"]) for n in range(8)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, index_url, str(tmp_path), f"p{n}"])
+        for n in range(8)
+    ]
     assert [p.wait(timeout=300) for p in procs] == [0] * 8
     records = _open(index_url, tmp_path).list()
     assert len(records) == 200 and len({r.key for r in records}) == 200
     assert {r.status for r in records} == {SUCCEEDED}
 
 
-def _unreachable(index_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[RunIndex, object]:
+def _unreachable(
+    index_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[RunIndex, object]:
     """Make the index unreachable: stop the PostgreSQL server, or hold the SQLite file's write lock."""
     if index_url.startswith("sqlite"):
         index = _open(index_url, tmp_path, timeout=0.5)
         _start(index, "before")
-        holder = sqlite3.connect(index_url[len("sqlite:///"):], isolation_level=None)
+        holder = sqlite3.connect(index_url[len("sqlite:///") :], isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
         return index, holder
     server: Server = request.getfixturevalue("pg_server")
@@ -243,8 +323,9 @@ def _reachable(handle: object) -> None:
         handle.start()
 
 
-def test_an_unreachable_index_spools_and_flush_loses_nothing(index_url: str, tmp_path: Path,
-                                                              request: pytest.FixtureRequest) -> None:
+def test_an_unreachable_index_spools_and_flush_loses_nothing(
+    index_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     index, handle = _unreachable(index_url, tmp_path, request)
     notes: list[str] = []
     spool = Spool(tmp_path / "state" / "index-spool.jsonl")
@@ -252,8 +333,17 @@ def test_an_unreachable_index_spools_and_flush_loses_nothing(index_url: str, tmp
         with pytest.raises(IndexUnavailable):
             index.heartbeat("key-job-before")
         recorder = Recorder(index, spool, notes.append)
-        key = recorder.start(name="job", rev=1, date="d", run_id="during", attempt=1, output="/o/during",
-                             source="s", source_sha256="x", parameters={"note": "\ud800"})
+        key = recorder.start(
+            name="job",
+            rev=1,
+            date="d",
+            run_id="during",
+            attempt=1,
+            output="/o/during",
+            source="s",
+            source_sha256="x",
+            parameters={"note": "\ud800"},
+        )
         recorder.heartbeat(key)
         recorder.finish(key, status=SUCCEEDED, duration=2.0)
         recorder.refused(name="job", rev=1, date="d", run_id="refused", error="paused")
@@ -268,11 +358,26 @@ def test_an_unreachable_index_spools_and_flush_loses_nothing(index_url: str, tmp
     assert spool.flush(index) == 4 and spool.pending() == 0 and not spool.path.exists()
     records = {r.run_id: r for r in index.list()}
     assert {k: (r.status, r.duration) for k, r in records.items()} == {
-        "before": (FAILED, 1.0), "during": (SUCCEEDED, 2.0), "refused": (REFUSED, 0.0)}
+        "before": (FAILED, 1.0),
+        "during": (SUCCEEDED, 2.0),
+        "refused": (REFUSED, 0.0),
+    }
     assert records["during"].parameters == {"note": "\ud800"}
-    spool.append("start", {**json.loads('{"key": "key-job-before"}'), "name": "job", "rev": 1, "date": "d",
-                           "run_id": "before", "attempt": 1, "output": "/out/job/before.ipynb", "source": "s",
-                           "source_sha256": "x", "parameters": {}})
+    spool.append(
+        "start",
+        {
+            **json.loads('{"key": "key-job-before"}'),
+            "name": "job",
+            "rev": 1,
+            "date": "d",
+            "run_id": "before",
+            "attempt": 1,
+            "output": "/out/job/before.ipynb",
+            "source": "s",
+            "source_sha256": "x",
+            "parameters": {},
+        },
+    )
     assert spool.flush(index) == 1 and len(index.list()) == 3  # replaying a known key adds nothing
 
 
@@ -280,7 +385,7 @@ def test_schema_newer_than_this_nbgate_is_refused(index_url: str, tmp_path: Path
     index = _open(index_url, tmp_path)
     _start(index, "r1")
     if index_url.startswith("sqlite"):
-        path = index_url[len("sqlite:///"):]
+        path = index_url[len("sqlite:///") :]
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA user_version = 99")
         connection.close()

@@ -19,10 +19,23 @@ def test_a_successful_run_has_a_quiet_stderr(tmp_path: Path, repo_root: Path) ->
     env = dict(os.environ, PYTHONPATH=str(repo_root))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     for day in ("2024-03-01", "2024-03-02"):  # the shutdown race does not always show: twice
-        done = subprocess.run(["nbgate", "run", "job", "--date", day, "--run-id", day], cwd=project.root, env=env,
-                              capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            ["nbgate", "run", "job", "--date", day, "--run-id", day],
+            cwd=project.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "KeyboardInterrupt" not in done.stderr and "IPKernelApp" not in done.stderr, done.stderr
-        executed = json.loads(next((project.root / ".nbgate" / "runs" / "job" / day).glob("*.ipynb")).read_text())
+        assert "KeyboardInterrupt" not in done.stderr and "IPKernelApp" not in done.stderr, (
+            done.stderr
+        )
+        executed = json.loads(
+            next((project.root / ".nbgate" / "runs" / "job" / day).glob("*.ipynb")).read_text()
+        )
         argv = "".join(executed["cells"][-1]["outputs"][0]["text"])
-        assert "--IPKernelApp.log_level=CRITICAL" in argv  # the kernel was told to keep its log quiet
+        assert (
+            "--IPKernelApp.log_level=CRITICAL" in argv
+        )  # the kernel was told to keep its log quiet

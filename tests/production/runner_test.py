@@ -30,26 +30,46 @@ def _injected(nb: dict[str, Any]) -> str:
 
 
 def _stdout(nb: dict[str, Any]) -> str:
-    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", [])
-                   if o.get("output_type") == "stream")
+    return "".join(
+        "".join(o.get("text", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
 
 
 def test_a_run_writes_its_output_and_indexes_it(project: Project) -> None:
     notes: list[str] = []
-    result = run(project.config(), project.spec(), date="2024-03-01", params={"limit": 4},
-                 run_id="first", progress=notes.append)
+    result = run(
+        project.config(),
+        project.spec(),
+        date="2024-03-01",
+        params={"limit": 4},
+        run_id="first",
+        progress=notes.append,
+    )
     assert result.ok and result.error is None and result.attempts == 1
     expected = project.root / ".nbgate/runs/job/2024-03-01/1-first.ipynb"
     assert result.output == str(expected)
     out = notebook.read(expected).nb
     # production parameters < --param, plus the logical date as run_date
-    assert _injected(out).splitlines()[1:] == ['label = "prod"', 'run_date = "2024-03-01"', "limit = 4"]
+    assert _injected(out).splitlines()[1:] == [
+        'label = "prod"',
+        'run_date = "2024-03-01"',
+        "limit = 4",
+    ]
     assert _stdout(out) == "date=2024-03-01 limit=4 label=prod\n"
-    assert source_sha256(out) == project.spec().source_sha256  # the output is of the promoted notebook
+    assert (
+        source_sha256(out) == project.spec().source_sha256
+    )  # the output is of the promoted notebook
     assert out["metadata"]["nbgate"]["run"]["source"] == f"git:{project.commit}"
     [record] = run_index(project.config()).list()
-    assert (record.status, record.output, record.run_id, record.date) == (SUCCEEDED, str(expected), "first",
-                                                                          "2024-03-01")
+    assert (record.status, record.output, record.run_id, record.date) == (
+        SUCCEEDED,
+        str(expected),
+        "first",
+        "2024-03-01",
+    )
     assert record.parameters == {"run_date": "2024-03-01", "label": "prod", "limit": 4}
     assert notes == [f"job rev 1 for 2024-03-01: run first -> {expected}"]
 
@@ -68,9 +88,18 @@ def test_a_second_run_with_the_same_run_id_cannot_overwrite(project: Project) ->
 
 def test_the_index_refuses_an_output_claimed_by_an_earlier_run(project: Project) -> None:
     config = project.config()
-    run_index(config).start(key="earlier", name="job", rev=1, date="2024-03-01", run_id="same", attempt=1,
-                            output=str(project.root / ".nbgate/runs/job/2024-03-01/1-same.ipynb"),
-                            source="worktree", source_sha256="x", parameters={})
+    run_index(config).start(
+        key="earlier",
+        name="job",
+        rev=1,
+        date="2024-03-01",
+        run_id="same",
+        attempt=1,
+        output=str(project.root / ".nbgate/runs/job/2024-03-01/1-same.ipynb"),
+        source="worktree",
+        source_sha256="x",
+        parameters={},
+    )
     with pytest.raises(GateError, match="already written by an earlier run"):
         run(config, project.spec(), date="2024-03-01", run_id="same")
     assert not (project.root / ".nbgate/runs/job/2024-03-01/1-same.ipynb").exists()
@@ -99,13 +128,17 @@ def test_without_git_the_identical_working_tree_file_runs(project: Project, tmp_
     assert run_index(deployed.config()).list()[0].source == "worktree"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ("drift", "the working-tree file has drifted"),
-    ("missing", "the working-tree file is missing"),
-    ("wrong-hash", "at commit .* has source_sha256 .*, not the revision's"),
-])
-def test_a_notebook_that_is_not_the_promoted_one_is_refused(project: Project, tmp_path: Path, change: str,
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("drift", "the working-tree file has drifted"),
+        ("missing", "the working-tree file is missing"),
+        ("wrong-hash", "at commit .* has source_sha256 .*, not the revision's"),
+    ],
+)
+def test_a_notebook_that_is_not_the_promoted_one_is_refused(
+    project: Project, tmp_path: Path, change: str, message: str
+) -> None:
     spec = project.spec()
     if change == "wrong-hash":  # git has the file at the commit, but not the promoted content
         spec = spec._replace(source_sha256="f" * 64)
@@ -117,7 +150,9 @@ def test_a_notebook_that_is_not_the_promoted_one_is_refused(project: Project, tm
             notebooks.write(project.notebook, notebooks.make(cells))
         else:
             project.notebook.unlink()
-    with pytest.raises(GateError, match=f"refusing to run notebooks/job.ipynb: .*{message}") as caught:
+    with pytest.raises(
+        GateError, match=f"refusing to run notebooks/job.ipynb: .*{message}"
+    ) as caught:
         run(project.config(), spec, date="2024-03-01")
     assert caught.value.exit_code == 4
     [record] = run_index(project.config()).list()
@@ -133,13 +168,21 @@ def test_paused_and_retired_schedules_are_refused(project: Project, state: str) 
 
 
 def test_a_failing_notebook_keeps_its_output_and_is_indexed(project: Project) -> None:
-    result = run(project.config(), project.spec(), date="2024-03-01", params={"limit": 1}, run_id="bad")
+    result = run(
+        project.config(), project.spec(), date="2024-03-01", params={"limit": 1}, run_id="bad"
+    )
     assert not result.ok
     assert result.error == "cell 3 (In [4]): AssertionError: limit 1 is too small"
     out = notebook.read(result.output).nb
-    markers = [c for c in out["cells"] if "papermill-error-cell-tag" in c["metadata"].get("tags", [])]
+    markers = [
+        c for c in out["cells"] if "papermill-error-cell-tag" in c["metadata"].get("tags", [])
+    ]
     assert len(markers) == 2  # papermill's banner at the top and the anchor above the failing cell
-    [failed] = [c for c in out["cells"] if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    [failed] = [
+        c
+        for c in out["cells"]
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
     assert "".join(failed["source"]).startswith("assert limit >= 3")
     [record] = run_index(project.config()).list(status=FAILED)
     assert (record.output, record.error) == (result.output, result.error)
@@ -148,66 +191,104 @@ def test_a_failing_notebook_keeps_its_output_and_is_indexed(project: Project) ->
 # Margins for a loaded machine: the quick cells before the slow ones (parameters, papermill's injected
 # cell) take far less than any limit, so the timeout can only land in a sleeping cell; the sleeps add up
 # to well over the whole-notebook limit while each stays far under the per-cell one.
-@pytest.mark.parametrize(("cells", "limits", "message"), [
-    (['import time\ntime.sleep(60)'], {"cell_timeout": 4.0}, "the cell exceeded its timeout of 4 s"),
-    (['import time\ntime.sleep(2)'] * 6, {"timeout": 5.0, "cell_timeout": 60.0},
-     "the notebook exceeded its whole-notebook timeout of 5 s"),
-])
-def test_timeouts_fail_the_run_and_mark_the_cell(tmp_path: Path, cells: list[str], limits: dict[str, float],
-                                                 message: str) -> None:
-    project = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]),
-                                            *(notebooks.code(c) for c in cells)])
+@pytest.mark.parametrize(
+    ("cells", "limits", "message"),
+    [
+        (
+            ["import time\ntime.sleep(60)"],
+            {"cell_timeout": 4.0},
+            "the cell exceeded its timeout of 4 s",
+        ),
+        (
+            ["import time\ntime.sleep(2)"] * 6,
+            {"timeout": 5.0, "cell_timeout": 60.0},
+            "the notebook exceeded its whole-notebook timeout of 5 s",
+        ),
+    ],
+)
+def test_timeouts_fail_the_run_and_mark_the_cell(
+    tmp_path: Path, cells: list[str], limits: dict[str, float], message: str
+) -> None:
+    project = make_project(
+        tmp_path / "p",
+        [notebooks.code("x = 1", tags=["parameters"]), *(notebooks.code(c) for c in cells)],
+    )
     result = run(project.config(), project.spec(parameters={}, **limits), date="2024-03-01")
     assert not result.ok
     assert result.error is not None and result.error.endswith(f"CellTimeoutError: {message}")
     out = notebook.read(result.output).nb
     [cell] = [c for c in out["cells"] if c["metadata"].get("papermill", {}).get("exception")]
-    assert "time.sleep" in "".join(cell["source"]) and cell["metadata"]["papermill"]["status"] == "failed"
+    assert (
+        "time.sleep" in "".join(cell["source"])
+        and cell["metadata"]["papermill"]["status"] == "failed"
+    )
     # nbclient may first record the KeyboardInterrupt of its own clean-up; ours comes last
     assert cell["outputs"][-1]["evalue"] == message
 
 
 def test_an_expected_error_does_not_fail_the_run_and_the_real_one_is_named(tmp_path: Path) -> None:
     """raises-exception cells may raise (nbclient's tag), as in the smoke run: one attribution module."""
-    cells = [notebooks.code("x = 1", tags=["parameters"]),
-             notebooks.code("raise ValueError('expected')", tags=["raises-exception"]),
-             notebooks.code("print('after')")]
+    cells = [
+        notebooks.code("x = 1", tags=["parameters"]),
+        notebooks.code("raise ValueError('expected')", tags=["raises-exception"]),
+        notebooks.code("print('after')"),
+    ]
     project = make_project(tmp_path / "p", cells)
     result = run(project.config(), project.spec(parameters={}), date="2024-03-01", run_id="ok")
     assert result.ok, result.error
     assert "after" in _stdout(notebook.read(result.output).nb)
-    nbval = make_project(tmp_path / "n", [cells[0], notebooks.code("# NBVAL_RAISES_EXCEPTION\n1 / 0"), cells[2]])
+    nbval = make_project(
+        tmp_path / "n", [cells[0], notebooks.code("# NBVAL_RAISES_EXCEPTION\n1 / 0"), cells[2]]
+    )
     result = run(nbval.config(), nbval.spec(parameters={}), date="2024-03-01", run_id="nbval")
     assert not result.ok and result.error == "cell 2 (In [2]): ZeroDivisionError: division by zero"
-    failing = make_project(tmp_path / "q", [*cells, notebooks.code("y = 2\nraise KeyError('real')")])
+    failing = make_project(
+        tmp_path / "q", [*cells, notebooks.code("y = 2\nraise KeyError('real')")]
+    )
     result = run(failing.config(), failing.spec(parameters={}), date="2024-03-01", run_id="bad")
     assert not result.ok and result.error == "cell 4 (In [4]): KeyError: 'real'"
 
 
 def test_retries_keep_every_attempt(tmp_path: Path) -> None:
     # fails on the first attempt only: the marker file survives in the notebook's folder
-    flaky = 'import pathlib\nfirst = not pathlib.Path("tried").exists()\npathlib.Path("tried").touch()\n' \
-            'assert not first, "first attempt fails"'
-    project = make_project(tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code(flaky)])
+    flaky = (
+        'import pathlib\nfirst = not pathlib.Path("tried").exists()\npathlib.Path("tried").touch()\n'
+        'assert not first, "first attempt fails"'
+    )
+    project = make_project(
+        tmp_path / "p", [notebooks.code("x = 1", tags=["parameters"]), notebooks.code(flaky)]
+    )
     slept: list[float] = []
-    result = run(project.config(), project.spec(parameters={}, retries=2, retry_delay=7.0), date="2024-03-01",
-                 run_id="r", sleep=slept.append)
+    result = run(
+        project.config(),
+        project.spec(parameters={}, retries=2, retry_delay=7.0),
+        date="2024-03-01",
+        run_id="r",
+        sleep=slept.append,
+    )
     assert result.ok and result.attempts == 2 and result.run_id == "r-retry1"
     assert slept == [7.0]
     records = run_index(project.config()).list()
-    assert [(r.run_id, r.attempt, r.status) for r in records] == [("r-retry1", 2, SUCCEEDED), ("r", 1, FAILED)]
+    assert [(r.run_id, r.attempt, r.status) for r in records] == [
+        ("r-retry1", 2, SUCCEEDED),
+        ("r", 1, FAILED),
+    ]
     assert all(Path(r.output or "").is_file() for r in records)
 
 
 def test_retries_can_be_turned_off(project: Project) -> None:
-    result = run(project.config(), project.spec(retries=3), date="2024-03-01", params={"limit": 0}, retries=0)
+    result = run(
+        project.config(), project.spec(retries=3), date="2024-03-01", params={"limit": 0}, retries=0
+    )
     assert not result.ok and result.attempts == 1
 
 
 def test_an_unknown_kernel_fails_without_a_kernel(project: Project) -> None:
     result = run(project.config(), project.spec(kernel="no-such-kernel"), date="2024-03-01")
     assert not result.ok
-    assert result.error is not None and result.error.startswith("kernel 'no-such-kernel' could not run")
+    assert result.error is not None and result.error.startswith(
+        "kernel 'no-such-kernel' could not run"
+    )
     assert Path(result.output).is_file()
 
 
@@ -227,11 +308,15 @@ def test_output_to_s3(project: Project, s3: S3Server) -> None:
     assert again == body
 
 
-def test_an_unwritable_output_fails_before_the_kernel_and_is_indexed(project: Project, s3: S3Server) -> None:
+def test_an_unwritable_output_fails_before_the_kernel_and_is_indexed(
+    project: Project, s3: S3Server
+) -> None:
     spec = project.spec(output="s3://no-such-bucket/{name}/{run_id}.ipynb")
     with pytest.raises(ExecutionError, match="no-such-bucket"):
         run(project.config(), spec, date="2024-03-01", run_id="nowhere")
     [record] = run_index(project.config()).list()
     # nothing was written, so the output name is released (the run id can be used again)
     assert (record.status, record.output) == (FAILED, None)
-    assert "s3://no-such-bucket/job/nowhere.ipynb: cannot write the output notebook" in (record.error or "")
+    assert "s3://no-such-bucket/job/nowhere.ipynb: cannot write the output notebook" in (
+        record.error or ""
+    )

@@ -31,8 +31,12 @@ def project(tmp_path: Path) -> Project:
 
 def _racer(root: Path, barrier: Any, results: Any, index: int) -> None:
     config = config_module.load(root, env={})
-    request = promotion.Request(notebook=root / "reports" / "daily.ipynb", name="daily", schedule="0 6 * * *",
-                                parameters={"limit": str(index)})
+    request = promotion.Request(
+        notebook=root / "reports" / "daily.ipynb",
+        name="daily",
+        schedule="0 6 * * *",
+        parameters={"limit": str(index)},
+    )
     planned = promotion.prepare(config, request)
     barrier.wait(timeout=60)  # everyone has read "no revision yet" and wants to write 0001.yaml
     try:
@@ -47,7 +51,10 @@ def test_simultaneous_promotions_of_one_name_have_exactly_one_winner(project: Pr
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(RACERS)
     results = context.Queue()
-    processes = [context.Process(target=_racer, args=(project.root, barrier, results, i)) for i in range(RACERS)]
+    processes = [
+        context.Process(target=_racer, args=(project.root, barrier, results, i))
+        for i in range(RACERS)
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=120) for _ in processes]
@@ -66,13 +73,33 @@ def test_simultaneous_promotions_of_one_name_have_exactly_one_winner(project: Pr
 
 
 def _promote_command(name: str, limit: int) -> list[str]:
-    return [sys.executable, "-m", "nbgate", "--color", "never", "promote", "reports/daily.ipynb", "--name", name,
-            "--schedule", "0 6 * * *", "--param", f"limit={limit}", "--yes"]
+    return [
+        sys.executable,
+        "-m",
+        "nbgate",
+        "--color",
+        "never",
+        "promote",
+        "reports/daily.ipynb",
+        "--name",
+        name,
+        "--schedule",
+        "0 6 * * *",
+        "--param",
+        f"limit={limit}",
+        "--yes",
+    ]
 
 
-def _start_all(project: Project, commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
-    processes = [subprocess.Popen(c, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for c in commands]
+def _start_all(
+    project: Project, commands: list[list[str]]
+) -> list[subprocess.CompletedProcess[str]]:
+    processes = [
+        subprocess.Popen(
+            c, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for c in commands
+    ]
     done = []
     for process, command in zip(processes, commands, strict=False):
         out, err = process.communicate(timeout=120)
@@ -85,7 +112,9 @@ def test_eight_cli_promotions_of_one_name(project: Project) -> None:
     winners = [d for d in done if d.returncode == 0]
     losers = [d for d in done if d.returncode != 0]
     assert winners, [d.stderr for d in done]
-    for loser in losers:  # lost the race for a revision number: a clear error, exit 1, nothing written
+    for (
+        loser
+    ) in losers:  # lost the race for a revision number: a clear error, exit 1, nothing written
         assert loser.returncode == 1 and LOST in loser.stderr, loser.stderr
     schedule = store.load_schedule(project.config, "daily")  # numbering and hash chain intact
     assert len(schedule.files) == len(winners)
@@ -115,13 +144,23 @@ def test_killed_cli_promotions_never_leave_a_partial_revision(project: Project) 
     rng = random.Random(6)
     config = project.config
     started = time.perf_counter()
-    assert subprocess.run(_promote_command("daily", 0), cwd=project.root, capture_output=True,
-                          check=False).returncode == 0
-    full = time.perf_counter() - started  # how long one promotion takes here: kill anywhere inside it
+    assert (
+        subprocess.run(
+            _promote_command("daily", 0), cwd=project.root, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    full = (
+        time.perf_counter() - started
+    )  # how long one promotion takes here: kill anywhere inside it
     count = 1
     for run in range(1, 13):
-        process = subprocess.Popen(_promote_command("daily", run), cwd=project.root, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            _promote_command("daily", run),
+            cwd=project.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.1) * full)
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -135,8 +174,14 @@ def _writer(root: Path) -> None:  # pragma: no cover - runs in a child that gets
     while True:
         found = store.find_schedule(config, "daily")
         rev = len(found.files) + 1 if found else 1
-        store.create_revision(config, revision(rev=rev, previous_sha256=found.files[-1].sha256 if found else None,
-                                               parameters={"n": rev, "padding": "x" * 20_000}))
+        store.create_revision(
+            config,
+            revision(
+                rev=rev,
+                previous_sha256=found.files[-1].sha256 if found else None,
+                parameters={"n": rev, "padding": "x" * 20_000},
+            ),
+        )
 
 
 def test_writer_killed_at_random_points_never_leaves_a_partial_revision(tmp_path: Path) -> None:
@@ -153,7 +198,9 @@ def test_writer_killed_at_random_points_never_leaves_a_partial_revision(tmp_path
         # a loaded machine may not schedule the writer for a while: kill it only once it has written again,
         # then at a random point of its next write
         deadline = time.monotonic() + 60
-        while (len(list(folder.glob("*.yaml"))) if folder.is_dir() else 0) <= before and time.monotonic() < deadline:
+        while (
+            len(list(folder.glob("*.yaml"))) if folder.is_dir() else 0
+        ) <= before and time.monotonic() < deadline:
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.03))
         os.kill(process.pid or 0, signal.SIGKILL)
@@ -161,7 +208,9 @@ def test_writer_killed_at_random_points_never_leaves_a_partial_revision(tmp_path
         kills += process.exitcode == -signal.SIGKILL
         schedule = store.find_schedule(config, "daily")  # raises on any torn or invalid file
         if schedule is not None:
-            assert [r.parameters["n"] for r in schedule.revisions] == list(range(1, len(schedule.files) + 1))
+            assert [r.parameters["n"] for r in schedule.revisions] == list(
+                range(1, len(schedule.files) + 1)
+            )
     assert kills == 25
     schedule = store.load_schedule(config, "daily")
     assert len(schedule.files) >= 25  # the writer got real work done between kills

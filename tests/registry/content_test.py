@@ -26,7 +26,10 @@ def test_found_by_blob_when_the_recorded_commit_is_gone(tmp_path: Path) -> None:
     assert found.nb is not None and found.where == f"blob {blob}" and found.reasons == ()
     # no blob recorded (an older revision) and an unknown commit: reasons, not an exception
     missing = content.find(repo.path, "a.ipynb", sha, commit="0" * 40)
-    assert missing.raw is None and "a.ipynb at commit 000000000000 is not in this clone's history" in missing.reasons
+    assert (
+        missing.raw is None
+        and "a.ipynb at commit 000000000000 is not in this clone's history" in missing.reasons
+    )
     # a blob whose content is another notebook: refused by its hash
     nbs.write(repo.path / "b.ipynb", _nb("y = 2"))
     repo.commit_all("b")
@@ -44,7 +47,9 @@ def test_a_shallow_clone_says_fetch_depth_0(tmp_path: Path) -> None:
     nbs.write(repo.path / "a.ipynb", _nb("x = 2"))
     repo.commit_all("v2")
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True
+    )
     found = content.find(clone, "a.ipynb", sha, blob=blob, commit=old)
     assert found.raw is None
     assert f"blob {blob[:12]} of a.ipynb is not in this clone" in found.reasons

@@ -28,10 +28,20 @@ def _states(project: Project) -> list[str]:
 
 
 def test_promote_then_every_state_change_through_the_service_functions(
-        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert stage.run(project.config, ()).status == PASS  # no registry folder yet
-    assert promote(config=project.config, notebook=project.relative, name="daily", schedule="0 6 * * *",
-                   params=["limit=5"], yes=True) == OK
+    assert (
+        promote(
+            config=project.config,
+            notebook=project.relative,
+            name="daily",
+            schedule="0 6 * * *",
+            params=["limit=5"],
+            yes=True,
+        )
+        == OK
+    )
     assert "revision 1" in capsys.readouterr().out
     assert schedules.pause(config=project.config, name="daily") == OK
     assert schedules.resume(config=project.config, name="daily") == OK
@@ -53,9 +63,19 @@ def test_promote_then_every_state_change_through_the_service_functions(
     assert result.status == FAIL and any("0002.yaml" in detail for detail in result.details)
 
 
-def test_retiring_asks_and_refuses_without_a_terminal(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert promote(config=project.config, notebook=project.relative, name="daily", schedule="0 6 * * *",
-                   yes=True) == OK
+def test_retiring_asks_and_refuses_without_a_terminal(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        promote(
+            config=project.config,
+            notebook=project.relative,
+            name="daily",
+            schedule="0 6 * * *",
+            yes=True,
+        )
+        == OK
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal
     with pytest.raises(UsageError, match="--yes"):
         schedules.retire(config=project.config, name="daily")

@@ -17,11 +17,15 @@ def config(tmp_path: Path) -> config_module.Config:
     return config_module.load(tmp_path, env={})
 
 
-def _add(config: config_module.Config, action: str = "promote", **changes: object) -> store.RevisionFile:
+def _add(
+    config: config_module.Config, action: str = "promote", **changes: object
+) -> store.RevisionFile:
     found = store.find_schedule(config, str(changes.get("name", "daily")))
     rev = len(found.files) + 1 if found else 1
     previous = found.files[-1].sha256 if found else None
-    return store.create_revision(config, revision(rev=rev, action=action, previous_sha256=previous, **changes))
+    return store.create_revision(
+        config, revision(rev=rev, action=action, previous_sha256=previous, **changes)
+    )
 
 
 def test_create_and_load(config: config_module.Config) -> None:
@@ -38,7 +42,9 @@ def test_create_and_load(config: config_module.Config) -> None:
     assert store.state(config, "daily") == "paused"
     _add(config, "resume")
     assert store.active_revision(config, "daily") == store.load_schedule(config, "daily").latest
-    assert second.path.read_bytes() == store.load_schedule(config, "daily").files[1].path.read_bytes()
+    assert (
+        second.path.read_bytes() == store.load_schedule(config, "daily").files[1].path.read_bytes()
+    )
     assert store.list_schedules(config) == ["daily"]
     assert store.find_schedule(config, "other") is None
     with pytest.raises(RegistryError, match="no schedule named 'other'"):
@@ -72,7 +78,9 @@ def test_path_traversal_names_are_refused(config: config_module.Config, name: st
         store.load_schedule(config, name)
     with pytest.raises(RegistryError):
         store.create_revision(config, dataclasses.replace(revision(), name=name))
-    assert not (config.root / "registry").exists() or list((config.root / "registry").iterdir()) == []
+    assert (
+        not (config.root / "registry").exists() or list((config.root / "registry").iterdir()) == []
+    )
 
 
 def test_load_detects_misplaced_and_broken_files(config: config_module.Config) -> None:
@@ -88,7 +96,9 @@ def test_load_detects_misplaced_and_broken_files(config: config_module.Config) -
         store.load_schedule(config, "daily")
     (folder / "0003.yaml").unlink()
     (folder / "0002.yaml").write_bytes(store.model.dumps(revision(rev=2, previous_sha256="0" * 64)))
-    with pytest.raises(RegistryError, match="0002.yaml: previous_sha256 does not match.*chain is broken"):
+    with pytest.raises(
+        RegistryError, match="0002.yaml: previous_sha256 does not match.*chain is broken"
+    ):
         store.load_schedule(config, "daily")
     (folder / "0002.yaml").write_bytes(b"rev: [\n")
     with pytest.raises(RegistryError, match="0002.yaml: not valid YAML"):
@@ -108,10 +118,20 @@ def test_oversized_revision_file(config: config_module.Config) -> None:
         store.load_schedule(config, "daily")
 
 
-@pytest.mark.parametrize(("filename", "rev"), [
-    ("0001.yaml", 1), ("0042.yaml", 42), ("12345.yaml", 12345), ("1.yaml", None), ("00001.yaml", None),
-    ("0000.yaml", None), ("0001.yml", None), (".0001.yaml.1.ab.tmp", None), ("0001.yaml~", None),
-])
+@pytest.mark.parametrize(
+    ("filename", "rev"),
+    [
+        ("0001.yaml", 1),
+        ("0042.yaml", 42),
+        ("12345.yaml", 12345),
+        ("1.yaml", None),
+        ("00001.yaml", None),
+        ("0000.yaml", None),
+        ("0001.yml", None),
+        (".0001.yaml.1.ab.tmp", None),
+        ("0001.yaml~", None),
+    ],
+)
 def test_revision_numbers(filename: str, rev: int | None) -> None:
     assert store.revision_number(filename) == rev
 

@@ -17,7 +17,11 @@ def _error(name: str, value: str) -> dict[str, Any]:
 
 
 def _image(data: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "metadata": {}, "data": {"image/png": data, "text/plain": "<Figure>"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"image/png": data, "text/plain": "<Figure>"},
+    }
 
 
 def test_render_merges_streams_by_name() -> None:
@@ -36,13 +40,27 @@ def test_render_merges_streams_by_name() -> None:
         ([_error("KeyError", "'a'")], [_error("KeyError", "'b'")], {}, False),
         ([_image("AAA")], [_image("BBB")], {}, True),  # images ignored by default
         ([_image("AAA")], [_image("BBB")], {"images": True}, False),
-        ([stream("took 1.5 s\n")], [stream("took 0.25 s\n")], {"sanitizers": {r"\d+\.\d+ s": "N s"}}, True),
-        ([stream("at 0x7f00\n")], [stream("at 0x1234\n")], {"sanitizers": {"0x[0-9a-f]+": "0x"}}, True),
+        (
+            [stream("took 1.5 s\n")],
+            [stream("took 0.25 s\n")],
+            {"sanitizers": {r"\d+\.\d+ s": "N s"}},
+            True,
+        ),
+        (
+            [stream("at 0x7f00\n")],
+            [stream("at 0x1234\n")],
+            {"sanitizers": {"0x[0-9a-f]+": "0x"}},
+            True,
+        ),
         ([], [stream("new\n")], {}, False),
     ],
 )
-def test_compare(committed: list[dict[str, Any]], fresh: list[dict[str, Any]], options: dict[str, Any],
-                 same: bool) -> None:
+def test_compare(
+    committed: list[dict[str, Any]],
+    fresh: list[dict[str, Any]],
+    options: dict[str, Any],
+    same: bool,
+) -> None:
     before = make([code("x", tags=TAG, outputs=committed)])
     after = make([code("x", tags=TAG, outputs=fresh)])
     assert (checks.compare(before, after, **options) == []) is same
@@ -55,9 +73,16 @@ def test_untagged_cells_are_not_checked() -> None:
 
 
 def test_injected_parameters_cell_does_not_shift_cells() -> None:
-    before = make([code("p = 1", tags=["parameters"]), code("x", tags=TAG, outputs=[stream("1\n")])])
-    after = make([code("p = 1", tags=["parameters"]), code("p = 2", tags=["injected-parameters"]),
-                  code("x", tags=TAG, outputs=[stream("1\n")])])
+    before = make(
+        [code("p = 1", tags=["parameters"]), code("x", tags=TAG, outputs=[stream("1\n")])]
+    )
+    after = make(
+        [
+            code("p = 1", tags=["parameters"]),
+            code("p = 2", tags=["injected-parameters"]),
+            code("x", tags=TAG, outputs=[stream("1\n")]),
+        ]
+    )
     assert checks.compare(before, after) == []
 
 

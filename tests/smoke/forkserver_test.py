@@ -21,16 +21,24 @@ from nbgate.smoke.session import SmokeSession
 from testing.notebooks import code, make
 from testing.smoke_project import project
 
-pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only"),
-              pytest.mark.usefixtures("fast_paths_on")]  # tests of the forked-kernels fast path itself
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="kernels are forked on Linux only"
+    ),
+    pytest.mark.usefixtures("fast_paths_on"),
+]  # tests of the forked-kernels fast path itself
 
 
 @pytest.fixture
 def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[KernelPool]:
     """A pool whose template has finished its imports, so the kernels it hands out are forked."""
-    monkeypatch.setenv("NBGATE_TEST_MARK", "fixture")  # a template per environment: set it before warming
+    monkeypatch.setenv(
+        "NBGATE_TEST_MARK", "fixture"
+    )  # a template per environment: set it before warming
     pool = KernelPool(0, "fork", fork_after=0)
-    warm = pool.acquire(KernelSpec("python3", os.getcwd()))  # spawned: the template starts meanwhile
+    warm = pool.acquire(
+        KernelSpec("python3", os.getcwd())
+    )  # spawned: the template starts meanwhile
     assert pool._templates.wait_ready(60)
     pool.release(warm)
     try:
@@ -45,7 +53,9 @@ def run(kernel: Kernel, source: str) -> str:
 
     client = BlockingKernelClient()
     client.load_connection_info(kernel.km.get_connection_info())
-    client.start_channels(hb=False)  # a heartbeat missed under load is not a dead kernel; the 60 s limits still hold
+    client.start_channels(
+        hb=False
+    )  # a heartbeat missed under load is not a dead kernel; the 60 s limits still hold
     out: list[str] = []
 
     def hook(msg: dict[str, Any]) -> None:
@@ -62,25 +72,41 @@ def run(kernel: Kernel, source: str) -> str:
     return "".join(out)
 
 
-def test_forked_kernel_is_a_new_process_with_the_launch_it_asked_for(pool: KernelPool, tmp_path: Path) -> None:
+def test_forked_kernel_is_a_new_process_with_the_launch_it_asked_for(
+    pool: KernelPool, tmp_path: Path
+) -> None:
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
     try:
         assert pool.forked == 1 and type(kernel.process).__name__ == "ForkedProcess"
-        report = json.loads(run(kernel, (
-            "import json, os, sys\n"
-            "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0), 'cwd': os.getcwd(),\n"
-            "  'mark': os.environ.get('NBGATE_TEST_MARK'), 'test': os.environ.get('PYTEST_CURRENT_TEST'), 'argv0': sys.argv[0], 'path': sys.path,\n"
-            "  'names': sorted(n for n in dir() if not n.startswith('_')), 'main': __name__,\n"
-            "  'parent': os.environ['JPY_PARENT_PID']}))")))
+        report = json.loads(
+            run(
+                kernel,
+                (
+                    "import json, os, sys\n"
+                    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0), 'cwd': os.getcwd(),\n"
+                    "  'mark': os.environ.get('NBGATE_TEST_MARK'), 'test': os.environ.get('PYTEST_CURRENT_TEST'), 'argv0': sys.argv[0], 'path': sys.path,\n"
+                    "  'names': sorted(n for n in dir() if not n.startswith('_')), 'main': __name__,\n"
+                    "  'parent': os.environ['JPY_PARENT_PID']}))"
+                ),
+            )
+        )
     finally:
         pool.release(kernel)
-    assert report["pid"] == kernel.process.pid == report["sid"]  # its own session, like a spawned kernel
-    assert report["ppid"] == int(report["parent"]) != os.getpid()  # the template; the kernel exits if it dies
+    assert (
+        report["pid"] == kernel.process.pid == report["sid"]
+    )  # its own session, like a spawned kernel
+    assert (
+        report["ppid"] == int(report["parent"]) != os.getpid()
+    )  # the template; the kernel exits if it dies
     assert report["cwd"] == str(tmp_path)
     assert report["mark"] == "fixture"
-    assert report["test"] == os.environ["PYTEST_CURRENT_TEST"]  # not part of the template's key, still exact
+    assert (
+        report["test"] == os.environ["PYTEST_CURRENT_TEST"]
+    )  # not part of the template's key, still exact
     assert report["argv0"].endswith("ipykernel_launcher.py")
-    assert "" in report["path"] or str(tmp_path) in report["path"]  # the notebook's folder is importable
+    assert (
+        "" in report["path"] or str(tmp_path) in report["path"]
+    )  # the notebook's folder is importable
     # nothing of the template's code leaks into the user namespace
     assert report["main"] == "__main__"
     assert not {"become", "serve", "receive", "PRELOAD", "sock"} & set(report["names"])
@@ -103,8 +129,9 @@ def test_each_forked_kernel_is_fresh(pool: KernelPool, tmp_path: Path) -> None:
     assert leak == "NameError: name 'left_behind' is not defined"
 
 
-def test_another_environment_gets_its_own_template(pool: KernelPool, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_environment_gets_its_own_template(
+    pool: KernelPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What the imports saw must be what the kernel would have seen: a changed environment is a new template."""
     spec = KernelSpec("python3", str(tmp_path))
     monkeypatch.setenv("NBGATE_TEST_MARK", "changed")
@@ -121,20 +148,27 @@ def test_another_environment_gets_its_own_template(pool: KernelPool, tmp_path: P
         pool.release(forked)
 
 
-def test_forked_kernel_runs_subprocesses_and_its_stderr_is_kept(pool: KernelPool, tmp_path: Path) -> None:
+def test_forked_kernel_runs_subprocesses_and_its_stderr_is_kept(
+    pool: KernelPool, tmp_path: Path
+) -> None:
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
     try:
         # SIGCHLD is back to its default in the kernel, so a child's exit status is real
-        out = run(kernel, "import os, subprocess, sys\n"
-                          "print(subprocess.run([sys.executable, '-c', 'raise SystemExit(3)']).returncode)\n"
-                          "os.write(2, b'written to fd 2 by the kernel\\n')")
+        out = run(
+            kernel,
+            "import os, subprocess, sys\n"
+            "print(subprocess.run([sys.executable, '-c', 'raise SystemExit(3)']).returncode)\n"
+            "os.write(2, b'written to fd 2 by the kernel\\n')",
+        )
         assert out.strip() == "3"
         assert "written to fd 2 by the kernel" in kernel.stderr_tail()
     finally:
         pool.release(kernel)
 
 
-def test_a_killed_forked_kernel_is_seen_dead_with_its_signal(pool: KernelPool, tmp_path: Path) -> None:
+def test_a_killed_forked_kernel_is_seen_dead_with_its_signal(
+    pool: KernelPool, tmp_path: Path
+) -> None:
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
     try:
         assert run(kernel, "print(1)").strip() == "1"
@@ -175,7 +209,9 @@ def test_a_short_run_spawns_its_kernels_and_a_longer_one_starts_a_template(tmp_p
         pool.close()
 
 
-def test_a_forked_kernel_exits_when_its_template_is_killed(pool: KernelPool, tmp_path: Path) -> None:
+def test_a_forked_kernel_exits_when_its_template_is_killed(
+    pool: KernelPool, tmp_path: Path
+) -> None:
     """ipykernel's parent poller watches the template (JPY_PARENT_PID is read when ipykernel is imported)."""
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path)))
     try:
@@ -214,7 +250,9 @@ def test_an_xdist_workers_share_decides_at_its_first_launch(tmp_path: Path) -> N
         many.close()
 
 
-def test_a_missing_folder_fails_the_launch_as_a_spawn_does(pool: KernelPool, tmp_path: Path) -> None:
+def test_a_missing_folder_fails_the_launch_as_a_spawn_does(
+    pool: KernelPool, tmp_path: Path
+) -> None:
     kernel = pool.acquire(KernelSpec("python3", str(tmp_path / "gone")))
     try:
         assert pool.forked == 0
@@ -235,7 +273,9 @@ def test_spawn_setting_never_forks(tmp_path: Path) -> None:
 
 
 def test_a_template_that_cannot_import_ipykernel_says_why() -> None:
-    template = Template([sys.executable, "-S", "-I"], {"PATH": os.environ.get("PATH", "")}, os.getcwd())
+    template = Template(
+        [sys.executable, "-S", "-I"], {"PATH": os.environ.get("PATH", "")}, os.getcwd()
+    )
     try:
         assert not template.wait_ready(60)
         assert "ModuleNotFoundError" in str(template.state)
@@ -256,36 +296,56 @@ def test_a_kernel_started_while_the_template_imports_is_spawned(tmp_path: Path) 
         templates.close()
 
 
-@pytest.mark.parametrize(("cmd", "expected"), [
-    (["/py", "-m", "ipykernel_launcher", "-f", "c.json"], (["/py"], "ipykernel_launcher", ["-f", "c.json"])),
-    (["/py", "-Xfrozen_modules=off", "-m", "ipykernel", "-f", "c"], (["/py", "-Xfrozen_modules=off"], "ipykernel",
-                                                                     ["-f", "c"])),
-])
-def test_split_command_accepts_ipykernel_launches(cmd: list[str], expected: tuple[Any, ...]) -> None:
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        (
+            ["/py", "-m", "ipykernel_launcher", "-f", "c.json"],
+            (["/py"], "ipykernel_launcher", ["-f", "c.json"]),
+        ),
+        (
+            ["/py", "-Xfrozen_modules=off", "-m", "ipykernel", "-f", "c"],
+            (["/py", "-Xfrozen_modules=off"], "ipykernel", ["-f", "c"]),
+        ),
+    ],
+)
+def test_split_command_accepts_ipykernel_launches(
+    cmd: list[str], expected: tuple[Any, ...]
+) -> None:
     assert split_command(cmd) == expected
 
 
-@pytest.mark.parametrize("cmd", [
-    ["/py", "-m", "other_kernel", "-f", "c.json"],  # another kernel module
-    ["/py", "-c", "code", "-m", "ipykernel_launcher"],  # -c code before it
-    ["/py", "script.py", "-m", "ipykernel_launcher"],  # a script
-    ["/usr/bin/env", "python", "-m", "ipykernel_launcher"],  # a wrapper
-    ["R", "--slave", "-e", "IRkernel::main()"],
-])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["/py", "-m", "other_kernel", "-f", "c.json"],  # another kernel module
+        ["/py", "-c", "code", "-m", "ipykernel_launcher"],  # -c code before it
+        ["/py", "script.py", "-m", "ipykernel_launcher"],  # a script
+        ["/usr/bin/env", "python", "-m", "ipykernel_launcher"],  # a wrapper
+        ["R", "--slave", "-e", "IRkernel::main()"],
+    ],
+)
 def test_split_command_refuses_everything_else(cmd: list[str]) -> None:
     with pytest.raises(ForkUnavailable):
         split_command(cmd)
 
 
-def test_a_kernelspec_that_is_not_ipykernel_is_spawned_and_runs(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kernelspec_that_is_not_ipykernel_is_spawned_and_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A wrapper kernelspec (here ``python -c 'runpy ...'``) cannot be forked: the notebook still runs."""
     spec_dir = tmp_path / "jupyter" / "kernels" / "wrapped"
     spec_dir.mkdir(parents=True)
     launcher = "import runpy, sys; sys.argv[0] = 'wrapped'; runpy.run_module('ipykernel_launcher', run_name='__main__')"
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", launcher, "-f", "{connection_file}"],
-        "display_name": "wrapped", "language": "python"}))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", launcher, "-f", "{connection_file}"],
+                "display_name": "wrapped",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     project(tmp_path, {}, smoke={"kernel": "wrapped"})
     (tmp_path / "w.ipynb").write_text(json.dumps(make([code("import sys\nprint(sys.argv[0])")])))
@@ -326,29 +386,39 @@ def test_every_outcome_is_judged_the_same_on_forked_kernels(tmp_path: Path) -> N
         session.close()
     assert forked == len(notebooks)
     assert {name: r.outcome for name, r in results.items()} == {
-        "ok.ipynb": "passed", "err.ipynb": "failed", "dies.ipynb": "dead-kernel", "slow.ipynb": "timeout"}
+        "ok.ipynb": "passed",
+        "err.ipynb": "failed",
+        "dies.ipynb": "dead-kernel",
+        "slow.ipynb": "timeout",
+    }
     assert "ZeroDivisionError" in results["err.ipynb"].report
     assert "cell 2: the kernel died while the cell was running" in results["dies.ipynb"].report
     assert "cell timed out after 2 s" in results["slow.ipynb"].report
 
 
 #: what a hostile or careless notebook does to the process that forked its kernel (only if that is a template)
-HIT_TEMPLATE = ("import os, signal\n"
-                "parent = os.getppid()\n"
-                "with open(f'/proc/{parent}/cmdline', 'rb') as f:\n"
-                "    forked = b'zygote.py' in f.read()\n"
-                "if forked:\n"
-                "    os.kill(parent, signal.SIGNAME)\n"
-                "print('hit' if forked else 'spawned', parent)")
+HIT_TEMPLATE = (
+    "import os, signal\n"
+    "parent = os.getppid()\n"
+    "with open(f'/proc/{parent}/cmdline', 'rb') as f:\n"
+    "    forked = b'zygote.py' in f.read()\n"
+    "if forked:\n"
+    "    os.kill(parent, signal.SIGNAME)\n"
+    "print('hit' if forked else 'spawned', parent)"
+)
 
 
 @pytest.mark.parametrize("signame", ["SIGKILL", "SIGSTOP"])
-def test_a_notebook_that_breaks_the_template_fails_no_other_notebook(tmp_path: Path, signame: str) -> None:
+def test_a_notebook_that_breaks_the_template_fails_no_other_notebook(
+    tmp_path: Path, signame: str
+) -> None:
     """Issue 18.13: the kernels started ahead from a killed or stopped template are started again."""
-    notebooks = {"a_hit.ipynb": make([code(HIT_TEMPLATE.replace('SIGNAME', signame))]),
-                 **{f"b{i}.ipynb": make([code(f"print({i})")]) for i in range(3)},
-                 "c_hit.ipynb": make([code(HIT_TEMPLATE.replace('SIGNAME', signame))]),
-                 "d.ipynb": make([code("print('last')")])}
+    notebooks = {
+        "a_hit.ipynb": make([code(HIT_TEMPLATE.replace("SIGNAME", signame))]),
+        **{f"b{i}.ipynb": make([code(f"print({i})")]) for i in range(3)},
+        "c_hit.ipynb": make([code(HIT_TEMPLATE.replace("SIGNAME", signame))]),
+        "d.ipynb": make([code("print('last')")]),
+    }
     project(tmp_path, notebooks)
     session = SmokeSession(config_module.load(tmp_path, env={}), pool_size=2)
     session.pool.fork_after = 0
@@ -362,14 +432,18 @@ def test_a_notebook_that_breaks_the_template_fails_no_other_notebook(tmp_path: P
         started = time.monotonic()
         results = {}
         for item in prepared:
-            templates += [t for t in session.pool._templates._templates.values()
-                          if isinstance(t, Template) and t not in templates]
+            templates += [
+                t
+                for t in session.pool._templates._templates.values()
+                if isinstance(t, Template) and t not in templates
+            ]
             results[item.relpath] = session.run(item)
         elapsed = time.monotonic() - started
     finally:
         session.close()
-    assert {name: r.outcome for name, r in results.items()} == dict.fromkeys(sorted(notebooks), "passed"), {
-        name: r.report for name, r in results.items()}
+    assert {name: r.outcome for name, r in results.items()} == dict.fromkeys(
+        sorted(notebooks), "passed"
+    ), {name: r.report for name, r in results.items()}
     kept = (tmp_path / str(results["a_hit.ipynb"].output_path)).read_text()
     assert re.search(r'"hit \d+\\n"', kept), kept  # it did break its template
     assert len(templates) >= 2  # the broken template was replaced by a new one

@@ -38,13 +38,23 @@ def test_defined_parameters_none_without_cell() -> None:
 
 def test_defined_parameters_magic_falls_back_to_papermill() -> None:
     # ast cannot parse a magic; papermill's translator inspection still finds the names
-    assert defined_parameters(_nb("%matplotlib inline\nalpha = 0.5\nbeta = 'x'")) == ["alpha", "beta"]
+    assert defined_parameters(_nb("%matplotlib inline\nalpha = 0.5\nbeta = 'x'")) == [
+        "alpha",
+        "beta",
+    ]
 
 
 def test_precedence_config_metadata_cli_explicit() -> None:
-    nb = _nb("a = 0\nb = 0\nc = 0\nd = 0", metadata={"nbgate": {"test_parameters": {"b": 2, "c": 2, "d": 2}}})
-    resolved = resolve(nb, config_parameters={"a": 1, "b": 1, "c": 1, "d": 1}, cli_parameters={"c": 3, "d": 3},
-                       explicit={"d": 4})
+    nb = _nb(
+        "a = 0\nb = 0\nc = 0\nd = 0",
+        metadata={"nbgate": {"test_parameters": {"b": 2, "c": 2, "d": 2}}},
+    )
+    resolved = resolve(
+        nb,
+        config_parameters={"a": 1, "b": 1, "c": 1, "d": 1},
+        cli_parameters={"c": 3, "d": 3},
+        explicit={"d": 4},
+    )
     assert resolved.parameters == {"a": 1, "b": 2, "c": 3, "d": 4}
 
 
@@ -58,9 +68,17 @@ def test_undefined_explicit_parameter_lists_defined_ones(source: str) -> None:
     metadata = {"nbgate": {"test_parameters": {"typo": 1}}} if source == "metadata" else None
     nb = _nb("alpha = 1\nbeta = 2", metadata=metadata)
     with pytest.raises(ParameterError) as info:
-        resolve(nb, config_parameters={}, cli_parameters={"typo": 1} if source == "cli" else {},
-                explicit={"typo": 1} if source == "explicit" else None, where="x.ipynb")
-    assert str(info.value) == "x.ipynb: parameter(s) typo not defined in the 'parameters' cell (it defines: alpha, beta)"
+        resolve(
+            nb,
+            config_parameters={},
+            cli_parameters={"typo": 1} if source == "cli" else {},
+            explicit={"typo": 1} if source == "explicit" else None,
+            where="x.ipynb",
+        )
+    assert (
+        str(info.value)
+        == "x.ipynb: parameter(s) typo not defined in the 'parameters' cell (it defines: alpha, beta)"
+    )
 
 
 def test_parameter_for_notebook_without_parameters_cell() -> None:

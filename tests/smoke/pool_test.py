@@ -26,7 +26,9 @@ def test_pool_keeps_starts_in_flight_and_kills_what_it_hands_out(tmp_path: Path)
         assert kernel.error is None and kernel.process.poll() is None
         pool.release(kernel)
         assert kernel.process.wait(timeout=10) is not None  # SIGKILLed, reaped
-        other = pool.acquire(KernelSpec("python3", str(tmp_path / "elsewhere")))  # not planned: launched now
+        other = pool.acquire(
+            KernelSpec("python3", str(tmp_path / "elsewhere"))
+        )  # not planned: launched now
         assert other.error is not None or other.spec.cwd.endswith("elsewhere")
         pool.release(other)
     finally:
@@ -56,15 +58,27 @@ def _fake_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, sou
     """A kernelspec ``name`` whose process runs ``source`` (and never speaks the kernel protocol)."""
     spec_dir = tmp_path / "jupyter" / "kernels" / name
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", source, "{connection_file}"], "display_name": name, "language": "python"}))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", source, "{connection_file}"],
+                "display_name": name,
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
 
 
-def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_kernel(tmp_path, monkeypatch, "sleepy",
-                 "import sys, time; print('booting', file=sys.stderr); time.sleep(120)")
+def test_kernel_that_never_gets_ready_hits_the_startup_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_kernel(
+        tmp_path,
+        monkeypatch,
+        "sleepy",
+        "import sys, time; print('booting', file=sys.stderr); time.sleep(120)",
+    )
     session = _session(tmp_path / "proj", startup_timeout=1, kernel="sleepy")
     (tmp_path / "proj" / "s.ipynb").write_text(json.dumps(make([code("1")])))
     try:
@@ -73,13 +87,21 @@ def test_kernel_that_never_gets_ready_hits_the_startup_timeout(tmp_path: Path,
     finally:
         session.close()
     assert result.outcome == "error"
-    assert "kernel 'sleepy' did not become ready within 1 s (smoke.startup_timeout)" in result.report
+    assert (
+        "kernel 'sleepy' did not become ready within 1 s (smoke.startup_timeout)" in result.report
+    )
     assert "booting" in result.report  # the kernel's stderr is shown
 
 
-def test_kernel_that_exits_during_start_up_is_reported_at_once(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_kernel(tmp_path, monkeypatch, "quitter", "import sys; print('no licence', file=sys.stderr); sys.exit(4)")
+def test_kernel_that_exits_during_start_up_is_reported_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_kernel(
+        tmp_path,
+        monkeypatch,
+        "quitter",
+        "import sys; print('no licence', file=sys.stderr); sys.exit(4)",
+    )
     session = _session(tmp_path / "proj", startup_timeout=60, kernel="quitter")
     (tmp_path / "proj" / "q.ipynb").write_text(json.dumps(make([code("1")])))
     try:
@@ -88,5 +110,8 @@ def test_kernel_that_exits_during_start_up_is_reported_at_once(tmp_path: Path,
         session.close()
     assert result.outcome == "error"
     assert result.duration < 30  # told at once, not after the 60 s start-up timeout
-    assert "kernel 'quitter' did not start: Kernel died before replying to kernel_info" in result.report
+    assert (
+        "kernel 'quitter' did not start: Kernel died before replying to kernel_info"
+        in result.report
+    )
     assert "no licence" in result.report

@@ -31,7 +31,9 @@ def test_failing_line(traceback: str, count: int | None, line: int | None) -> No
 
 def test_excerpt_marks_the_line_with_context() -> None:
     source = "\n".join(f"line{i}" for i in range(1, 11))
-    assert excerpt(source, 5) == [f"  {'->' if i == 5 else '  '} {i:>2} | line{i}" for i in range(2, 9)]
+    assert excerpt(source, 5) == [
+        f"  {'->' if i == 5 else '  '} {i:>2} | line{i}" for i in range(2, 9)
+    ]
 
 
 def test_excerpt_without_line_shows_the_start() -> None:
@@ -42,8 +44,12 @@ def test_excerpt_without_line_shows_the_start() -> None:
 
 @pytest.mark.parametrize("color", [False, True])
 def test_format_failure(color: bool) -> None:
-    failure = Failure("cell-error", "ZeroDivisionError: division by zero", 2, "a = 1\nb = a / 0", 2, TB)
-    text = format_failure("nb/x.ipynb", failure, output_path=".nbgate/runs/smoke/x.ipynb", color=color)
+    failure = Failure(
+        "cell-error", "ZeroDivisionError: division by zero", 2, "a = 1\nb = a / 0", 2, TB
+    )
+    text = format_failure(
+        "nb/x.ipynb", failure, output_path=".nbgate/runs/smoke/x.ipynb", color=color
+    )
     lines = text.splitlines()
     assert lines[0] == "nb/x.ipynb, cell 2: ZeroDivisionError: division by zero"
     assert lines[1] == "executed notebook: .nbgate/runs/smoke/x.ipynb"

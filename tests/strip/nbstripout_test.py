@@ -24,14 +24,16 @@ def _cell(source: str, *, tags: list[str] | None = None, **metadata: Any) -> dic
 
 
 def _marked() -> dict[str, Any]:
-    return nbs.make([
-        _cell("plain = 1"),
-        _cell("by_metadata = 1", keep_output=True),
-        _cell("by_nbstripout_tag = 1", tags=["keep_output"]),
-        _cell("by_nbgate_tag = 1", tags=["keep-output"]),
-        _cell("metadata_false = 1", keep_output=False),
-        _cell("init = 1", init_cell=True),
-    ])
+    return nbs.make(
+        [
+            _cell("plain = 1"),
+            _cell("by_metadata = 1", keep_output=True),
+            _cell("by_nbstripout_tag = 1", tags=["keep_output"]),
+            _cell("by_nbgate_tag = 1", tags=["keep-output"]),
+            _cell("metadata_false = 1", keep_output=False),
+            _cell("init = 1", init_cell=True),
+        ]
+    )
 
 
 def _kept(nb: dict[str, Any]) -> list[bool]:
@@ -82,8 +84,9 @@ def test_init_cells_option_strips_them() -> None:
 
 
 @pytest.mark.parametrize("tag", ["keep_output", "keep-output"])
-def test_contradiction_is_an_error_naming_the_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str], tag: str) -> None:
+def test_contradiction_is_an_error_naming_the_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tag: str
+) -> None:
     nb = nbs.make([nbs.markdown("# T"), _cell("x = 1", tags=[tag], keep_output=False)])
     with pytest.raises(StripError) as caught:
         strip_notebook(nb)
@@ -96,40 +99,69 @@ def test_contradiction_is_an_error_naming_the_cell(tmp_path: Path, monkeypatch: 
     for argv in (["strip", "c.ipynb"], ["strip", "--check", "c.ipynb"]):
         assert main(argv) == 1
         err = capsys.readouterr().err
-        assert err.startswith("error: c.ipynb:cell 2: cell metadata says keep_output: false") and err.count("\n") == 1
+        assert (
+            err.startswith("error: c.ipynb:cell 2: cell metadata says keep_output: false")
+            and err.count("\n") == 1
+        )
     assert path.read_bytes() == before
 
 
 def test_drop_empty_and_tagged_cells() -> None:
-    nb = nbs.make([nbs.markdown("# T"), nbs.code("  \n"), nbs.markdown(""), nbs.code("x = 1", tags=["scratch"]),
-                   nbs.code("y = 2", tags=["other"])])
-    result = strip_notebook(nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch", "tmp")))
+    nb = nbs.make(
+        [
+            nbs.markdown("# T"),
+            nbs.code("  \n"),
+            nbs.markdown(""),
+            nbs.code("x = 1", tags=["scratch"]),
+            nbs.code("y = 2", tags=["other"]),
+        ]
+    )
+    result = strip_notebook(
+        nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch", "tmp"))
+    )
     assert [c["source"] for c in result.nb["cells"]] == ["# T", "y = 2"]
-    assert result.reasons[:2] == ("cell 4 tagged scratch, tmp (strip.drop_tagged_cells)",
-                                  "empty cells 2, 3 (strip.drop_empty_cells)")
+    assert result.reasons[:2] == (
+        "cell 4 tagged scratch, tmp (strip.drop_tagged_cells)",
+        "empty cells 2, 3 (strip.drop_empty_cells)",
+    )
     assert [c["id"] for c in result.nb["cells"]] == [nb["cells"][0]["id"], nb["cells"][4]["id"]]
-    assert not strip_notebook(result.nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch",))).changed
+    assert not strip_notebook(
+        result.nb, strip_options(drop_empty_cells=True, drop_tagged_cells=("scratch",))
+    ).changed
 
 
 def test_max_output_size_keeps_small_outputs_without_counts() -> None:
     big = nbs.stream("x" * 500)
     nb = nbs.make([nbs.code("x", outputs=[big, nbs.result("42", 7)], execution_count=7)])
-    result = strip_notebook(nb, strip_options(max_output_size=200))  # the result is ~110 bytes, the stream ~560
+    result = strip_notebook(
+        nb, strip_options(max_output_size=200)
+    )  # the result is ~110 bytes, the stream ~560
     outputs = result.nb["cells"][0]["outputs"]
     assert outputs == [{**nbs.result("42", 7), "execution_count": None}]
     assert result.nb["cells"][0]["execution_count"] is None
     assert result.reasons == ("outputs in cell 1", "execution counts in cell 1")
 
 
-def test_options_come_from_config_and_lint_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_options_come_from_config_and_lint_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.nbgate.strip]\nmax_output_size = 200\ndrop_tagged_cells = [\"scratch\"]\n")
-    nb = nbs.make([nbs.code("x = 1", tags=["parameters"], outputs=[nbs.stream("small\n")], execution_count=None),
-                   _cell("y = 1", keep_output=True), nbs.code("z", tags=["scratch"])])
+        '[tool.nbgate.strip]\nmax_output_size = 200\ndrop_tagged_cells = ["scratch"]\n'
+    )
+    nb = nbs.make(
+        [
+            nbs.code(
+                "x = 1", tags=["parameters"], outputs=[nbs.stream("small\n")], execution_count=None
+            ),
+            _cell("y = 1", keep_output=True),
+            nbs.code("z", tags=["scratch"]),
+        ]
+    )
     nbs.write(tmp_path / "a.ipynb", nb)
-    assert main(["lint", "--select", "NBG101", "a.ipynb"]) == 0  # small and marked outputs are kept: nothing to flag
+    assert (
+        main(["lint", "--select", "NBG101", "a.ipynb"]) == 0
+    )  # small and marked outputs are kept: nothing to flag
     capsys.readouterr()
     assert main(["strip", "a.ipynb"]) == 0
     out = capsys.readouterr().out

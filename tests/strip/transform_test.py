@@ -15,8 +15,12 @@ from testing.corpus import generate
 from testing.options import strip_options
 
 KERNEL = {"kernelspec": nbs.KERNELSPEC, "language_info": {"name": "python"}}
-LANGUAGE_INFO = {"name": "python", "version": "3.11.7", "codemirror_mode": {"name": "ipython", "version": 3},
-                 "mimetype": "text/x-python"}
+LANGUAGE_INFO = {
+    "name": "python",
+    "version": "3.11.7",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "mimetype": "text/x-python",
+}
 
 
 def _nb(cells: list[dict[str, Any]], **metadata: Any) -> dict[str, Any]:
@@ -41,87 +45,254 @@ class Case(NamedTuple):
 DEFAULT = strip_options()
 
 CASES = [
-    Case("already-clean", _nb([nbs.markdown("# T"), nbs.code("x = 1", tags=["parameters"])]),
-         _nb([nbs.markdown("# T"), nbs.code("x = 1", tags=["parameters"])]), DEFAULT, ()),
-    Case("outputs-and-counts",
-         _nb([nbs.markdown("# T"), nbs.code("print(1)", outputs=_out(3), execution_count=3), nbs.code("y")]),
-         _nb([nbs.markdown("# T"), nbs.code("print(1)"), nbs.code("y")]), DEFAULT,
-         ("outputs in cell 2", "execution counts in cell 2")),
-    Case("count-without-outputs", _nb([nbs.code("x = 1", execution_count=1), nbs.code("y", execution_count=2)]),
-         _nb([nbs.code("x = 1"), nbs.code("y")]), DEFAULT, ("execution counts in cells 1, 2",)),
-    Case("many-cells-listed-briefly",
-         _nb([nbs.code(f"c{i}", outputs=_out(), execution_count=i) for i in range(1, 12)]),
-         _nb([nbs.code(f"c{i}") for i in range(1, 12)]), DEFAULT,
-         ("outputs in cells 1, 2, 3, 4, 5, 6, 7, 8 and 3 more",
-          "execution counts in cells 1, 2, 3, 4, 5, 6, 7, 8 and 3 more")),
-    Case("keep-output-tag-keeps-outputs-and-counts",
-         _nb([nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]),
-              nbs.code("b", outputs=_out(2), execution_count=2)]),
-         _nb([nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]), nbs.code("b")]), DEFAULT,
-         ("outputs in cell 2", "execution counts in cell 2")),
-    Case("custom-keep-output-tag",
-         _nb([nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]),
-              nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"])]),
-         _nb([nbs.code("a", tags=["keep-output"]), nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"])]),
-         strip_options(keep_output_tag="show"), ("outputs in cell 1", "execution counts in cell 1")),
-    Case("keep-outputs-still-strips-counts",
-         _nb([nbs.code("a", outputs=_out(4), execution_count=4), nbs.code("b", outputs=_out(), execution_count=5)]),
-         _nb([nbs.code("a", outputs=[nbs.stream("hello\n"), {**nbs.result("42", 1), "execution_count": None}]),
-              nbs.code("b", outputs=_out())]),
-         strip_options(keep_outputs=True), ("execution counts in cells 1, 2",)),
-    Case("keep-execution-counts",
-         _nb([nbs.code("a", outputs=_out(4), execution_count=4)]),
-         _nb([nbs.code("a", execution_count=4)]), strip_options(keep_execution_counts=True),
-         ("outputs in cell 1",)),
-    Case("volatile-cell-metadata",
-         _nb([nbs.code("a", metadata={"ExecuteTime": {"end_time": "t"}, "collapsed": True, "scrolled": "auto",
-                                      "tags": ["t"], "jupytext": {"lines_to_next_cell": 2}, "nbgate": {"x": 1},
-                                      "slideshow": {"slide_type": "slide"}, "execution": {"a": "b"}}),
-              nbs.markdown("m")]),
-         _nb([nbs.code("a", metadata={"tags": ["t"], "jupytext": {"lines_to_next_cell": 2}, "nbgate": {"x": 1},
-                                      "slideshow": {"slide_type": "slide"}}), nbs.markdown("m")]),
-         DEFAULT, ("cell metadata ExecuteTime, collapsed, execution, scrolled",)),
-    Case("dotted-cell-keep-list",
-         _nb([nbs.code("a", metadata={"jupyter": {"source_hidden": True, "outputs_hidden": True}, "tags": ["x"]})]),
-         _nb([nbs.code("a", metadata={"jupyter": {"source_hidden": True}})]),
-         strip_options(keep_cell_metadata=("jupyter.source_hidden",)), ("cell metadata jupyter.outputs_hidden, tags",)),
-    Case("notebook-metadata-keeps-language-info-name",
-         _nb([nbs.code("a")], language_info=LANGUAGE_INFO, widgets={"state": {}}, toc={"x": 1},
-             jupytext={"formats": "ipynb,py:percent"}, nbgate={"test_parameters": {"n": 1}}, title="T"),
-         _nb([nbs.code("a")], language_info={"name": "python"}, jupytext={"formats": "ipynb,py:percent"},
-             nbgate={"test_parameters": {"n": 1}}, title="T"),
-         DEFAULT, (("notebook metadata language_info.codemirror_mode, language_info.mimetype, "
-                    "language_info.version, toc, widgets"),)),
-    Case("custom-notebook-keep-list",
-         _nb([nbs.code("a")], language_info=LANGUAGE_INFO),
-         {**_nb([nbs.code("a")]), "metadata": {"language_info": LANGUAGE_INFO}},
-         strip_options(keep_notebook_metadata=("language_info",)), ("notebook metadata kernelspec",)),
-    Case("nested-key-emptied-is-dropped",
-         _nb([nbs.code("a")], language_info={"version": "3.11"}),
-         {**_nb([nbs.code("a")]), "metadata": {"kernelspec": nbs.KERNELSPEC}},
-         DEFAULT, ("notebook metadata language_info.version",)),
-    Case("trusted-and-signature-always-go",
-         _nb([nbs.code("a", metadata={"trusted": True, "tags": ["x"]})], signature="sha256:00"),
-         _nb([nbs.code("a", tags=["x"])]),
-         strip_options(keep_cell_metadata=("tags", "trusted"),
-                       keep_notebook_metadata=("kernelspec", "language_info", "signature")),
-         ("cell metadata trusted", "notebook metadata signature")),
-    Case("ids-kept-not-renumbered",
-         {**_nb([nbs.code("a", outputs=_out(), execution_count=1)]),
-          "cells": [{**nbs.code("a", outputs=_out(), execution_count=1), "id": "f00d-Cafe"}]},
-         {**_nb([nbs.code("a")]), "cells": [{**nbs.code("a"), "id": "f00d-Cafe"}]},
-         DEFAULT, ("outputs in cell 1", "execution counts in cell 1")),
-    Case("no-ids-invented-and-minor-kept",
-         nbs.make([nbs.code("a", outputs=_out(), execution_count=1)], minor=2),
-         nbs.make([nbs.code("a")], minor=2), DEFAULT, ("outputs in cell 1", "execution counts in cell 1")),
-    Case("markdown-attachments-kept",
-         _nb([{**nbs.markdown("![x](attachment:x.png)"), "attachments": {"x.png": {"image/png": "iVBOR"}},
-               "metadata": {"collapsed": False}}]),
-         _nb([{**nbs.markdown("![x](attachment:x.png)"), "attachments": {"x.png": {"image/png": "iVBOR"}}}]),
-         DEFAULT, ("cell metadata collapsed",)),
-    Case("raw-cell-untouched",
-         _nb([{"cell_type": "raw", "metadata": {"format": "text/x-rst"}, "source": ".. note::"}]),
-         _nb([{"cell_type": "raw", "metadata": {}, "source": ".. note::"}]), DEFAULT, ("cell metadata format",)),
+    Case(
+        "already-clean",
+        _nb([nbs.markdown("# T"), nbs.code("x = 1", tags=["parameters"])]),
+        _nb([nbs.markdown("# T"), nbs.code("x = 1", tags=["parameters"])]),
+        DEFAULT,
+        (),
+    ),
+    Case(
+        "outputs-and-counts",
+        _nb(
+            [
+                nbs.markdown("# T"),
+                nbs.code("print(1)", outputs=_out(3), execution_count=3),
+                nbs.code("y"),
+            ]
+        ),
+        _nb([nbs.markdown("# T"), nbs.code("print(1)"), nbs.code("y")]),
+        DEFAULT,
+        ("outputs in cell 2", "execution counts in cell 2"),
+    ),
+    Case(
+        "count-without-outputs",
+        _nb([nbs.code("x = 1", execution_count=1), nbs.code("y", execution_count=2)]),
+        _nb([nbs.code("x = 1"), nbs.code("y")]),
+        DEFAULT,
+        ("execution counts in cells 1, 2",),
+    ),
+    Case(
+        "many-cells-listed-briefly",
+        _nb([nbs.code(f"c{i}", outputs=_out(), execution_count=i) for i in range(1, 12)]),
+        _nb([nbs.code(f"c{i}") for i in range(1, 12)]),
+        DEFAULT,
+        (
+            "outputs in cells 1, 2, 3, 4, 5, 6, 7, 8 and 3 more",
+            "execution counts in cells 1, 2, 3, 4, 5, 6, 7, 8 and 3 more",
+        ),
+    ),
+    Case(
+        "keep-output-tag-keeps-outputs-and-counts",
+        _nb(
+            [
+                nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]),
+                nbs.code("b", outputs=_out(2), execution_count=2),
+            ]
+        ),
+        _nb(
+            [nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]), nbs.code("b")]
+        ),
+        DEFAULT,
+        ("outputs in cell 2", "execution counts in cell 2"),
+    ),
+    Case(
+        "custom-keep-output-tag",
+        _nb(
+            [
+                nbs.code("a", outputs=_out(1), execution_count=1, tags=["keep-output"]),
+                nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"]),
+            ]
+        ),
+        _nb(
+            [
+                nbs.code("a", tags=["keep-output"]),
+                nbs.code("b", outputs=_out(2), execution_count=2, tags=["show"]),
+            ]
+        ),
+        strip_options(keep_output_tag="show"),
+        ("outputs in cell 1", "execution counts in cell 1"),
+    ),
+    Case(
+        "keep-outputs-still-strips-counts",
+        _nb(
+            [
+                nbs.code("a", outputs=_out(4), execution_count=4),
+                nbs.code("b", outputs=_out(), execution_count=5),
+            ]
+        ),
+        _nb(
+            [
+                nbs.code(
+                    "a",
+                    outputs=[
+                        nbs.stream("hello\n"),
+                        {**nbs.result("42", 1), "execution_count": None},
+                    ],
+                ),
+                nbs.code("b", outputs=_out()),
+            ]
+        ),
+        strip_options(keep_outputs=True),
+        ("execution counts in cells 1, 2",),
+    ),
+    Case(
+        "keep-execution-counts",
+        _nb([nbs.code("a", outputs=_out(4), execution_count=4)]),
+        _nb([nbs.code("a", execution_count=4)]),
+        strip_options(keep_execution_counts=True),
+        ("outputs in cell 1",),
+    ),
+    Case(
+        "volatile-cell-metadata",
+        _nb(
+            [
+                nbs.code(
+                    "a",
+                    metadata={
+                        "ExecuteTime": {"end_time": "t"},
+                        "collapsed": True,
+                        "scrolled": "auto",
+                        "tags": ["t"],
+                        "jupytext": {"lines_to_next_cell": 2},
+                        "nbgate": {"x": 1},
+                        "slideshow": {"slide_type": "slide"},
+                        "execution": {"a": "b"},
+                    },
+                ),
+                nbs.markdown("m"),
+            ]
+        ),
+        _nb(
+            [
+                nbs.code(
+                    "a",
+                    metadata={
+                        "tags": ["t"],
+                        "jupytext": {"lines_to_next_cell": 2},
+                        "nbgate": {"x": 1},
+                        "slideshow": {"slide_type": "slide"},
+                    },
+                ),
+                nbs.markdown("m"),
+            ]
+        ),
+        DEFAULT,
+        ("cell metadata ExecuteTime, collapsed, execution, scrolled",),
+    ),
+    Case(
+        "dotted-cell-keep-list",
+        _nb(
+            [
+                nbs.code(
+                    "a",
+                    metadata={
+                        "jupyter": {"source_hidden": True, "outputs_hidden": True},
+                        "tags": ["x"],
+                    },
+                )
+            ]
+        ),
+        _nb([nbs.code("a", metadata={"jupyter": {"source_hidden": True}})]),
+        strip_options(keep_cell_metadata=("jupyter.source_hidden",)),
+        ("cell metadata jupyter.outputs_hidden, tags",),
+    ),
+    Case(
+        "notebook-metadata-keeps-language-info-name",
+        _nb(
+            [nbs.code("a")],
+            language_info=LANGUAGE_INFO,
+            widgets={"state": {}},
+            toc={"x": 1},
+            jupytext={"formats": "ipynb,py:percent"},
+            nbgate={"test_parameters": {"n": 1}},
+            title="T",
+        ),
+        _nb(
+            [nbs.code("a")],
+            language_info={"name": "python"},
+            jupytext={"formats": "ipynb,py:percent"},
+            nbgate={"test_parameters": {"n": 1}},
+            title="T",
+        ),
+        DEFAULT,
+        (
+            (
+                "notebook metadata language_info.codemirror_mode, language_info.mimetype, "
+                "language_info.version, toc, widgets"
+            ),
+        ),
+    ),
+    Case(
+        "custom-notebook-keep-list",
+        _nb([nbs.code("a")], language_info=LANGUAGE_INFO),
+        {**_nb([nbs.code("a")]), "metadata": {"language_info": LANGUAGE_INFO}},
+        strip_options(keep_notebook_metadata=("language_info",)),
+        ("notebook metadata kernelspec",),
+    ),
+    Case(
+        "nested-key-emptied-is-dropped",
+        _nb([nbs.code("a")], language_info={"version": "3.11"}),
+        {**_nb([nbs.code("a")]), "metadata": {"kernelspec": nbs.KERNELSPEC}},
+        DEFAULT,
+        ("notebook metadata language_info.version",),
+    ),
+    Case(
+        "trusted-and-signature-always-go",
+        _nb([nbs.code("a", metadata={"trusted": True, "tags": ["x"]})], signature="sha256:00"),
+        _nb([nbs.code("a", tags=["x"])]),
+        strip_options(
+            keep_cell_metadata=("tags", "trusted"),
+            keep_notebook_metadata=("kernelspec", "language_info", "signature"),
+        ),
+        ("cell metadata trusted", "notebook metadata signature"),
+    ),
+    Case(
+        "ids-kept-not-renumbered",
+        {
+            **_nb([nbs.code("a", outputs=_out(), execution_count=1)]),
+            "cells": [{**nbs.code("a", outputs=_out(), execution_count=1), "id": "f00d-Cafe"}],
+        },
+        {**_nb([nbs.code("a")]), "cells": [{**nbs.code("a"), "id": "f00d-Cafe"}]},
+        DEFAULT,
+        ("outputs in cell 1", "execution counts in cell 1"),
+    ),
+    Case(
+        "no-ids-invented-and-minor-kept",
+        nbs.make([nbs.code("a", outputs=_out(), execution_count=1)], minor=2),
+        nbs.make([nbs.code("a")], minor=2),
+        DEFAULT,
+        ("outputs in cell 1", "execution counts in cell 1"),
+    ),
+    Case(
+        "markdown-attachments-kept",
+        _nb(
+            [
+                {
+                    **nbs.markdown("![x](attachment:x.png)"),
+                    "attachments": {"x.png": {"image/png": "iVBOR"}},
+                    "metadata": {"collapsed": False},
+                }
+            ]
+        ),
+        _nb(
+            [
+                {
+                    **nbs.markdown("![x](attachment:x.png)"),
+                    "attachments": {"x.png": {"image/png": "iVBOR"}},
+                }
+            ]
+        ),
+        DEFAULT,
+        ("cell metadata collapsed",),
+    ),
+    Case(
+        "raw-cell-untouched",
+        _nb([{"cell_type": "raw", "metadata": {"format": "text/x-rst"}, "source": ".. note::"}]),
+        _nb([{"cell_type": "raw", "metadata": {}, "source": ".. note::"}]),
+        DEFAULT,
+        ("cell metadata format",),
+    ),
 ]
 
 
@@ -162,11 +333,20 @@ def test_ids_and_minor_versions_survive_the_corpus(tmp_path: Path) -> None:
 
 
 def test_from_config_section() -> None:
-    section = {**config.defaults("strip"), "keep_cell_metadata": ["a"], "keep_notebook_metadata": ["b.c"],
-               "keep_output_tag": "t", "keep_outputs": True}
+    section = {
+        **config.defaults("strip"),
+        "keep_cell_metadata": ["a"],
+        "keep_notebook_metadata": ["b.c"],
+        "keep_output_tag": "t",
+        "keep_outputs": True,
+    }
     options = StripOptions.from_config(section)
-    assert options == strip_options(keep_cell_metadata=("a",), keep_notebook_metadata=("b.c",),
-                                    keep_output_tag="t", keep_outputs=True)
+    assert options == strip_options(
+        keep_cell_metadata=("a",),
+        keep_notebook_metadata=("b.c",),
+        keep_output_tag="t",
+        keep_outputs=True,
+    )
 
 
 def test_every_option_comes_from_the_config_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
@@ -174,7 +354,11 @@ def test_every_option_comes_from_the_config_and_a_missing_one_is_an_error(tmp_pa
     assert set(section) == set(StripOptions._fields)
     unconfigured = config.load(tmp_path, env={})
     assert unconfigured.pyproject is None
-    assert strip_options() == StripOptions.default() == StripOptions.from_config(unconfigured.section("strip"))
+    assert (
+        strip_options()
+        == StripOptions.default()
+        == StripOptions.from_config(unconfigured.section("strip"))
+    )
     del section["max_output_size"]
     with pytest.raises(KeyError, match="max_output_size"):
         StripOptions.from_config(section)

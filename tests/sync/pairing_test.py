@@ -28,25 +28,31 @@ def jupytext_sha(text: str, spec: str = "py:percent") -> str:
 # ------------------------------------------------------------- paths
 
 
-@pytest.mark.parametrize(("spec", "folder", "notebook", "twin"), [
-    ("py:percent", "", "a/b.ipynb", "a/b.py"),
-    ("py:light", "", "a/b.c.ipynb", "a/b.c.py"),
-    ("md", "", "b.ipynb", "b.md"),
-    ("md:myst", "docs", "nb/b.ipynb", "nb/docs/b.md"),
-    (".R:percent", "../scripts", "nb/b.ipynb", "scripts/b.R"),
-])
+@pytest.mark.parametrize(
+    ("spec", "folder", "notebook", "twin"),
+    [
+        ("py:percent", "", "a/b.ipynb", "a/b.py"),
+        ("py:light", "", "a/b.c.ipynb", "a/b.c.py"),
+        ("md", "", "b.ipynb", "b.md"),
+        ("md:myst", "docs", "nb/b.ipynb", "nb/docs/b.md"),
+        (".R:percent", "../scripts", "nb/b.ipynb", "scripts/b.R"),
+    ],
+)
 def test_twin_path(spec: str, folder: str, notebook: str, twin: str) -> None:
     assert pairing.twin_path(Path(notebook), spec, folder) == Path(twin)
 
 
-@pytest.mark.parametrize(("folder", "twin", "notebook"), [
-    ("", "a/b.py", "a/b.ipynb"),
-    ("scripts", "a/scripts/b.py", "a/b.ipynb"),
-    ("scripts/py", "a/scripts/py/b.py", "a/b.ipynb"),
-    ("scripts", "a/other/b.py", None),
-    ("../scripts", "scripts/b.py", None),
-    ("", "a/b.md", None),
-])
+@pytest.mark.parametrize(
+    ("folder", "twin", "notebook"),
+    [
+        ("", "a/b.py", "a/b.ipynb"),
+        ("scripts", "a/scripts/b.py", "a/b.ipynb"),
+        ("scripts/py", "a/scripts/py/b.py", "a/b.ipynb"),
+        ("scripts", "a/other/b.py", None),
+        ("../scripts", "scripts/b.py", None),
+        ("", "a/b.md", None),
+    ],
+)
 def test_notebook_path(folder: str, twin: str, notebook: str | None) -> None:
     expected = Path(notebook) if notebook else None
     assert pairing.notebook_path(Path(twin), "py:percent", folder) == expected
@@ -62,16 +68,27 @@ def test_bad_format(spec: str) -> None:
 
 
 NOTEBOOKS: dict[str, list[dict[str, Any]]] = {
-    "plain": [markdown("# Title\n\nSome *text*."), code("x = 1\nprint(x)", tags=["parameters"]), code("x")],
+    "plain": [
+        markdown("# Title\n\nSome *text*."),
+        code("x = 1\nprint(x)", tags=["parameters"]),
+        code("x"),
+    ],
     "trailing newlines": [code("x = 1\n"), code("def f():\n    return 1\n\n\n"), markdown("hi\n")],
-    "magics": [code("%matplotlib inline\nimport x"), code("%%bash\nls -l"), code("!pip install x"), code("df?")],
+    "magics": [
+        code("%matplotlib inline\nimport x"),
+        code("%%bash\nls -l"),
+        code("!pip install x"),
+        code("df?"),
+    ],
     "commented magics": [code("# %time x\n#%load y"), code("ls\ncd /tmp"), code("# why?")],
     "strings": [code('s = """\nline\n"""'), code("t = '''\n'''"), code('x = "\\\\"')],
     "fences": [markdown("```python\nx = 1\n```"), markdown("~~~\n# %% inside\n~~~"), code("y")],
     "empty cells": [code(""), markdown(""), code("x")],
     "leading blank lines": [code("\n\nx = 1"), markdown("\n\nTitle")],
     "raw": [raw("---\ntitle: x\n---"), code("x")],
-    "papermill metadata": [code("a = 1", tags=["parameters"], metadata={"papermill": {"duration": 1.5, "x": "a b"}})],
+    "papermill metadata": [
+        code("a = 1", tags=["parameters"], metadata={"papermill": {"duration": 1.5, "x": "a b"}})
+    ],
     "injected": [code("a = 1", tags=["injected-parameters"]), code("b")],
     "unicode": [markdown("étape ✓ 中文"), code("x = 'é'  # ✓")],
     "markdown tricky": [markdown("! bang\n? question\ncd here\n+ plus item")],
@@ -91,9 +108,23 @@ def test_round_trip_keeps_identity(name: str) -> None:
     assert quick is None or quick == source_sha256(nb)
 
 
-@pytest.mark.parametrize("name", ["plain", "trailing newlines", "strings", "empty cells", "magics",
-                                  "commented magics", "raw", "markdown tricky", "papermill metadata", "injected",
-                                  "unicode", "no cells"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plain",
+        "trailing newlines",
+        "strings",
+        "empty cells",
+        "magics",
+        "commented magics",
+        "raw",
+        "markdown tricky",
+        "papermill metadata",
+        "injected",
+        "unicode",
+        "no cells",
+    ],
+)
 @pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_reads_common_twins(name: str) -> None:
     text = pairing.to_text(make(NOTEBOOKS[name]), "py:percent")
@@ -109,13 +140,16 @@ def test_demo_twins_use_the_fast_path(path: Path) -> None:
     assert pairing.quick_text_sha256(text, "py:percent") == source_sha256(notebook.read(path).nb)
 
 
-@pytest.mark.parametrize(("name", "cells"), [
-    ("cell marker in code", [code("# %%\nx = 1")]),
-    ("indented marker", [code("if x:\n    # %%\n    y")]),
-    ("form feed", [code("x = 1\x0cy = 2")]),
-    ("line separator", [markdown("a\u2028b")]),
-    ("active tag", [code("x", tags=["active-py"])]),
-])
+@pytest.mark.parametrize(
+    ("name", "cells"),
+    [
+        ("cell marker in code", [code("# %%\nx = 1")]),
+        ("indented marker", [code("if x:\n    # %%\n    y")]),
+        ("form feed", [code("x = 1\x0cy = 2")]),
+        ("line separator", [markdown("a\u2028b")]),
+        ("active tag", [code("x", tags=["active-py"])]),
+    ],
+)
 def test_what_jupytext_cannot_round_trip(name: str, cells: list[dict[str, Any]]) -> None:
     # Known jupytext limitations: sync refuses these pairs rather than losing content.
     nb = make(cells)
@@ -130,50 +164,58 @@ def test_other_formats_go_through_jupytext() -> None:
         assert pairing.text_sha256(text, spec) == source_sha256(nb)
 
 
-@pytest.mark.parametrize(("text", "fast"), [
-    ("# %%\nx = 1\n", True),
-    ("# %%\r\nx = 1\r\n", True),
-    ("", True),
-    ("x = 1\n# %%\ny\n", False),
-    ("#\n# %%\nx\n", False),
-    ("#!/usr/bin/env python\n# %%\nx\n", False),
-    ("# -*- coding: utf-8 -*-\n# %%\nx\n", False),
-    ("# ---\n# title: x\n# ---\n# %%\nx\n", True),
-    ("# ---\n# jupyter:\n#   kernelspec:\n#     language: R\n# ---\n# %%\nx\n", False),
-    ("# ---\n# jupyter:\n#   jupytext:\n#     cell_markers: '\"\"\"'\n# ---\n# %%\nx\n", False),
-    ("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:light\n# ---\n# %%\nx\n", False),
-    ("# %% title\nx\n", True),
-    ("# %% active=\"ipynb\"\nx\n", False),
-    ("# %% {\"tags\": [\"a\"]}\nx\n", False),
-    ("# %% key=\"a=b\"\nx\n", True),
-    ("# %% tags=[\"a\"] \nx\n", True),
-    ("# %%\nx = \"\"\"\n# %%\n\"\"\"\n", False),
-    ("# %% [markdown]\n# ```\n# %%\n# ```\n", False),
-    ("# %% [markdown]\nnot commented\n", False),
-    # magics as jupytext comments them, and the cell options it writes (issue 13.10)
-    ("# %%\n# %matplotlib inline\nimport x\n", True),
-    ("# %%\n# !pip install pandas\n", True),
-    ("# %%\n# %%time\nx = 1\n", True),
-    ("# %%\n# %load_ext autoreload\n# %autoreload 2\n", True),
-    ("# %%\n# x = !ls\n# len?\n", True),
-    ("# %%\ncat = 1\n# cat\n", True),
-    ("# %%\n  # !echo a \\\n#   b\n", True),
-    ("# %% language=\"html\"\n# <b>x</b>\n", True),
-    ("# %% magic_args=\"-i df\" language=\"R\"\n# plot(df)\n", True),
-    ("# %% run_control={\"frozen\": true}\n# y = 1\n", True),
-    ("# %% [markdown] .class slideshow={\"slide_type\": \"slide\"}\n# # T\n", True),
-    ("# %% jupyter={\"source_hidden\": true} tags=[\"a\"]\nq\n", True),
-    ("# %% [markdown]\n# # %time\n# why?\n", True),
-    ("# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n# %%\nx\n",
-     True),
-    ("# %% language=\"html\"\n# <b>\"\"\"</b>\n# %%\nx\n", False),
-    ("# %% language=\"fortran\"\n# x\n", False),
-    ("# %% run_control={\"frozen\": true}\n\"\"\"doc\"\"\"\n", False),
-    ("# %% scrolled=1\nx\n", False),
-    ("# %% name=\"\"\nx\n", False),
-    ("# %% x=(1, 2)\nx\n", False),
-    ("# %%\n# # +\n", True),
-])
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [
+        ("# %%\nx = 1\n", True),
+        ("# %%\r\nx = 1\r\n", True),
+        ("", True),
+        ("x = 1\n# %%\ny\n", False),
+        ("#\n# %%\nx\n", False),
+        ("#!/usr/bin/env python\n# %%\nx\n", False),
+        ("# -*- coding: utf-8 -*-\n# %%\nx\n", False),
+        ("# ---\n# title: x\n# ---\n# %%\nx\n", True),
+        ("# ---\n# jupyter:\n#   kernelspec:\n#     language: R\n# ---\n# %%\nx\n", False),
+        ('# ---\n# jupyter:\n#   jupytext:\n#     cell_markers: \'"""\'\n# ---\n# %%\nx\n', False),
+        (
+            "# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:light\n# ---\n# %%\nx\n",
+            False,
+        ),
+        ("# %% title\nx\n", True),
+        ('# %% active="ipynb"\nx\n', False),
+        ('# %% {"tags": ["a"]}\nx\n', False),
+        ('# %% key="a=b"\nx\n', True),
+        ('# %% tags=["a"] \nx\n', True),
+        ('# %%\nx = """\n# %%\n"""\n', False),
+        ("# %% [markdown]\n# ```\n# %%\n# ```\n", False),
+        ("# %% [markdown]\nnot commented\n", False),
+        # magics as jupytext comments them, and the cell options it writes (issue 13.10)
+        ("# %%\n# %matplotlib inline\nimport x\n", True),
+        ("# %%\n# !pip install pandas\n", True),
+        ("# %%\n# %%time\nx = 1\n", True),
+        ("# %%\n# %load_ext autoreload\n# %autoreload 2\n", True),
+        ("# %%\n# x = !ls\n# len?\n", True),
+        ("# %%\ncat = 1\n# cat\n", True),
+        ("# %%\n  # !echo a \\\n#   b\n", True),
+        ('# %% language="html"\n# <b>x</b>\n', True),
+        ('# %% magic_args="-i df" language="R"\n# plot(df)\n', True),
+        ('# %% run_control={"frozen": true}\n# y = 1\n', True),
+        ('# %% [markdown] .class slideshow={"slide_type": "slide"}\n# # T\n', True),
+        ('# %% jupyter={"source_hidden": true} tags=["a"]\nq\n', True),
+        ("# %% [markdown]\n# # %time\n# why?\n", True),
+        (
+            "# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n# %%\nx\n",
+            True,
+        ),
+        ('# %% language="html"\n# <b>"""</b>\n# %%\nx\n', False),
+        ('# %% language="fortran"\n# x\n', False),
+        ('# %% run_control={"frozen": true}\n"""doc"""\n', False),
+        ("# %% scrolled=1\nx\n", False),
+        ('# %% name=""\nx\n', False),
+        ("# %% x=(1, 2)\nx\n", False),
+        ("# %%\n# # +\n", True),
+    ],
+)
 @pytest.mark.usefixtures("fast_paths_on")
 def test_fast_path_scope(text: str, fast: bool) -> None:
     quick = pairing.quick_text_sha256(text, "py:percent")
@@ -183,45 +225,178 @@ def test_fast_path_scope(text: str, fast: bool) -> None:
 
 
 _HEADERS = [
-    "", "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n",
-    ("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#     text_representation:\n"
-     "#       extension: .py\n#       format_name: percent\n# ---\n\n"),
+    "",
+    "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n",
+    (
+        "# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#     text_representation:\n"
+        "#       extension: .py\n#       format_name: percent\n# ---\n\n"
+    ),
     "# ---\n# jupyter:\n#   language_info:\n#     name: R\n# ---\n#\n",
     "# ---\n# jupyter:\n#   kernelspec: {language: python}\n# ---\n",
     "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n#   title: 3\n# ---\n",
     "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P}\n#   authors: [{name: a}]\n# ---\n",
-    "# ---\n# jupyter:\n# ---\n", "#\n", "# ---\n#\n# jupyter:\n# ---\n",
+    "# ---\n# jupyter:\n# ---\n",
+    "#\n",
+    "# ---\n#\n# jupyter:\n# ---\n",
     "# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n\n",
     "# ---\n# jupyter:\n#   kernelspec: {name: p, display_name: P}\n# author: me\n# ---\n",
-    "# ---\n# title: x\n# ---\n", "# ---\n# a: [1\n# ---\n", "#\n# ---\n# title: t\n# ---\n",
+    "# ---\n# title: x\n# ---\n",
+    "# ---\n# a: [1\n# ---\n",
+    "#\n# ---\n# title: t\n# ---\n",
     "# ---\n# jupyter:\n#   jupytext:\n#     comment_magics: false\n# ---\n",
 ]
 _MARKERS = [
-    "# %%", "# %%", "# %%", "# %% [markdown]", "# %% [markdown]", "# %% [raw]", '# %% tags=["a"]',
-    '# %% [markdown] tags=["x", "y"]', '# %% tags=["active-py"]', '# %% active="ipynb"', "# %% title",
-    '# %% papermill={"a": 1, "b": "c d"} tags=["p"]', "#%%", "# %%%", "# In[1]:", "# <codecell>", "    # %%",
-    '# %% {"tags": ["j"]}', '# %% k="a=b"', "# %% [md]", "# %% ", "# %% tags=[1]", '# %% language="R"',
-    '# %% tags=["a", "a"]', '# %% tags=["a,b"]', '# %% scrolled=true', '# %% name=""', '# %% x=1 tags=["q"]',
-    '# %% [raw] format="text/plain"', '# %% tags=["a"] tags=["b"]', "# %% x=NaN",
-    '# %% language="html"', '# %% language="bash"', '# %% magic_args="-i df" language="R"', '# %% language="js"',
-    '# %% language="python"', '# %% language="fortran"', '# %% language=""', '# %% [markdown] language="html"',
-    '# %% run_control={"frozen": true}', '# %% [markdown] run_control={"frozen": true}', "# %% run_control=1",
-    '# %% slideshow={"slide_type": "slide"}', "# %% .class", "# %% Title .cls", '# %% Title key="v" .x',
-    "# %% %% sub", "# %% [md]", '# %% jupyter={"source_hidden": true}', "# %% collapsed=true", '# %% scrolled="auto"',
-    "# %% x=(1, 2)", "# %% x={1, 2}", "# %% x=b'a'", "# %% --x=1", '# %% execution={"a": 1}', "# %% name=\"a\"",
-    '# %% [raw] tags=["active-py"]', '# %% magic_args=3 language="sh"', "# %% x=1e999", "# %% [markdown] x y=",
+    "# %%",
+    "# %%",
+    "# %%",
+    "# %% [markdown]",
+    "# %% [markdown]",
+    "# %% [raw]",
+    '# %% tags=["a"]',
+    '# %% [markdown] tags=["x", "y"]',
+    '# %% tags=["active-py"]',
+    '# %% active="ipynb"',
+    "# %% title",
+    '# %% papermill={"a": 1, "b": "c d"} tags=["p"]',
+    "#%%",
+    "# %%%",
+    "# In[1]:",
+    "# <codecell>",
+    "    # %%",
+    '# %% {"tags": ["j"]}',
+    '# %% k="a=b"',
+    "# %% [md]",
+    "# %% ",
+    "# %% tags=[1]",
+    '# %% language="R"',
+    '# %% tags=["a", "a"]',
+    '# %% tags=["a,b"]',
+    "# %% scrolled=true",
+    '# %% name=""',
+    '# %% x=1 tags=["q"]',
+    '# %% [raw] format="text/plain"',
+    '# %% tags=["a"] tags=["b"]',
+    "# %% x=NaN",
+    '# %% language="html"',
+    '# %% language="bash"',
+    '# %% magic_args="-i df" language="R"',
+    '# %% language="js"',
+    '# %% language="python"',
+    '# %% language="fortran"',
+    '# %% language=""',
+    '# %% [markdown] language="html"',
+    '# %% run_control={"frozen": true}',
+    '# %% [markdown] run_control={"frozen": true}',
+    "# %% run_control=1",
+    '# %% slideshow={"slide_type": "slide"}',
+    "# %% .class",
+    "# %% Title .cls",
+    '# %% Title key="v" .x',
+    "# %% %% sub",
+    "# %% [md]",
+    '# %% jupyter={"source_hidden": true}',
+    "# %% collapsed=true",
+    '# %% scrolled="auto"',
+    "# %% x=(1, 2)",
+    "# %% x={1, 2}",
+    "# %% x=b'a'",
+    "# %% --x=1",
+    '# %% execution={"a": 1}',
+    '# %% name="a"',
+    '# %% [raw] tags=["active-py"]',
+    '# %% magic_args=3 language="sh"',
+    "# %% x=1e999",
+    "# %% [markdown] x y=",
 ]
 _LINES = [
-    "x = 1", "", "", "   ", "# comment", "# text", "#", 'y = "s"', "# %time x", "%matplotlib inline", "!ls", "# !ls", "ls",
-    "ls = 1", "# cat file", "df?", "# why?", "# why is it?", 'x = """', '"""', "'''", 's = "\\"""', 'y = "a" # """',
-    "# + ", "# # +", "+x", "```", "~~~", "# ```", "# ~~~~", "# ```python", "# # %%", "\tx", "x = 1  # %% no",
-    "cd = 3", "# - item", "# + item", "    return x", "def f():", "x = 'it''s'", "é ✓", "y = !pwd", "# y = %time",
-    "# In[2]:", "#   indented md", "# %%bash", "echo hi", "r'''", "x = '''a'''", "'\\''", '"""doc"""',
-    "# %matplotlib inline", "# !pip install pandas", "# %%time", "# %load_ext autoreload", "# %autoreload 2",
-    "# x = !ls", "# len?", "cat = 1", "# cat", "cat", "# # %time", "%time x", "# %time x  # escape",
-    "# %time x  # noescape", "  # !echo a \\", "#   more", "# ls -l", "# cd ..", "# echo = 1", "# rm, x", "x?",
-    "# ?x", "# !", "  # %%capture", "# y = %who_ls", "# %%writefile a.py", "<b>x</b>", "# <b>x</b>", "# - x",
-    "# # + x", "# ## +", "#+", "#   # %pip install x", '# "string"', "# x = '''", "'''", "r\"\"\"",
+    "x = 1",
+    "",
+    "",
+    "   ",
+    "# comment",
+    "# text",
+    "#",
+    'y = "s"',
+    "# %time x",
+    "%matplotlib inline",
+    "!ls",
+    "# !ls",
+    "ls",
+    "ls = 1",
+    "# cat file",
+    "df?",
+    "# why?",
+    "# why is it?",
+    'x = """',
+    '"""',
+    "'''",
+    's = "\\"""',
+    'y = "a" # """',
+    "# + ",
+    "# # +",
+    "+x",
+    "```",
+    "~~~",
+    "# ```",
+    "# ~~~~",
+    "# ```python",
+    "# # %%",
+    "\tx",
+    "x = 1  # %% no",
+    "cd = 3",
+    "# - item",
+    "# + item",
+    "    return x",
+    "def f():",
+    "x = 'it''s'",
+    "é ✓",
+    "y = !pwd",
+    "# y = %time",
+    "# In[2]:",
+    "#   indented md",
+    "# %%bash",
+    "echo hi",
+    "r'''",
+    "x = '''a'''",
+    "'\\''",
+    '"""doc"""',
+    "# %matplotlib inline",
+    "# !pip install pandas",
+    "# %%time",
+    "# %load_ext autoreload",
+    "# %autoreload 2",
+    "# x = !ls",
+    "# len?",
+    "cat = 1",
+    "# cat",
+    "cat",
+    "# # %time",
+    "%time x",
+    "# %time x  # escape",
+    "# %time x  # noescape",
+    "  # !echo a \\",
+    "#   more",
+    "# ls -l",
+    "# cd ..",
+    "# echo = 1",
+    "# rm, x",
+    "x?",
+    "# ?x",
+    "# !",
+    "  # %%capture",
+    "# y = %who_ls",
+    "# %%writefile a.py",
+    "<b>x</b>",
+    "# <b>x</b>",
+    "# - x",
+    "# # + x",
+    "# ## +",
+    "#+",
+    "#   # %pip install x",
+    '# "string"',
+    "# x = '''",
+    "'''",
+    'r"""',
 ]
 
 
@@ -254,24 +429,54 @@ def test_fast_path_never_disagrees_with_jupytext() -> None:
         fast += 1
         try:
             expected = jupytext_sha(text)
-        except Exception:  # jupytext refuses it (e.g. nbformat validation): the fast path must not accept it
+        except (
+            Exception
+        ):  # jupytext refuses it (e.g. nbformat validation): the fast path must not accept it
             expected = None
         assert quick == expected, text
     assert fast > 500  # the fuzz reaches the fast path often enough to mean something
 
 
 _SOURCES = [
-    "%matplotlib inline\nimport numpy as np", "!pip install pandas", "%%time\ntotal = sum(range(10))",
-    "%load_ext autoreload\n%autoreload 2", "x = !ls\nlen?", "files = %sx ls", "%%html\n<b>bold</b>",
-    "%%bash\nls -l\ncat x", "%%R -i df\nplot(df)", "%%javascript\nconsole.log('a')", "%%capture out\nprint(1)",
-    "cat = 1\nprint(cat)", "cat", "ls", "df.head()\ndf?", "%pip install -q x", "%time f(x)", "%%writefile a.py\nx = 1",
-    "# a comment\n# %time commented", "!echo a \\\n  b", "def f():\n    return 1", "s = '''\n%time\n'''",
-    "# + not a marker", "x = 1  # %% not a marker", "print('é ✓')", "", "%%sql\nSELECT 1",
+    "%matplotlib inline\nimport numpy as np",
+    "!pip install pandas",
+    "%%time\ntotal = sum(range(10))",
+    "%load_ext autoreload\n%autoreload 2",
+    "x = !ls\nlen?",
+    "files = %sx ls",
+    "%%html\n<b>bold</b>",
+    "%%bash\nls -l\ncat x",
+    "%%R -i df\nplot(df)",
+    "%%javascript\nconsole.log('a')",
+    "%%capture out\nprint(1)",
+    "cat = 1\nprint(cat)",
+    "cat",
+    "ls",
+    "df.head()\ndf?",
+    "%pip install -q x",
+    "%time f(x)",
+    "%%writefile a.py\nx = 1",
+    "# a comment\n# %time commented",
+    "!echo a \\\n  b",
+    "def f():\n    return 1",
+    "s = '''\n%time\n'''",
+    "# + not a marker",
+    "x = 1  # %% not a marker",
+    "print('é ✓')",
+    "",
+    "%%sql\nSELECT 1",
 ]
 _CELL_METADATA: list[dict[str, Any]] = [
-    {}, {}, {"tags": ["parameters"]}, {"slideshow": {"slide_type": "slide"}}, {"run_control": {"frozen": True}},
-    {"jupyter": {"source_hidden": True}}, {"tags": ["a", "b"], "slideshow": {"slide_type": "-"}},
-    {"papermill": {"duration": 1.5}}, {"ExecuteTime": {"end_time": "2024"}}, {"hide_input": True},
+    {},
+    {},
+    {"tags": ["parameters"]},
+    {"slideshow": {"slide_type": "slide"}},
+    {"run_control": {"frozen": True}},
+    {"jupyter": {"source_hidden": True}},
+    {"tags": ["a", "b"], "slideshow": {"slide_type": "-"}},
+    {"papermill": {"duration": 1.5}},
+    {"ExecuteTime": {"end_time": "2024"}},
+    {"hide_input": True},
 ]
 
 
@@ -283,7 +488,9 @@ def _random_notebook(rng: random.Random) -> dict[str, Any]:
         if kind < 0.7:
             cell = code(rng.choice(_SOURCES))
         elif kind < 0.9:
-            cell = markdown(rng.choice(["# Title", "Some *text*\n\n- item", "why?", "%matplotlib in prose", ""]))
+            cell = markdown(
+                rng.choice(["# Title", "Some *text*\n\n- item", "why?", "%matplotlib in prose", ""])
+            )
             metadata.pop("run_control", None)
         else:
             cell = raw(rng.choice(["---\ntitle: x\n---", "raw text"]))
@@ -325,7 +532,9 @@ _QUOTE_CHARS = ['"', '"', "'", "'", "\\", "#", "a", " ", '"""', "'''"]
 def test_string_state_matches_jupytext() -> None:
     rng = random.Random(7)
     for _ in range(3000):
-        lines = ["".join(rng.choice(_QUOTE_CHARS) for _ in range(rng.randrange(0, 8))) for _ in range(3)]
+        lines = [
+            "".join(rng.choice(_QUOTE_CHARS) for _ in range(rng.randrange(0, 8))) for _ in range(3)
+        ]
         parser = StringParser("python")
         for line in lines:
             parser.read_line(line)
@@ -336,12 +545,16 @@ def test_string_state_matches_jupytext() -> None:
 
 
 def _executed() -> dict[str, Any]:
-    return make([
-        markdown("# Report"),
-        code("x = 1\n", execution_count=1, outputs=[stream("hi\n")]),
-        code("x + 1", execution_count=2, outputs=[result("2", 2)], metadata={"scrolled": True}),
-        code("print('end')", execution_count=3, outputs=[stream("end\n")], tags=["keep-output"]),
-    ])
+    return make(
+        [
+            markdown("# Report"),
+            code("x = 1\n", execution_count=1, outputs=[stream("hi\n")]),
+            code("x + 1", execution_count=2, outputs=[result("2", 2)], metadata={"scrolled": True}),
+            code(
+                "print('end')", execution_count=3, outputs=[stream("end\n")], tags=["keep-output"]
+            ),
+        ]
+    )
 
 
 def test_merge_of_an_unchanged_twin_is_the_notebook() -> None:
@@ -360,14 +573,18 @@ def test_merge_keeps_outputs_and_ids_of_unchanged_cells() -> None:
     assert cells[1]["source"] == "x = 1\n" and cells[1]["outputs"] == nb["cells"][1]["outputs"]
     assert cells[2]["source"] == "x + 2" and cells[2]["metadata"] == {"scrolled": True}
     assert cells[3]["outputs"] == nb["cells"][3]["outputs"]
-    assert cells[4]["source"] == "new = 3" and cells[4]["outputs"] == [] and len(cells[4]["id"]) == 8
+    assert (
+        cells[4]["source"] == "new = 3" and cells[4]["outputs"] == [] and len(cells[4]["id"]) == 8
+    )
     assert all("lines_to_next_cell" not in c["metadata"] for c in cells)
     assert "jupytext" not in merged["metadata"]
 
 
 def test_merge_never_invents_ids_in_a_4_4_notebook() -> None:
     nb = make([code("a = 1", execution_count=1, outputs=[stream("x\n")]), markdown("m")], minor=4)
-    text = "# %% [markdown]\n# first\n\n" + pairing.to_text(nb, "py:percent").split("# ---\n\n", 1)[1]
+    text = (
+        "# %% [markdown]\n# first\n\n" + pairing.to_text(nb, "py:percent").split("# ---\n\n", 1)[1]
+    )
     merged = pairing.merge(pairing.from_text(text, "py:percent"), nb, "py:percent")
     assert merged["nbformat_minor"] == 4
     assert all("id" not in cell for cell in merged["cells"])
@@ -377,7 +594,9 @@ def test_merge_never_invents_ids_in_a_4_4_notebook() -> None:
 
 def test_merge_takes_deleted_cells_and_tags_from_the_text() -> None:
     nb = _executed()
-    text = pairing.to_text(nb, "py:percent").replace("# %% tags=[\"keep-output\"]", "# %% tags=[\"other\"]")
+    text = pairing.to_text(nb, "py:percent").replace(
+        '# %% tags=["keep-output"]', '# %% tags=["other"]'
+    )
     text = text.replace("# %%\nx + 1\n", "")
     merged = pairing.merge(pairing.from_text(text, "py:percent"), copy.deepcopy(nb), "py:percent")
     assert [c["source"] for c in merged["cells"]] == ["# Report", "x = 1\n", "print('end')"]
@@ -404,23 +623,26 @@ def test_inputs_diff_and_first_difference() -> None:
 # ------------------------------------------------------------- jupytext's own pairing
 
 
-@pytest.mark.parametrize(("formats", "spec", "folder", "conflict"), [
-    (None, "py:percent", "", False),
-    ("ipynb,py:percent", "py:percent", "", False),
-    ("ipynb,md,py:percent", "py:percent", "", False),
-    (["ipynb", "py:percent"], "py:percent", "", False),
-    ("ipynb,.py:percent", "py:percent", "", False),
-    ("ipynb,scripts//py:percent", "py:percent", "scripts", False),
-    ("ipynb,md", "py:percent", "", True),
-    ("ipynb,py:light", "py:percent", "", True),
-    ("ipynb,py", "py:percent", "", True),
-    ("ipynb,.pct.py:percent", "py:percent", "", True),
-    ("ipynb,scripts//py:percent", "py:percent", "", True),
-    ("ipynb,py:percent", "py:percent", "scripts", True),
-    ("notebooks///ipynb,scripts///py:percent", "py:percent", "scripts", True),
-    ("ipynb,md", "md", "", False),
-    (3, "py:percent", "", True),
-])
+@pytest.mark.parametrize(
+    ("formats", "spec", "folder", "conflict"),
+    [
+        (None, "py:percent", "", False),
+        ("ipynb,py:percent", "py:percent", "", False),
+        ("ipynb,md,py:percent", "py:percent", "", False),
+        (["ipynb", "py:percent"], "py:percent", "", False),
+        ("ipynb,.py:percent", "py:percent", "", False),
+        ("ipynb,scripts//py:percent", "py:percent", "scripts", False),
+        ("ipynb,md", "py:percent", "", True),
+        ("ipynb,py:light", "py:percent", "", True),
+        ("ipynb,py", "py:percent", "", True),
+        ("ipynb,.pct.py:percent", "py:percent", "", True),
+        ("ipynb,scripts//py:percent", "py:percent", "", True),
+        ("ipynb,py:percent", "py:percent", "scripts", True),
+        ("notebooks///ipynb,scripts///py:percent", "py:percent", "scripts", True),
+        ("ipynb,md", "md", "", False),
+        (3, "py:percent", "", True),
+    ],
+)
 def test_pairing_conflict(formats: Any, spec: str, folder: str, conflict: bool) -> None:
     nb = make([code("x")], metadata={} if formats is None else {"jupytext": {"formats": formats}})
     assert (pairing.pairing_conflict(nb, spec, folder) is not None) == conflict
@@ -443,11 +665,32 @@ def test_copied_rules_match_jupytext() -> None:
         assert language in _JUPYTER_LANGUAGES and usual_language_name(language) != "python"
         assert _COMMENT.get(language) == comment, language
     for name in ("_MAGIC_RE", "_MAGIC_FORCE_ESC_RE", "_MAGIC_NOT_ESC_RE"):
-        assert getattr(rules, name).pattern == getattr(magics, name)["python"].pattern.replace("\\#", "#"), name
-    for name in ("_PYTHON_HELP_OR_BASH_CMD", "_PYTHON_MAGIC_CMD", "_IPYTHON_MAGIC_HELP", "_PYTHON_MAGIC_ASSIGN",
-                 "_LINE_CONTINUATION_RE"):
+        assert getattr(rules, name).pattern == getattr(magics, name)["python"].pattern.replace(
+            "\\#", "#"
+        ), name
+    for name in (
+        "_PYTHON_HELP_OR_BASH_CMD",
+        "_PYTHON_MAGIC_CMD",
+        "_IPYTHON_MAGIC_HELP",
+        "_PYTHON_MAGIC_ASSIGN",
+        "_LINE_CONTINUATION_RE",
+    ):
         assert getattr(rules, name).pattern == getattr(magics, name).pattern, name
-    assert rules._ESCAPED_CODE_START.pattern == magics._ESCAPED_CODE_START[".py"].pattern.replace("\\#", "#")
-    lines = ["%time x", "# %time x", "x = 1", "# cat", "cat = 2", "  # !ls \\", "# more", "# # +", "# y?"]
+    assert rules._ESCAPED_CODE_START.pattern == magics._ESCAPED_CODE_START[".py"].pattern.replace(
+        "\\#", "#"
+    )
+    lines = [
+        "%time x",
+        "# %time x",
+        "x = 1",
+        "# cat",
+        "cat = 2",
+        "  # !ls \\",
+        "# more",
+        "# # +",
+        "# y?",
+    ]
     assert rules.uncomment_magic(lines) == magics.uncomment_magic(list(lines), "python")
-    assert rules.unescape_code_start(lines) == magics.unescape_code_start(list(lines), ".py", "python")
+    assert rules.unescape_code_start(lines) == magics.unescape_code_start(
+        list(lines), ".py", "python"
+    )

@@ -16,20 +16,33 @@ import pytest
 from testing.web import PLANTED_HTML, Demo
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists():  # a fresh machine: install Debian's Chromium rather than skip (idempotent script)
-        subprocess.run([str(Path(__file__).resolve().parents[2] / ".ci" / "install-chromium")], check=True,
-                       timeout=900)
+    if (
+        not CHROMIUM.exists()
+    ):  # a fresh machine: install Debian's Chromium rather than skip (idempotent script)
+        subprocess.run(
+            [str(Path(__file__).resolve().parents[2] / ".ci" / "install-chromium")],
+            check=True,
+            timeout=900,
+        )
     assert CHROMIUM.exists(), "Chromium is missing even after .ci/install-chromium"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
         yield launched
         launched.close()
 
@@ -38,14 +51,19 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, server: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     opened = context.new_page()
-    opened.set_default_timeout(120_000)  # the first notebook waits for nbconvert to import (seconds, more under load)
+    opened.set_default_timeout(
+        120_000
+    )  # the first notebook waits for nbconvert to import (seconds, more under load)
     requested: list[str] = []
     opened.on("request", lambda request: requested.append(request.url))
     opened.requested = requested
     yield opened
     context.close()
-    outside = [url for url in requested if not url.startswith(server) and not url.startswith("data:")
-               and url != "about:blank"]
+    outside = [
+        url
+        for url in requested
+        if not url.startswith(server) and not url.startswith("data:") and url != "about:blank"
+    ]
     assert not outside, f"the pages loaded something from elsewhere: {outside}"
 
 
@@ -53,8 +71,9 @@ def _shot(page: Any, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
 
-def test_click_through_schedules_schedule_diff_run_and_notebook(page: Any, server: str, demo: Demo,
-                                                                artifacts: Path) -> None:
+def test_click_through_schedules_schedule_diff_run_and_notebook(
+    page: Any, server: str, demo: Demo, artifacts: Path
+) -> None:
     response = page.goto(server)
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert page.locator("h1").inner_text() == "Schedules"
@@ -124,7 +143,9 @@ def test_runs_page_filters_and_charts(page: Any, server: str, artifacts: Path) -
     assert rows.count() == 2 and "2024-03-02" in rows.nth(1).inner_text()
 
 
-def test_planted_output_never_executes(page: Any, browser: Any, server: str, demo: Demo, artifacts: Path) -> None:
+def test_planted_output_never_executes(
+    page: Any, browser: Any, server: str, demo: Demo, artifacts: Path
+) -> None:
     # the flag works: the same HTML in an ordinary page does set it
     control = browser.new_page()
     control.set_content(PLANTED_HTML)
@@ -147,11 +168,19 @@ def test_planted_output_never_executes(page: Any, browser: Any, server: str, dem
     assert page.evaluate("window.nbgatePwned") is None
 
 
-@pytest.mark.parametrize("path", [
-    "/../pyproject.toml", "/schedules/../../pyproject.toml", "/assets/../../../etc/passwd",
-    "/schedules/job/runs/1/../../../../../pyproject.toml", "/schedules/..%2F..%2Fpyproject.toml/",
-    "/assets/..%2fapp.py", "/schedules/job/rev/0/", "/schedules/job/runs/999/notebook.html",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../pyproject.toml",
+        "/schedules/../../pyproject.toml",
+        "/assets/../../../etc/passwd",
+        "/schedules/job/runs/1/../../../../../pyproject.toml",
+        "/schedules/..%2F..%2Fpyproject.toml/",
+        "/assets/..%2fapp.py",
+        "/schedules/job/rev/0/",
+        "/schedules/job/runs/999/notebook.html",
+    ],
+)
 def test_traversal_and_unknown_addresses_get_404(server: str, path: str) -> None:
     where = urlsplit(server)
     connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)

@@ -33,6 +33,9 @@ def server(demo: Demo) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Where browser tests leave their screenshots (``NBGATE_ARTIFACTS`` or ``tmp/artifacts/serve``)."""
-    folder = Path(os.environ.get("NBGATE_ARTIFACTS") or Path(__file__).parents[2] / "tmp" / "artifacts" / "serve")
+    folder = Path(
+        os.environ.get("NBGATE_ARTIFACTS")
+        or Path(__file__).parents[2] / "tmp" / "artifacts" / "serve"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder

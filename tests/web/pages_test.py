@@ -41,7 +41,8 @@ class _Links(HTMLParser):
 
 
 def test_static_export_writes_every_page_with_working_relative_links(
-        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(demo.project.root)
     site = tmp_path / "site"
     assert main(["serve", "--static", str(site)]) == 0
@@ -49,9 +50,15 @@ def test_static_export_writes_every_page_with_working_relative_links(
     assert re.search(r"wrote (\d+) of \1 files .*\(3 output notebooks rendered\)", first), first
     pages = sorted(site.rglob("*.html"))
     names = {p.relative_to(site).as_posix() for p in pages}
-    assert {"index.html", "runs/index.html", "schedules/job/index.html", "schedules/job/rev/2/index.html",
-            "schedules/job/rev/2/diff.html", f"schedules/job/runs/{demo.failed}/index.html",
-            f"schedules/job/runs/{demo.failed}/notebook.html"} <= names
+    assert {
+        "index.html",
+        "runs/index.html",
+        "schedules/job/index.html",
+        "schedules/job/rev/2/index.html",
+        "schedules/job/rev/2/diff.html",
+        f"schedules/job/runs/{demo.failed}/index.html",
+        f"schedules/job/runs/{demo.failed}/notebook.html",
+    } <= names
     assert (site / f"schedules/job/runs/{demo.failed}/output.ipynb").is_file()
     for page in pages:
         parser = _Links()
@@ -68,7 +75,9 @@ def test_static_export_writes_every_page_with_working_relative_links(
             assert "://" not in target, f"{page}: links outside: {link}"
             assert (page.parent / target).resolve().is_file(), f"{page}: broken link {link}"
     planted = (site / f"schedules/planted/runs/{demo.planted}/index.html").read_text()
-    assert "<script" not in planted and "planted output" not in planted  # only inside the sandboxed frame
+    assert (
+        "<script" not in planted and "planted output" not in planted
+    )  # only inside the sandboxed frame
 
     assert main(["serve", "--static", str(site)]) == 0
     again = capsys.readouterr().out
@@ -92,10 +101,16 @@ def test_static_export_writes_every_page_with_working_relative_links(
 def test_pages_name_only_what_the_registry_and_index_hold(demo: Demo) -> None:
     pages = Pages(Data(demo.project.config()))
     assert "job" in pages.schedule("job")
-    for call in (lambda: pages.schedule("../job"), lambda: pages.schedule("Job"), lambda: pages.schedule("none"),
-                 lambda: pages.revision("job", 3), lambda: pages.revision("job", 0),
-                 lambda: pages.run("job", demo.planted),  # a run of another schedule
-                 lambda: pages.notebook("job", 999), lambda: pages.diff("planted", 2)):
+    for call in (
+        lambda: pages.schedule("../job"),
+        lambda: pages.schedule("Job"),
+        lambda: pages.schedule("none"),
+        lambda: pages.revision("job", 3),
+        lambda: pages.revision("job", 0),
+        lambda: pages.run("job", demo.planted),  # a run of another schedule
+        lambda: pages.notebook("job", 999),
+        lambda: pages.diff("planted", 2),
+    ):
         with pytest.raises(NotFound):
             call()
     failed = pages.run("job", demo.failed)
@@ -119,7 +134,9 @@ def test_filters_and_a_broken_schedule(tmp_path: Path) -> None:
     assert 'href="schedules/alpha/index.html"' in pages.schedules(owner="a@example.com")
     assert "1 of 3" in pages.schedules(q="ALP".lower())
     assert "broken" in pages.schedules(state="broken")
-    assert "does not load" in pages.schedule("gamma") and "not valid YAML" in pages.schedule("gamma")
+    assert "does not load" in pages.schedule("gamma") and "not valid YAML" in pages.schedule(
+        "gamma"
+    )
     assert "none (paused)" in pages.schedule("beta")
 
 
@@ -135,20 +152,49 @@ def test_pages_show_runs_from_either_index_backend(index_url: str, tmp_path: Pat
     index = open_index(config)
     [real] = index.list(name="job")
     moment = datetime.now(timezone.utc)
-    for days, outcome in ((3, SUCCEEDED), (31, SUCCEEDED), (40, FAILED)):  # only the first is in the 30 days
+    for days, outcome in (
+        (3, SUCCEEDED),
+        (31, SUCCEEDED),
+        (40, FAILED),
+    ):  # only the first is in the 30 days
         started = stamp(moment - timedelta(days=days))
-        index.start(key=f"k{days}", name="job", rev=1, date=started[:10], run_id=f"old{days}", attempt=1,
-                    output=f"/gone/{days}.ipynb", source="s", source_sha256="0" * 64, parameters={},
-                    started=started)
+        index.start(
+            key=f"k{days}",
+            name="job",
+            rev=1,
+            date=started[:10],
+            run_id=f"old{days}",
+            attempt=1,
+            output=f"/gone/{days}.ipynb",
+            source="s",
+            source_sha256="0" * 64,
+            parameters={},
+            started=started,
+        )
         index.finish(f"k{days}", status=outcome, duration=2.0, ended=started)
-    index.start(key="stuck", name="other", rev=1, date="2024-05-01", run_id="stuck", attempt=1, output="/o/stuck",
-                source="s", source_sha256="0" * 64, parameters={}, started=stamp(moment - timedelta(hours=2)),
-                host="another-host")  # its heartbeat stopped two hours ago: lost
+    index.start(
+        key="stuck",
+        name="other",
+        rev=1,
+        date="2024-05-01",
+        run_id="stuck",
+        attempt=1,
+        output="/o/stuck",
+        source="s",
+        source_sha256="0" * 64,
+        parameters={},
+        started=stamp(moment - timedelta(hours=2)),
+        host="another-host",
+    )  # its heartbeat stopped two hours ago: lost
     data = Data(config)
     pages = Pages(data)
     stats = data.stats()
     assert stats["job"].last == real and (stats["job"].succeeded, stats["job"].finished) == (1, 2)
-    assert stats["other"].last is not None and stats["other"].last.shown == "lost" and stats["other"].rate is None
+    assert (
+        stats["other"].last is not None
+        and stats["other"].last.shown == "lost"
+        and stats["other"].rate is None
+    )
     listing = pages.schedules()
     assert "50% (1/2)" in listing and f'href="schedules/job/runs/{real.id}/index.html"' in listing
     page = pages.run("job", real.id)
@@ -180,12 +226,30 @@ def test_an_unreachable_index_is_a_503_naming_it_without_the_password(tmp_path: 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    for path in ("/", "/runs/", "/schedules/job/", "/schedules/job/runs/1/", "/schedules/job/runs/1/output.ipynb"):
+    for path in (
+        "/",
+        "/runs/",
+        "/schedules/job/",
+        "/schedules/job/runs/1/",
+        "/schedules/job/runs/1/output.ipynb",
+    ):
         sent.clear()
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-                 "headers": [], "root_path": "", "scheme": "http", "server": ("127.0.0.1", 1), "client": None}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [],
+            "root_path": "",
+            "scheme": "http",
+            "server": ("127.0.0.1", 1),
+            "client": None,
+        }
         asyncio.run(app(scope, receive, send))
-        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode()
+        body = b"".join(
+            m.get("body", b"") for m in sent if m["type"] == "http.response.body"
+        ).decode()
         assert sent[0]["status"] == 503, (path, body)
         assert body.startswith("503: ") and "cannot connect to the run index" in body, body
         assert "hunter2" not in body and "postgresql://nbgate:***@/runs" in body, body
@@ -194,8 +258,13 @@ def test_an_unreachable_index_is_a_503_naming_it_without_the_password(tmp_path: 
 def test_serve_says_it_binds_to_loopback_only(tmp_path: Path) -> None:
     make_project(tmp_path)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "nbgate", "serve", "--port", str(port)], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbgate", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -217,5 +286,5 @@ def test_a_run_with_its_output_on_s3(s3: S3Server, tmp_path: Path) -> None:
     page = pages.run("job", record.id)
     assert "download .ipynb" in page and "show the failing cell" in page
     assert "limit 1 is too small" in pages.notebook("job", record.id)
-    s3.client().delete_object(Bucket="runs", Key=record.output[len("s3://runs/"):])
+    s3.client().delete_object(Bucket="runs", Key=record.output[len("s3://runs/") :])
     assert "is not there any more" in Pages(Data(project.config())).run("job", record.id)

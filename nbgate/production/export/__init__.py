@@ -63,11 +63,15 @@ class ExportOptions(NamedTuple):
 
         ``lock_dir`` is ``<state_dir>/locks``.
         """
-        built = cls(command=str(values["export.command"]), workdir=str(values["export.workdir"]),
-                    image=str(values["export.image"]), lock_dir=f"{values['state_dir']}/locks",
-                    index_secret=str(values["export.index_secret"]),
-                    index_secret_key=str(values["export.index_secret_key"]),
-                    index_variable=str(values["export.index_variable"]))
+        built = cls(
+            command=str(values["export.command"]),
+            workdir=str(values["export.workdir"]),
+            image=str(values["export.image"]),
+            lock_dir=f"{values['state_dir']}/locks",
+            index_secret=str(values["export.index_secret"]),
+            index_secret_key=str(values["export.index_secret_key"]),
+            index_variable=str(values["export.index_variable"]),
+        )
         return built._replace(**changes)
 
     @classmethod
@@ -98,7 +102,9 @@ def render(kind: str, jobs: Sequence[ExportJob], options: ExportOptions) -> dict
     for job in jobs:
         problems = safety.job_problems(job.name, job.schedule, job.timezone, job.owners)
         if problems:
-            raise RegistryError(f"cannot export schedule {safety.shown(job.name)}: {'; '.join(problems)}")
+            raise RegistryError(
+                f"cannot export schedule {safety.shown(job.name)}: {'; '.join(problems)}"
+            )
     return renderer(kind)(sorted(jobs, key=lambda job: job.name), options)
 
 

@@ -59,7 +59,9 @@ def _py(value: object) -> str:
 
 def dag_source(job: ExportJob, options: ExportOptions) -> str:
     """The DAG file text for one schedule."""
-    command = " ".join(shlex.quote(part) for part in (*shlex.split(options.command), "run", job.name))
+    command = " ".join(
+        shlex.quote(part) for part in (*shlex.split(options.command), "run", job.name)
+    )
     bash = f'{command} --date "$NBGATE_LOGICAL_DATE" --run-id "$NBGATE_AIRFLOW_RUN_ID" --retries 0'
     default_args = [
         f'        "owner": {_py(",".join(job.owners) or "nbgate")},',
@@ -75,8 +77,13 @@ def dag_source(job: ExportJob, options: ExportOptions) -> str:
         "        env={",
         f'            "NBGATE_LOGICAL_DATE": {_py(_DATE.format(tz=repr(job.timezone)))},',
         f'            "NBGATE_AIRFLOW_RUN_ID": {_py(_RUN_ID)},',
-        *([f'            "NBGATE_RUN_INDEX_URL": {_py("{{ var.value." + options.index_variable + " }}")},']
-          if options.index_variable else []),
+        *(
+            [
+                f'            "NBGATE_RUN_INDEX_URL": {_py("{{ var.value." + options.index_variable + " }}")},'
+            ]
+            if options.index_variable
+            else []
+        ),
         "        },",
         "        append_env=True,",
     ]

@@ -26,14 +26,21 @@ def _cron_escape(command: str) -> str:
 
 def entry(job: ExportJob, options: ExportOptions) -> list[str]:
     """The comment, ``CRON_TZ`` and command lines of one schedule."""
-    run = " ".join(shlex.quote(p) for p in (*shlex.split(options.command), "run", job.name, "--date", "today"))
+    run = " ".join(
+        shlex.quote(p) for p in (*shlex.split(options.command), "run", job.name, "--date", "today")
+    )
     if job.concurrency <= 1:
         lock = shlex.quote(f"{options.lock_dir}/{job.name}.lock")
         run = f"mkdir -p {shlex.quote(options.lock_dir)} && flock -n {lock} {run}"
     if options.workdir:
         run = f"cd {shlex.quote(options.workdir)} && {run}"
     owners = f" (owners: {', '.join(job.owners)})" if job.owners else ""
-    return [f"# {job.name}{owners}", f"CRON_TZ={job.timezone}", f"{job.schedule} {_cron_escape(run)}", ""]
+    return [
+        f"# {job.name}{owners}",
+        f"CRON_TZ={job.timezone}",
+        f"{job.schedule} {_cron_escape(run)}",
+        "",
+    ]
 
 
 def render(jobs: Sequence[ExportJob], options: ExportOptions) -> dict[str, str]:

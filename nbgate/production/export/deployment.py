@@ -30,18 +30,22 @@ def unset(kind: str, sources: Mapping[str, str]) -> list[str]:
 
 def refusal(kind: str, keys: list[str]) -> str:
     """The message for an export refused because ``keys`` are unset."""
-    return (f"export {kind}: {', '.join(keys)} not set: the defaults describe this checkout, not the machine that "
-            f"runs the jobs; set them under [tool.nbgate.export] (`nbgate init --workdir DIR --command CMD "
-            f"--image IMAGE`) or pass --allow-defaults")
+    return (
+        f"export {kind}: {', '.join(keys)} not set: the defaults describe this checkout, not the machine that "
+        f"runs the jobs; set them under [tool.nbgate.export] (`nbgate init --workdir DIR --command CMD "
+        f"--image IMAGE`) or pass --allow-defaults"
+    )
 
 
 def ask(workdir: str | None, command: str | None, image: str | None) -> dict[str, str] | None:
     """``nbgate init``'s deployment values: the flags given, else asked for on a terminal (blank skips)."""
     values = {"workdir": workdir, "command": command, "image": image}
     if not any(values.values()) and sys.stdin.isatty() and sys.stdout.isatty():
-        questions = {"workdir": "project folder on the machine that runs scheduled jobs",
-                     "command": "nbgate command there (e.g. /opt/venv/bin/nbgate)",
-                     "image": "container image for Kubernetes jobs"}
+        questions = {
+            "workdir": "project folder on the machine that runs scheduled jobs",
+            "command": "nbgate command there (e.g. /opt/venv/bin/nbgate)",
+            "image": "container image for Kubernetes jobs",
+        }
         for flag, question in questions.items():
             try:
                 values[flag] = input(f"{question} (blank: decide later): ").strip()

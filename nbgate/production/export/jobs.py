@@ -12,8 +12,13 @@ def export_job(revision: Revision) -> ExportJob:
     """What an engine needs from a revision."""
     execution = revision.execution
     return ExportJob(
-        name=revision.name, schedule=revision.schedule, timezone=revision.timezone, retries=execution.retries,
-        retry_delay=execution.retry_delay, timeout=execution.timeout, concurrency=execution.concurrency,
+        name=revision.name,
+        schedule=revision.schedule,
+        timezone=revision.timezone,
+        retries=execution.retries,
+        retry_delay=execution.retry_delay,
+        timeout=execution.timeout,
+        concurrency=execution.concurrency,
         owners=tuple(revision.owners),
     )
 

@@ -36,7 +36,7 @@ def resource_name(name: str) -> str:
     if full != f"nbgate-{name}" or len(full) > MAX_NAME:
         # lossy or too long: a short hash keeps distinct schedules distinct
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-        full = f"{full[:MAX_NAME - 9].rstrip('-')}-{digest}"
+        full = f"{full[: MAX_NAME - 9].rstrip('-')}-{digest}"
     return full
 
 
@@ -52,8 +52,17 @@ def _q(value: object) -> str:
 def manifest(job: ExportJob, options: ExportOptions) -> str:
     """The CronJob manifest text for one schedule."""
     name = resource_name(job.name)
-    command = [*shlex.split(options.command), "run", job.name, "--date", "today",
-               "--run-id", "$(POD_NAME)", "--retries", "0"]
+    command = [
+        *shlex.split(options.command),
+        "run",
+        job.name,
+        "--date",
+        "today",
+        "--run-id",
+        "$(POD_NAME)",
+        "--retries",
+        "0",
+    ]
     labels = [
         "    app.kubernetes.io/managed-by: nbgate",
         f"    nbgate/schedule: {_q(_label(job.name))}",

@@ -21,10 +21,15 @@ from nbgate.production.export.jobs import export_jobs
 
 #: Kubernetes Secret names (DNS subdomains) and keys; Airflow Variable names usable as ``var.value.NAME``.
 _NAMES = {
-    "export.index_secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"), "a Kubernetes Secret name"),
+    "export.index_secret": (
+        re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"),
+        "a Kubernetes Secret name",
+    ),
     "export.index_secret_key": (re.compile(r"[-._A-Za-z0-9]{1,253}\Z"), "a Secret key"),
-    "export.index_variable": (re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"),
-                              "an Airflow Variable name (letters, digits, _)"),
+    "export.index_variable": (
+        re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,249}\Z"),
+        "an Airflow Variable name (letters, digits, _)",
+    ),
 }
 
 
@@ -39,8 +44,14 @@ def _index_names(config: Config) -> dict[str, str]:
     return values
 
 
-def export(*, config: Config, kind: str, out: str | None = None, check: bool = False,
-           allow_defaults: bool = False) -> int:
+def export(
+    *,
+    config: Config,
+    kind: str,
+    out: str | None = None,
+    check: bool = False,
+    allow_defaults: bool = False,
+) -> int:
     """Render the active schedules as ``kind``; write them to ``out`` or stdout."""
     missing = deployment.unset(kind, config.sources)
     if missing and not allow_defaults:
@@ -55,7 +66,11 @@ def export(*, config: Config, kind: str, out: str | None = None, check: bool = F
             raise UsageError("--check needs --out DIR (the folder to compare)")
         if kind == "airflow":
             raise UsageError("airflow exports one DAG file per schedule: give --out DIR")
-        output.result(("---\n" if kind == "k8s" else "").join(files[name] for name in sorted(files)).rstrip("\n"))
+        output.result(
+            ("---\n" if kind == "k8s" else "")
+            .join(files[name] for name in sorted(files))
+            .rstrip("\n")
+        )
         return OK
     folder = Path(out)
     result = sync(folder, files, check=check)
@@ -64,7 +79,9 @@ def export(*, config: Config, kind: str, out: str | None = None, check: bool = F
         output.result(f"{verb[0]} {folder / name}")
     for name in result.removed:
         output.result(f"{verb[1]} {folder / name}")
-    output.echo(f"{len(jobs)} active schedule(s); {len(result.written)} file(s) written, "
-                f"{len(result.removed)} removed, {len(result.unchanged)} unchanged"
-                + (" (check: nothing written)" if check else ""))
+    output.echo(
+        f"{len(jobs)} active schedule(s); {len(result.written)} file(s) written, "
+        f"{len(result.removed)} removed, {len(result.unchanged)} unchanged"
+        + (" (check: nothing written)" if check else "")
+    )
     return FAILED if check and (result.written or result.removed) else OK

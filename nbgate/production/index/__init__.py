@@ -78,7 +78,9 @@ def open_url(url: str, root: Path, *, timeout: float = 10.0) -> RunIndex:
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in SCHEMES:
-        raise ConfigError(f"run.index {mask_url(url)!r}: expected sqlite:///PATH or postgresql://... URL")
+        raise ConfigError(
+            f"run.index {mask_url(url)!r}: expected sqlite:///PATH or postgresql://... URL"
+        )
     if scheme == "sqlite":
         path = rest.removeprefix("/")
         if not path or rest.startswith("/:memory:"):

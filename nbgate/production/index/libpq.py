@@ -56,11 +56,18 @@ def _declare(lib: Any) -> None:
     p, c, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     for name, restype, argtypes in (
         ("PQconnectdbParams", p, [ctypes.POINTER(c), ctypes.POINTER(c), i]),
-        ("PQstatus", i, [p]), ("PQerrorMessage", c, [p]), ("PQfinish", None, [p]),
+        ("PQstatus", i, [p]),
+        ("PQerrorMessage", c, [p]),
+        ("PQfinish", None, [p]),
         ("PQexecParams", p, [p, c, i, p, ctypes.POINTER(c), p, p, i]),
-        ("PQresultStatus", i, [p]), ("PQresultErrorMessage", c, [p]), ("PQclear", None, [p]),
-        ("PQntuples", i, [p]), ("PQnfields", i, [p]), ("PQftype", ctypes.c_uint, [p, i]),
-        ("PQgetisnull", i, [p, i, i]), ("PQgetvalue", c, [p, i, i]),
+        ("PQresultStatus", i, [p]),
+        ("PQresultErrorMessage", c, [p]),
+        ("PQclear", None, [p]),
+        ("PQntuples", i, [p]),
+        ("PQnfields", i, [p]),
+        ("PQftype", ctypes.c_uint, [p, i]),
+        ("PQgetisnull", i, [p, i, i]),
+        ("PQgetvalue", c, [p, i, i]),
     ):
         function = getattr(lib, name)
         function.restype = restype
@@ -76,7 +83,9 @@ class Connection:
             raise LibpqError("libpq is not installed", connecting=True)
         self._lib = lib
         words = (ctypes.c_char_p * 4)(b"dbname", b"connect_timeout", b"client_encoding", None)
-        values = (ctypes.c_char_p * 4)(url.encode(), str(max(1, int(timeout))).encode(), b"UTF8", None)
+        values = (ctypes.c_char_p * 4)(
+            url.encode(), str(max(1, int(timeout))).encode(), b"UTF8", None
+        )
         self._conn = lib.PQconnectdbParams(words, values, 1)
         if not self._conn or lib.PQstatus(self._conn) != _CONNECTION_OK:
             message = _text(lib.PQerrorMessage(self._conn)) if self._conn else "out of memory"
@@ -86,19 +95,31 @@ class Connection:
     def query(self, statement: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement with ``$1``-style parameters (sent as text); its rows."""
         lib = self._lib
-        params = (ctypes.c_char_p * max(1, len(args)))(*[None if a is None else str(a).encode() for a in args])
-        result = lib.PQexecParams(self._conn, statement.encode(), len(args), None, params, None, None, 0)
+        params = (ctypes.c_char_p * max(1, len(args)))(
+            *[None if a is None else str(a).encode() for a in args]
+        )
+        result = lib.PQexecParams(
+            self._conn, statement.encode(), len(args), None, params, None, None, 0
+        )
         if not result:
             raise LibpqError(_text(lib.PQerrorMessage(self._conn)), connecting=True)
         try:
             if lib.PQresultStatus(result) != _TUPLES_OK:
-                raise LibpqError(_text(lib.PQresultErrorMessage(result)),
-                                 connecting=lib.PQstatus(self._conn) != _CONNECTION_OK)
+                raise LibpqError(
+                    _text(lib.PQresultErrorMessage(result)),
+                    connecting=lib.PQstatus(self._conn) != _CONNECTION_OK,
+                )
             fields = lib.PQnfields(result)
             kinds = [_convert(lib.PQftype(result, column)) for column in range(fields)]
-            return [tuple(None if lib.PQgetisnull(result, row, column) else
-                          kinds[column](lib.PQgetvalue(result, row, column).decode())
-                          for column in range(fields)) for row in range(lib.PQntuples(result))]
+            return [
+                tuple(
+                    None
+                    if lib.PQgetisnull(result, row, column)
+                    else kinds[column](lib.PQgetvalue(result, row, column).decode())
+                    for column in range(fields)
+                )
+                for row in range(lib.PQntuples(result))
+            ]
         finally:
             lib.PQclear(result)
 

@@ -46,8 +46,27 @@ STATUSES = (RUNNING, SUCCEEDED, FAILED, REFUSED, LOST)
 #: 4: the stats summary ``run_days``/``run_durations`` kept by triggers, see ``summary``).
 SCHEMA_VERSION = 4
 
-COLUMNS = ("id", "key", "name", "rev", "date", "run_id", "attempt", "status", "started", "ended", "duration",
-           "heartbeat", "output", "error", "source", "source_sha256", "parameters", "host", "pid")
+COLUMNS = (
+    "id",
+    "key",
+    "name",
+    "rev",
+    "date",
+    "run_id",
+    "attempt",
+    "status",
+    "started",
+    "ended",
+    "duration",
+    "heartbeat",
+    "output",
+    "error",
+    "source",
+    "source_sha256",
+    "parameters",
+    "host",
+    "pid",
+)
 #: Every column but ``id`` (the database numbers rows itself; a copy gets new ids).
 DATA_COLUMNS = COLUMNS[1:]
 
@@ -106,7 +125,9 @@ class Liveness(NamedTuple):
 
     def cutoff(self, at: datetime | None = None) -> str:
         """Heartbeats older than this stamp are lost."""
-        moment = (at or datetime.now(timezone.utc)) - timedelta(seconds=self.interval * max(self.missed, 1))
+        moment = (at or datetime.now(timezone.utc)) - timedelta(
+            seconds=self.interval * max(self.missed, 1)
+        )
         return stamp(moment)
 
 
@@ -152,19 +173,52 @@ class RunIndex(Protocol):
     #: The database URL with its password masked (for messages).
     where: str
 
-    def start(self, *, key: str, name: str, rev: int, date: str, run_id: str, attempt: int, output: str,
-              source: str, source_sha256: str, parameters: dict[str, Any], started: str | None = None,
-              host: str | None = None, pid: int | None = None) -> int:
+    def start(
+        self,
+        *,
+        key: str,
+        name: str,
+        rev: int,
+        date: str,
+        run_id: str,
+        attempt: int,
+        output: str,
+        source: str,
+        source_sha256: str,
+        parameters: dict[str, Any],
+        started: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+    ) -> int:
         """Record a run as ``running`` and claim its output; ``OutputTaken`` if another run has it."""
         ...
 
-    def refused(self, *, key: str, name: str, rev: int | None, date: str | None, run_id: str, error: str,
-                started: str | None = None, host: str | None = None, pid: int | None = None) -> int:
+    def refused(
+        self,
+        *,
+        key: str,
+        name: str,
+        rev: int | None,
+        date: str | None,
+        run_id: str,
+        error: str,
+        started: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+    ) -> int:
         """Record a run refused before it started (no output)."""
         ...
 
-    def finish(self, key: str, *, status: str, duration: float, error: str | None = None,
-               ended: str | None = None, release_output: bool = False) -> None:
+    def finish(
+        self,
+        key: str,
+        *,
+        status: str,
+        duration: float,
+        error: str | None = None,
+        ended: str | None = None,
+        release_output: bool = False,
+    ) -> None:
         """Record the end of a run; ``release_output`` frees an output that was never written."""
         ...
 
@@ -172,9 +226,18 @@ class RunIndex(Protocol):
         """Mark a running run as alive."""
         ...
 
-    def list(self, query: Query | None = None, *, name: str | None = None, status: str | None = None,
-             since: str | None = None, until: str | None = None, run_id: str | None = None,
-             limit: int | None = None, liveness: Liveness | None = None) -> list[RunRecord]:
+    def list(
+        self,
+        query: Query | None = None,
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        run_id: str | None = None,
+        limit: int | None = None,
+        liveness: Liveness | None = None,
+    ) -> list[RunRecord]:
         """Runs, newest first, filtered by ``query`` (or the same filters as keywords)."""
         ...
 
@@ -182,8 +245,9 @@ class RunIndex(Protocol):
         """One run by its row id."""
         ...
 
-    def stats(self, *, name: str | None = None, since: str | None = None,
-              exact: bool | None = None) -> builtins.list[Stats]:
+    def stats(
+        self, *, name: str | None = None, since: str | None = None, exact: bool | None = None
+    ) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations of runs started since ``since``.
 
         From the summary (p50/p95 within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.

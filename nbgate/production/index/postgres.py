@@ -86,9 +86,13 @@ class PostgresIndex(SqlIndex):
         import psycopg
 
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(self.timeout)))
+            return psycopg.connect(
+                self.url, autocommit=True, connect_timeout=max(1, int(self.timeout))
+            )
         except psycopg.Error as exc:
-            raise IndexUnavailable(f"{self.where}: cannot connect to the run index: {_first_line(exc)}") from None
+            raise IndexUnavailable(
+                f"{self.where}: cannot connect to the run index: {_first_line(exc)}"
+            ) from None
 
     @contextmanager
     def _connection(self, *, create: bool) -> Iterator[Any]:
@@ -105,7 +109,9 @@ class PostgresIndex(SqlIndex):
             raise
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
-            raise IndexUnavailable(f"{self.where}: run index unreachable: {_first_line(exc)}") from None
+            raise IndexUnavailable(
+                f"{self.where}: run index unreachable: {_first_line(exc)}"
+            ) from None
         except psycopg.Error as exc:
             raise RunIndexError(f"{self.where}: run index error: {_first_line(exc)}") from None
 
@@ -131,7 +137,9 @@ class PostgresIndex(SqlIndex):
                 raise
             return super()._read(statement, args)
 
-    def _fast_read(self, statement: str, args: Sequence[Any], *, again: bool = True) -> builtins.list[tuple[Any, ...]] | None:
+    def _fast_read(
+        self, statement: str, args: Sequence[Any], *, again: bool = True
+    ) -> builtins.list[tuple[Any, ...]] | None:
         """Read through libpq (no psycopg import); None when libpq is missing or the schema needs psycopg."""
 
         if self._reader is None:
@@ -141,10 +149,16 @@ class PostgresIndex(SqlIndex):
             try:
                 reader = libpq.Connection(self.url, timeout=self.timeout)
             except libpq.LibpqError as exc:
-                raise IndexUnavailable(f"{self.where}: cannot connect to the run index: {exc}") from None
+                raise IndexUnavailable(
+                    f"{self.where}: cannot connect to the run index: {exc}"
+                ) from None
             try:
                 known = reader.query("SELECT to_regclass('nbgate_schema') IS NOT NULL")[0][0] == "t"
-                stored = int(reader.query("SELECT MAX(version) FROM nbgate_schema")[0][0] or 0) if known else 0
+                stored = (
+                    int(reader.query("SELECT MAX(version) FROM nbgate_schema")[0][0] or 0)
+                    if known
+                    else 0
+                )
             except libpq.LibpqError as exc:
                 reader.close()
                 raise RunIndexError(f"{self.where}: run index error: {exc}") from None
@@ -178,8 +192,10 @@ class PostgresIndex(SqlIndex):
     def _check(self, connection: Any) -> None:
         seen = self._stored(connection)
         if seen > SCHEMA_VERSION:
-            raise RunIndexError(f"{self.where}: run index schema {seen} is newer than this nbgate "
-                                f"(schema {SCHEMA_VERSION}): upgrade nbgate; the index was not read or changed")
+            raise RunIndexError(
+                f"{self.where}: run index schema {seen} is newer than this nbgate "
+                f"(schema {SCHEMA_VERSION}): upgrade nbgate; the index was not read or changed"
+            )
         if seen < SCHEMA_VERSION:
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
@@ -188,10 +204,16 @@ class PostgresIndex(SqlIndex):
                         connection.execute(statement)
                     # schema 4: writers wait until the summary is built and its triggers are in place
                     connection.execute("LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE")
-                    for statement in (*summary.tables(), *summary.postgres_triggers(), *summary.REBUILD):
+                    for statement in (
+                        *summary.tables(),
+                        *summary.postgres_triggers(),
+                        *summary.REBUILD,
+                    ):
                         connection.execute(statement)
                     connection.execute("DELETE FROM nbgate_schema")
-                    connection.execute("INSERT INTO nbgate_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+                    connection.execute(
+                        "INSERT INTO nbgate_schema (version) VALUES (%s)", (SCHEMA_VERSION,)
+                    )
         self._ready = True
 
     @staticmethod
@@ -219,11 +241,15 @@ class PostgresIndex(SqlIndex):
 
     SUMMARY_FOR_ALL = False
 
-    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
+    def _histograms(
+        self, reads: dict[str, tuple[str, builtins.list[Any]]]
+    ) -> tuple[str, builtins.list[Any]]:
         """``string_agg`` in bucket order (PostgreSQL has no ``group_concat``)."""
         return reads["hist_pg"]
 
-    def _exact_stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
+    def _exact_stats(
+        self, *, name: str | None = None, since: str | None = None
+    ) -> builtins.list[Stats]:
         """As ``SqlIndex._exact_stats``, with the percentiles computed by the server."""
         where, args = _window(name, since)
         finished = f"status IN ('{SUCCEEDED}', '{FAILED}')"
@@ -233,10 +259,22 @@ class PostgresIndex(SqlIndex):
             f"COUNT(*) FILTER (WHERE status = '{REFUSED}'), COUNT(*) FILTER (WHERE status = '{RUNNING}'), "
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY duration) FILTER (WHERE {finished}), "
             f"percentile_cont(0.95) WITHIN GROUP (ORDER BY duration) FILTER (WHERE {finished}) "
-            f"FROM runs{where} GROUP BY name ORDER BY name COLLATE \"C\"", args)
-        return [Stats(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]),
-                      None if r[6] is None else round(float(r[6]), 3),
-                      None if r[7] is None else round(float(r[7]), 3)) for r in rows]
+            f'FROM runs{where} GROUP BY name ORDER BY name COLLATE "C"',
+            args,
+        )
+        return [
+            Stats(
+                str(r[0]),
+                int(r[1]),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+                None if r[6] is None else round(float(r[6]), 3),
+                None if r[7] is None else round(float(r[7]), 3),
+            )
+            for r in rows
+        ]
 
 
 def _numbered(statement: str) -> str:

@@ -43,7 +43,10 @@ class Spool:
 
     def append(self, op: str, args: dict[str, Any]) -> None:
         """Queue one write (``op`` is an index method name)."""
-        line = json.dumps({"op": op, "args": args}, sort_keys=True, ensure_ascii=True, default=str) + "\n"
+        line = (
+            json.dumps({"op": op, "args": args}, sort_keys=True, ensure_ascii=True, default=str)
+            + "\n"
+        )
         with self._locked():
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
@@ -69,7 +72,11 @@ class Spool:
             return 0
         with self._locked():
             try:
-                lines = [line for line in self.path.read_text(encoding="ascii").splitlines() if line.strip()]
+                lines = [
+                    line
+                    for line in self.path.read_text(encoding="ascii").splitlines()
+                    if line.strip()
+                ]
             except FileNotFoundError:
                 return 0
             done = 0
@@ -113,7 +120,9 @@ class Recorder:
 
     def _queue(self, key: str, op: str, args: dict[str, Any], exc: RunIndexError | None) -> None:
         if exc is not None and not self._spooled:
-            self.warn(f"run index unavailable ({exc}); the run goes on and its record waits in {self.spool.path}")
+            self.warn(
+                f"run index unavailable ({exc}); the run goes on and its record waits in {self.spool.path}"
+            )
         self._spooled.add(key)
         self.spool.append(op, args)
 

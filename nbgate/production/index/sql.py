@@ -69,7 +69,9 @@ class SqlIndex:
     def _insert(self, values: dict[str, Any]) -> int:
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        statement = f"INSERT INTO runs ({names}) VALUES ({marks}) ON CONFLICT (key) DO NOTHING RETURNING id"
+        statement = (
+            f"INSERT INTO runs ({names}) VALUES ({marks}) ON CONFLICT (key) DO NOTHING RETURNING id"
+        )
         try:
             rows = self._run(statement, list(values.values()))
         except Exception as exc:
@@ -81,41 +83,105 @@ class SqlIndex:
         # the key is there already: a spooled row replayed twice
         return int(self._run("SELECT id FROM runs WHERE key = ?", [values["key"]])[0][0])
 
-    def start(self, *, key: str, name: str, rev: int, date: str, run_id: str, attempt: int, output: str,
-              source: str, source_sha256: str, parameters: dict[str, Any], started: str | None = None,
-              host: str | None = None, pid: int | None = None) -> int:
+    def start(
+        self,
+        *,
+        key: str,
+        name: str,
+        rev: int,
+        date: str,
+        run_id: str,
+        attempt: int,
+        output: str,
+        source: str,
+        source_sha256: str,
+        parameters: dict[str, Any],
+        started: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+    ) -> int:
         """Record a run as ``running`` and claim its output (``OutputTaken`` if another run has it)."""
         host_now, pid_now = here()
         stamp = started or now()
-        return self._insert({
-            "key": key, "name": name, "rev": rev, "date": date, "run_id": run_id, "attempt": attempt,
-            "status": RUNNING, "started": stamp, "heartbeat": stamp, "output": output, "source": source,
-            "source_sha256": source_sha256, "parameters": json.dumps(parameters, sort_keys=True, default=str),
-            "host": host or host_now, "pid": pid_now if pid is None else pid,
-        })
+        return self._insert(
+            {
+                "key": key,
+                "name": name,
+                "rev": rev,
+                "date": date,
+                "run_id": run_id,
+                "attempt": attempt,
+                "status": RUNNING,
+                "started": stamp,
+                "heartbeat": stamp,
+                "output": output,
+                "source": source,
+                "source_sha256": source_sha256,
+                "parameters": json.dumps(parameters, sort_keys=True, default=str),
+                "host": host or host_now,
+                "pid": pid_now if pid is None else pid,
+            }
+        )
 
-    def refused(self, *, key: str, name: str, rev: int | None, date: str | None, run_id: str, error: str,
-                started: str | None = None, host: str | None = None, pid: int | None = None) -> int:
+    def refused(
+        self,
+        *,
+        key: str,
+        name: str,
+        rev: int | None,
+        date: str | None,
+        run_id: str,
+        error: str,
+        started: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+    ) -> int:
         """Record a run that was refused before it started (no output)."""
         host_now, pid_now = here()
         stamp = started or now()
-        return self._insert({
-            "key": key, "name": name, "rev": rev, "date": date, "run_id": run_id, "attempt": 1,
-            "status": REFUSED, "started": stamp, "ended": stamp, "duration": 0.0, "error": error,
-            "host": host or host_now, "pid": pid_now if pid is None else pid,
-        })
+        return self._insert(
+            {
+                "key": key,
+                "name": name,
+                "rev": rev,
+                "date": date,
+                "run_id": run_id,
+                "attempt": 1,
+                "status": REFUSED,
+                "started": stamp,
+                "ended": stamp,
+                "duration": 0.0,
+                "error": error,
+                "host": host or host_now,
+                "pid": pid_now if pid is None else pid,
+            }
+        )
 
-    def finish(self, key: str, *, status: str, duration: float, error: str | None = None,
-               ended: str | None = None, release_output: bool = False) -> None:
+    def finish(
+        self,
+        key: str,
+        *,
+        status: str,
+        duration: float,
+        error: str | None = None,
+        ended: str | None = None,
+        release_output: bool = False,
+    ) -> None:
         """Record the end of a run; ``release_output`` frees an output that was never written."""
         stamp = ended or now()
         release = ", output = NULL" if release_output else ""
-        self._run(f"UPDATE runs SET status = ?, ended = ?, duration = ?, error = ?, heartbeat = ?{release} "
-                  "WHERE key = ?", [status, stamp, round(duration, 3), error, stamp, key])
+        self._run(
+            f"UPDATE runs SET status = ?, ended = ?, duration = ?, error = ?, heartbeat = ?{release} "
+            "WHERE key = ?",
+            [status, stamp, round(duration, 3), error, stamp, key],
+        )
 
     def heartbeat(self, key: str, at: str | None = None) -> None:
         """Mark a running run alive."""
-        self._run("UPDATE runs SET heartbeat = ? WHERE key = ? AND status = ?", [at or now(), key, RUNNING])
+        self._run(
+            "UPDATE runs SET heartbeat = ? WHERE key = ? AND status = ?",
+            [at or now(), key, RUNNING],
+        )
 
     # -- reads -------------------------------------------------------------------
     def _read(self, statement: str, args: Sequence[Any]) -> builtins.list[tuple[Any, ...]]:
@@ -126,31 +192,53 @@ class SqlIndex:
                 return []
             return list(connection.execute(self._sql(statement), tuple(args)).fetchall())
 
-    def list(self, query: Query | None = None, *, name: str | None = None, status: str | None = None,
-             since: str | None = None, until: str | None = None, run_id: str | None = None,
-             limit: int | None = None, liveness: Liveness | None = None) -> list[RunRecord]:
+    def list(
+        self,
+        query: Query | None = None,
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        run_id: str | None = None,
+        limit: int | None = None,
+        liveness: Liveness | None = None,
+    ) -> list[RunRecord]:
         """Runs, newest first (by start time), filtered by ``query`` (or the same filters as keywords)."""
         if query is None:
-            query = Query(name=name, status=status, since=since, until=until, run_id=run_id, limit=limit)
+            query = Query(
+                name=name, status=status, since=since, until=until, run_id=run_id, limit=limit
+            )
         where: list[str] = []
         args: list[Any] = []
-        for column, value, test in (("name", query.name, "="), ("started", query.since, ">="),
-                                    ("started", query.until, "<"), ("run_id", query.run_id, "=")):
+        for column, value, test in (
+            ("name", query.name, "="),
+            ("started", query.since, ">="),
+            ("started", query.until, "<"),
+            ("run_id", query.run_id, "="),
+        ):
             if value is not None:
                 where.append(f"{column} {test} ?")
                 args.append(value)
-        derived = query.status in (LOST, RUNNING)  # decided by heartbeat and host: filtered after reading
+        derived = query.status in (
+            LOST,
+            RUNNING,
+        )  # decided by heartbeat and host: filtered after reading
         if query.status is not None:
             where.append("status = ?")
             args.append(RUNNING if derived else query.status)
-        statement = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started DESC, id DESC"
+        statement = (
+            _SELECT
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY started DESC, id DESC"
+        )
         if query.limit is not None and not derived:
             statement += f" LIMIT {int(query.limit)}"
         cutoff = (liveness or Liveness()).cutoff()
         records = [_record(row, cutoff) for row in self._read(statement, args)]
         if derived:
             records = [record for record in records if record.shown == query.status]
-        return records[:query.limit] if query.limit is not None else records
+        return records[: query.limit] if query.limit is not None else records
 
     def get(self, row_id: int, *, liveness: Liveness | None = None) -> RunRecord | None:
         """One run by its row id (None when there is no such row)."""
@@ -162,8 +250,9 @@ class SqlIndex:
     #: schedule, day and bucket there (see docs/production.md), so its backend says no.
     SUMMARY_FOR_ALL = True
 
-    def stats(self, *, name: str | None = None, since: str | None = None,
-              exact: bool | None = None) -> builtins.list[Stats]:
+    def stats(
+        self, *, name: str | None = None, since: str | None = None, exact: bool | None = None
+    ) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``.
 
         Counts are exact either way. ``exact=True`` reads p50/p95 from the rows, ``exact=False`` from
@@ -178,7 +267,9 @@ class SqlIndex:
         days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
         return summary.combine(days, first, running, self._read(*self._histograms(reads)))
 
-    def _histograms(self, reads: dict[str, tuple[str, builtins.list[Any]]]) -> tuple[str, builtins.list[Any]]:
+    def _histograms(
+        self, reads: dict[str, tuple[str, builtins.list[Any]]]
+    ) -> tuple[str, builtins.list[Any]]:
         """The read of every schedule's merged histogram (a backend may group it its own way)."""
         return reads["hist"]
 
@@ -195,7 +286,9 @@ class SqlIndex:
                 connection.execute("ROLLBACK")
                 raise
 
-    def _exact_stats(self, *, name: str | None = None, since: str | None = None) -> builtins.list[Stats]:
+    def _exact_stats(
+        self, *, name: str | None = None, since: str | None = None
+    ) -> builtins.list[Stats]:
         """Counts and p50/p95 from the rows themselves."""
         where, args = _window(name, since)
         counts = self._read(
@@ -204,11 +297,16 @@ class SqlIndex:
             f"SUM(CASE WHEN status = '{FAILED}' THEN 1 ELSE 0 END), "
             f"SUM(CASE WHEN status = '{REFUSED}' THEN 1 ELSE 0 END), "
             f"SUM(CASE WHEN status = '{RUNNING}' THEN 1 ELSE 0 END) "
-            f"FROM runs{where} GROUP BY name ORDER BY name", args)
+            f"FROM runs{where} GROUP BY name ORDER BY name",
+            args,
+        )
         durations: dict[str, builtins.list[float]] = {}
         finished = f"status IN ('{SUCCEEDED}', '{FAILED}') AND duration IS NOT NULL"
-        rows = self._read(f"SELECT name, duration FROM runs{where}{' AND ' if where else ' WHERE '}{finished} "
-                          "ORDER BY name, duration", args)
+        rows = self._read(
+            f"SELECT name, duration FROM runs{where}{' AND ' if where else ' WHERE '}{finished} "
+            "ORDER BY name, duration",
+            args,
+        )
         for schedule, duration in rows:
             durations.setdefault(schedule, []).append(float(duration))
         return [_stats(row, durations.get(row[0], [])) for row in counts]
@@ -217,7 +315,9 @@ class SqlIndex:
         """The newest run of every schedule (one query, one index probe per schedule), sorted by name."""
         rows = self._read(
             f"{_SELECT} WHERE id IN (SELECT (SELECT id FROM runs AS r WHERE r.name = n.name "
-            "ORDER BY started DESC, id DESC LIMIT 1) FROM (SELECT DISTINCT name FROM runs) AS n)", [])
+            "ORDER BY started DESC, id DESC LIMIT 1) FROM (SELECT DISTINCT name FROM runs) AS n)",
+            [],
+        )
         cutoff = (liveness or Liveness()).cutoff()
         return sorted((_record(row, cutoff) for row in rows), key=lambda record: record.name)
 
@@ -226,8 +326,11 @@ class SqlIndex:
         """Every row (all columns but ``id``) as dicts, in id order, ``batch`` at a time."""
         last = 0
         while True:
-            chunk = self._read(f"SELECT id, {', '.join(DATA_COLUMNS)} FROM runs WHERE id > ? ORDER BY id "
-                               f"LIMIT {int(batch)}", [last])
+            chunk = self._read(
+                f"SELECT id, {', '.join(DATA_COLUMNS)} FROM runs WHERE id > ? ORDER BY id "
+                f"LIMIT {int(batch)}",
+                [last],
+            )
             if not chunk:
                 return
             last = int(chunk[-1][0])
@@ -237,13 +340,19 @@ class SqlIndex:
         """Insert whole rows, skipping any whose key (or output) is already present; how many were new."""
         if not rows:
             return 0
-        statement = self._sql(f"INSERT INTO runs ({', '.join(DATA_COLUMNS)}) VALUES "
-                              f"({', '.join('?' for _ in DATA_COLUMNS)}) ON CONFLICT DO NOTHING")
+        statement = self._sql(
+            f"INSERT INTO runs ({', '.join(DATA_COLUMNS)}) VALUES "
+            f"({', '.join('?' for _ in DATA_COLUMNS)}) ON CONFLICT DO NOTHING"
+        )
         with self._connection(create=True) as connection:
             before = connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-            connection.execute("BEGIN")  # one transaction per batch (both drivers are in autocommit mode)
+            connection.execute(
+                "BEGIN"
+            )  # one transaction per batch (both drivers are in autocommit mode)
             try:
-                connection.cursor().executemany(statement, [tuple(row[c] for c in DATA_COLUMNS) for row in rows])
+                connection.cursor().executemany(
+                    statement, [tuple(row[c] for c in DATA_COLUMNS) for row in rows]
+                )
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -265,8 +374,16 @@ def _window(name: str | None, since: str | None) -> tuple[str, list[Any]]:
 
 def _stats(row: Sequence[Any], durations: list[float]) -> Stats:
     p50, p95 = percentile(durations, 0.5), percentile(durations, 0.95)
-    return Stats(str(row[0]), int(row[1]), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0), int(row[5] or 0),
-                 None if p50 is None else round(p50, 3), None if p95 is None else round(p95, 3))
+    return Stats(
+        str(row[0]),
+        int(row[1]),
+        int(row[2] or 0),
+        int(row[3] or 0),
+        int(row[4] or 0),
+        int(row[5] or 0),
+        None if p50 is None else round(p50, 3),
+        None if p95 is None else round(p95, 3),
+    )
 
 
 def _record(row: Sequence[Any], cutoff: str) -> RunRecord:

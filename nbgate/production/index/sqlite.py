@@ -73,7 +73,12 @@ CREATE INDEX IF NOT EXISTS runs_for_stats ON runs (name, started, status, durati
 UPDATE nbgate_schema SET version = 3
 """
 #: Version 3 -> 4: the stats summary and its triggers, counted from the rows already there (``summary``).
-_UPGRADE_4 = (*summary.tables(" WITHOUT ROWID"), *summary.sqlite_triggers(), *summary.REBUILD, "UPDATE nbgate_schema SET version = 4")
+_UPGRADE_4 = (
+    *summary.tables(" WITHOUT ROWID"),
+    *summary.sqlite_triggers(),
+    *summary.REBUILD,
+    "UPDATE nbgate_schema SET version = 4",
+)
 #: SQLite's own busy wait per attempt (ms); ``_busy`` retries after it.
 _SQLITE_WAIT_MS = 5
 
@@ -99,7 +104,11 @@ class SqliteIndex(SqlIndex):
 
     def _fail(self, exc: BaseException) -> RunIndexError:
         text = str(exc)
-        kind = IndexUnavailable if "locked" in text or "busy" in text or "unable to open" in text else RunIndexError
+        kind = (
+            IndexUnavailable
+            if "locked" in text or "busy" in text or "unable to open" in text
+            else RunIndexError
+        )
         return kind(f"{self.path}: run index error: {text}")
 
     @contextmanager
@@ -121,8 +130,9 @@ class SqliteIndex(SqlIndex):
         try:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
-                                         check_same_thread=False)
+            connection = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
         except (OSError, sqlite3.Error) as exc:
             raise IndexUnavailable(f"{self.path}: cannot open the run index: {exc}") from None
         try:
@@ -157,7 +167,9 @@ class SqliteIndex(SqlIndex):
             try:
                 return call()
             except IndexUnavailable as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                if (
+                    "locked" not in str(exc) and "busy" not in str(exc)
+                ) or time.monotonic() > deadline:
                     raise
             time.sleep(random.uniform(0, pause))
             pause = min(pause * 2, 0.02)
@@ -200,17 +212,23 @@ class SqliteIndex(SqlIndex):
     @staticmethod
     def _upgrade(connection: sqlite3.Connection, seen: int) -> None:
         if seen > SCHEMA_VERSION:
-            raise RunIndexError(f"run index schema {seen} is newer than this nbgate (schema {SCHEMA_VERSION}): "
-                                f"upgrade nbgate; the index was not read or changed")
+            raise RunIndexError(
+                f"run index schema {seen} is newer than this nbgate (schema {SCHEMA_VERSION}): "
+                f"upgrade nbgate; the index was not read or changed"
+            )
         # WAL lets readers (``nbgate runs``) and many writers proceed together;
         # the setting is persistent, so only the first process pays for it.
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("BEGIN IMMEDIATE")
         try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            version = connection.execute("PRAGMA user_version").fetchone()[
+                0
+            ]  # another process may have won
             if version > SCHEMA_VERSION:
-                raise RunIndexError(f"run index schema {version} is newer than this nbgate "
-                                    f"(schema {SCHEMA_VERSION}): upgrade nbgate")
+                raise RunIndexError(
+                    f"run index schema {version} is newer than this nbgate "
+                    f"(schema {SCHEMA_VERSION}): upgrade nbgate"
+                )
             if version < 1:
                 _script(connection, _SCHEMA)
             if version < 2:

@@ -109,9 +109,13 @@ def tables(suffix: str = "") -> tuple[str, ...]:
         "CREATE TABLE IF NOT EXISTS run_durations (name TEXT NOT NULL, bucket BIGINT NOT NULL, day TEXT NOT NULL, "
         f"runs BIGINT NOT NULL, PRIMARY KEY (name, bucket, day)){suffix}",
     )
+
+
 #: Which changes of a row can move it in the summary (a heartbeat cannot).
-_CHANGED = ("(OLD.status IS DISTINCT FROM NEW.status OR OLD.duration IS DISTINCT FROM NEW.duration "
-            "OR OLD.name IS DISTINCT FROM NEW.name OR OLD.started IS DISTINCT FROM NEW.started)")
+_CHANGED = (
+    "(OLD.status IS DISTINCT FROM NEW.status OR OLD.duration IS DISTINCT FROM NEW.duration "
+    "OR OLD.name IS DISTINCT FROM NEW.name OR OLD.started IS DISTINCT FROM NEW.started)"
+)
 _COLUMNS = "status, duration, name, started"
 
 
@@ -184,19 +188,31 @@ def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[An
     only = " AND name = ?" if name is not None else ""
     named = [name] if name is not None else []
     return {
-        "days": ("SELECT name, SUM(runs), SUM(succeeded), SUM(failed), SUM(refused) FROM run_days "
-                 f"WHERE day >= ?{only} GROUP BY name", [day, *named]),
-        "first": (f"SELECT name, status, duration FROM runs WHERE started >= ? AND started < ?{only}",
-                  [since or "", midnight, *named]),
-        "running": (f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{only} GROUP BY name",
-                    [midnight, *named]),
+        "days": (
+            "SELECT name, SUM(runs), SUM(succeeded), SUM(failed), SUM(refused) FROM run_days "
+            f"WHERE day >= ?{only} GROUP BY name",
+            [day, *named],
+        ),
+        "first": (
+            f"SELECT name, status, duration FROM runs WHERE started >= ? AND started < ?{only}",
+            [since or "", midnight, *named],
+        ),
+        "running": (
+            f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{only} GROUP BY name",
+            [midnight, *named],
+        ),
         # one row per schedule: its buckets and their counts as text (10,000 values to carry, not 1,000,000)
-        "hist": ("SELECT name, group_concat(bucket), group_concat(n) FROM (SELECT name, bucket, SUM(runs) AS n "
-                 f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name", [day, *named]),
-        "hist_pg": ("SELECT name, string_agg(CAST(bucket AS TEXT), ',' ORDER BY bucket), "
-                    "string_agg(CAST(n AS TEXT), ',' ORDER BY bucket) FROM (SELECT name, bucket, SUM(runs) AS n "
-                    f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
-                    [day, *named]),
+        "hist": (
+            "SELECT name, group_concat(bucket), group_concat(n) FROM (SELECT name, bucket, SUM(runs) AS n "
+            f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
+            [day, *named],
+        ),
+        "hist_pg": (
+            "SELECT name, string_agg(CAST(bucket AS TEXT), ',' ORDER BY bucket), "
+            "string_agg(CAST(n AS TEXT), ',' ORDER BY bucket) FROM (SELECT name, bucket, SUM(runs) AS n "
+            f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
+            [day, *named],
+        ),
     }
 
 
@@ -211,8 +227,12 @@ def histograms(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list[int], 
         yield name, buckets, counts
 
 
-def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], running: Iterable[Sequence[Any]],
-            hists: Iterable[Sequence[Any]]) -> list[Stats]:
+def combine(
+    days: Iterable[Sequence[Any]],
+    first: Iterable[Sequence[Any]],
+    running: Iterable[Sequence[Any]],
+    hists: Iterable[Sequence[Any]],
+) -> list[Stats]:
     """``Stats`` per schedule, sorted by name, from the reads of ``queries``."""
     counts: dict[str, list[int]] = {}
     extra: dict[str, list[int]] = {}
@@ -238,11 +258,17 @@ def combine(days: Iterable[Sequence[Any]], first: Iterable[Sequence[Any]], runni
     found = []
     for name, (runs, succeeded, failed, refused, still) in sorted(counts.items()):
         if runs > 0:
-            found.append(Stats(name, runs, succeeded, failed, refused, still, *spread.get(name, (None, None))))
+            found.append(
+                Stats(
+                    name, runs, succeeded, failed, refused, still, *spread.get(name, (None, None))
+                )
+            )
     return found
 
 
-def _percentiles(buckets: list[int], tally: list[int], extra: list[int]) -> tuple[float | None, float | None]:
+def _percentiles(
+    buckets: list[int], tally: list[int], extra: list[int]
+) -> tuple[float | None, float | None]:
     """p50/p95 of a histogram (plus single runs' buckets): interpolated between representatives."""
     for index in extra:
         at = bisect.bisect_left(buckets, index)

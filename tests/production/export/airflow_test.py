@@ -23,8 +23,11 @@ def test_matches_golden(golden: Callable[[str, dict[str, str]], None]) -> None:
 def _dag_kwargs(source: str) -> dict[str, Any]:
     """The literal keyword arguments of the ``DAG(...)`` call, read with ``ast``."""
     tree = ast.parse(source)
-    [call] = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and isinstance(node.func, ast.Name) and node.func.id == "DAG"]
+    [call] = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "DAG"
+    ]
     result: dict[str, Any] = {}
     for keyword in call.keywords:
         try:
@@ -34,15 +37,32 @@ def _dag_kwargs(source: str) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("daily-sales", {"dag_id": "daily-sales",
-                     "schedule": "CronTriggerTimetable('0 6 * * *', timezone='Europe/Berlin')", "catchup": False, "max_active_runs": 1,
-                     "tags": ["nbgate", "alice", "bob"],
-                     "start_date": "pendulum.datetime(2024, 1, 1, tz='Europe/Berlin')"}),
-    ("hourly_refresh", {"dag_id": "hourly_refresh", "schedule": "CronTriggerTimetable('15 * * * *', timezone='UTC')",
-                        "max_active_runs": 3,
-                        "tags": ["nbgate"], "start_date": "pendulum.datetime(2024, 1, 1, tz='UTC')"}),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "daily-sales",
+            {
+                "dag_id": "daily-sales",
+                "schedule": "CronTriggerTimetable('0 6 * * *', timezone='Europe/Berlin')",
+                "catchup": False,
+                "max_active_runs": 1,
+                "tags": ["nbgate", "alice", "bob"],
+                "start_date": "pendulum.datetime(2024, 1, 1, tz='Europe/Berlin')",
+            },
+        ),
+        (
+            "hourly_refresh",
+            {
+                "dag_id": "hourly_refresh",
+                "schedule": "CronTriggerTimetable('15 * * * *', timezone='UTC')",
+                "max_active_runs": 3,
+                "tags": ["nbgate"],
+                "start_date": "pendulum.datetime(2024, 1, 1, tz='UTC')",
+            },
+        ),
+    ],
+)
 def test_dag_files_parse_with_ast(name: str, expected: dict[str, Any]) -> None:
     files = render("airflow", JOBS, OPTIONS)
     kwargs = _dag_kwargs(files[f"nbgate_{name.replace('-', '_')}.py"])
@@ -56,9 +76,16 @@ def test_one_date_rule_on_every_engine() -> None:
     as cron and Kubernetes pass it (``--date today`` in the schedule's timezone)."""
     for source in render("airflow", JOBS, OPTIONS).values():
         tree = ast.parse(source)
-        imports = [(node.module, alias.name) for node in tree.body if isinstance(node, ast.ImportFrom)
-                   for alias in node.names]
-        assert ("airflow.timetables.trigger", "CronTriggerTimetable") in imports  # outside the try: both majors
+        imports = [
+            (node.module, alias.name)
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert (
+            "airflow.timetables.trigger",
+            "CronTriggerTimetable",
+        ) in imports  # outside the try: both majors
         assert "CronDataIntervalTimetable" not in source and "data_interval" not in source
         schedule = _dag_kwargs(source)["schedule"]
         assert schedule.startswith("CronTriggerTimetable(") and "timezone=" in schedule
@@ -113,34 +140,77 @@ print(json.dumps(result))
 def test_real_airflow_loads_the_dags(tmp_path: Path) -> None:
     python = _airflow_python()
     if python is None:
-        pytest.skip("Apache Airflow is not installed (set AIRFLOW_PYTHON to an interpreter that has it)")
+        pytest.skip(
+            "Apache Airflow is not installed (set AIRFLOW_PYTHON to an interpreter that has it)"
+        )
     dags = tmp_path / "dags"
     sync(dags, render("airflow", JOBS, OPTIONS))
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
-    done = subprocess.run([python, "-c", _LOAD, str(dags)], capture_output=True, text=True, env=env, timeout=300,
-                          check=False)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+    }
+    done = subprocess.run(
+        [python, "-c", _LOAD, str(dags)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded["errors"] == {}
     assert sorted(loaded["dags"]) == ["daily-sales", "hourly_refresh", "month-end"]
     daily = loaded["dags"]["daily-sales"]
-    assert {k: daily[k] for k in ("schedule", "timezone", "max_active_runs", "catchup", "tags", "owner", "retries",
-                                  "retry_delay", "execution_timeout", "cwd")} == {
-        "schedule": "0 6 * * *", "timezone": "Europe/Berlin", "max_active_runs": 1, "catchup": False,
-        "tags": ["alice", "bob", "nbgate"], "owner": "alice,bob", "retries": 2, "retry_delay": 300.0,
-        "execution_timeout": 3660.0, "cwd": "/srv/analytics",
+    assert {
+        k: daily[k]
+        for k in (
+            "schedule",
+            "timezone",
+            "max_active_runs",
+            "catchup",
+            "tags",
+            "owner",
+            "retries",
+            "retry_delay",
+            "execution_timeout",
+            "cwd",
+        )
+    } == {
+        "schedule": "0 6 * * *",
+        "timezone": "Europe/Berlin",
+        "max_active_runs": 1,
+        "catchup": False,
+        "tags": ["alice", "bob", "nbgate"],
+        "owner": "alice,bob",
+        "retries": 2,
+        "retry_delay": 300.0,
+        "execution_timeout": 3660.0,
+        "cwd": "/srv/analytics",
     }
     # the logical date is taken in the schedule's timezone; the run id is a valid nbgate run id
-    assert daily["env"] == {"NBGATE_LOGICAL_DATE": "2024-03-10",
-                            "NBGATE_AIRFLOW_RUN_ID": "airflow-scheduled__2024-03-09T2330000000-2"}
-    assert daily["bash_command"] == ('nbgate run daily-sales --date "$NBGATE_LOGICAL_DATE" '
-                                     '--run-id "$NBGATE_AIRFLOW_RUN_ID" --retries 0')
+    assert daily["env"] == {
+        "NBGATE_LOGICAL_DATE": "2024-03-10",
+        "NBGATE_AIRFLOW_RUN_ID": "airflow-scheduled__2024-03-09T2330000000-2",
+    }
+    assert daily["bash_command"] == (
+        'nbgate run daily-sales --date "$NBGATE_LOGICAL_DATE" '
+        '--run-id "$NBGATE_AIRFLOW_RUN_ID" --retries 0'
+    )
     # one date rule: the run due Tuesday 06:00 in Berlin has Tuesday as its logical date (Airflow 2's
     # default CronDataIntervalTimetable would say Monday)
     assert daily["timetable"] == "CronTriggerTimetable"
     assert daily["next_logical_date"].startswith("2024-03-05T05:00:00")  # 06:00 in Berlin, in UTC
     month_end = loaded["dags"]["month-end"]
-    assert (month_end["timezone"], month_end["env"]["NBGATE_LOGICAL_DATE"]) == ("America/New_York", "2024-03-09")
+    assert (month_end["timezone"], month_end["env"]["NBGATE_LOGICAL_DATE"]) == (
+        "America/New_York",
+        "2024-03-09",
+    )
     hourly = loaded["dags"]["hourly_refresh"]
-    assert (hourly["max_active_runs"], hourly["execution_timeout"], hourly["owner"]) == (3, None, "nbgate")
+    assert (hourly["max_active_runs"], hourly["execution_timeout"], hourly["owner"]) == (
+        3,
+        None,
+        "nbgate",
+    )

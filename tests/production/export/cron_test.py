@@ -35,7 +35,12 @@ def test_every_entry_is_valid_cron_in_its_timezone() -> None:
     fires = []
     for zone, schedule, command in entries:
         assert croniter.is_valid(schedule)
-        fires.append((zone, croniter(schedule, start.astimezone(ZoneInfo(zone))).get_next(datetime).isoformat()))
+        fires.append(
+            (
+                zone,
+                croniter(schedule, start.astimezone(ZoneInfo(zone))).get_next(datetime).isoformat(),
+            )
+        )
         words = shlex.split(command)
         assert words[:2] == ["cd", "/srv/analytics"]
         assert words[-5:-3] == ["nbgate", "run"] and words[-2:] == ["--date", "today"]
@@ -47,14 +52,20 @@ def test_every_entry_is_valid_cron_in_its_timezone() -> None:
 
 
 def test_concurrency_one_runs_under_flock_others_do_not() -> None:
-    commands = {command.split(" run ")[1].split()[0]: command
-                for _, _, command in _entries(render("cron", JOBS, OPTIONS)["crontab"])}
-    assert "flock -n .nbgate/locks/daily-sales.lock nbgate run daily-sales" in commands["daily-sales"]
+    commands = {
+        command.split(" run ")[1].split()[0]: command
+        for _, _, command in _entries(render("cron", JOBS, OPTIONS)["crontab"])
+    }
+    assert (
+        "flock -n .nbgate/locks/daily-sales.lock nbgate run daily-sales" in commands["daily-sales"]
+    )
     assert "flock" not in commands["hourly_refresh"]
 
 
 def test_percent_signs_are_escaped_for_cron() -> None:
-    text = render("cron", [ExportJob("a", "0 * * * *")], OPTIONS._replace(workdir="/data/100%"))["crontab"]
+    text = render("cron", [ExportJob("a", "0 * * * *")], OPTIONS._replace(workdir="/data/100%"))[
+        "crontab"
+    ]
     [(_, _, command)] = _entries(text)
     assert command.startswith("cd /data/100\\% && ")
 

@@ -25,7 +25,9 @@ def test_unknown_kind() -> None:
 
 
 @pytest.mark.parametrize(("timeout", "expected"), [(None, None), (600.0, 660), (0.5, 61)])
-def test_deadline_leaves_nbgate_time_to_write_the_output(timeout: float | None, expected: int | None) -> None:
+def test_deadline_leaves_nbgate_time_to_write_the_output(
+    timeout: float | None, expected: int | None
+) -> None:
     assert deadline(ExportJob("a", "* * * * *", timeout=timeout)) == expected
 
 

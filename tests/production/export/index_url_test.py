@@ -24,10 +24,15 @@ def test_k8s_takes_the_url_from_a_secret() -> None:
     [pod_name, url] = container.env
     assert pod_name.name == "POD_NAME"
     assert url.name == "NBGATE_RUN_INDEX_URL" and url.value is None
-    assert (url.value_from.secret_key_ref.name, url.value_from.secret_key_ref.key) == ("nbgate-run-index",
-                                                                                        "database-url")
+    assert (url.value_from.secret_key_ref.name, url.value_from.secret_key_ref.key) == (
+        "nbgate-run-index",
+        "database-url",
+    )
     # without a Secret the manifest is exactly as before (goldens unchanged)
-    assert "NBGATE_RUN_INDEX_URL" not in render("k8s", [job], OPTIONS)[f"{resource_name(job.name)}.yaml"]
+    assert (
+        "NBGATE_RUN_INDEX_URL"
+        not in render("k8s", [job], OPTIONS)[f"{resource_name(job.name)}.yaml"]
+    )
 
 
 def test_airflow_takes_the_url_from_a_variable() -> None:
@@ -35,19 +40,28 @@ def test_airflow_takes_the_url_from_a_variable() -> None:
     source = render("airflow", [JOBS[1]], options)["nbgate_daily_sales.py"]
     ast.parse(source)
     assert '"NBGATE_RUN_INDEX_URL": "{{ var.value.nbgate_run_index_secret }}"' in source
-    assert "NBGATE_RUN_INDEX_URL" not in render("airflow", [JOBS[1]], OPTIONS)["nbgate_daily_sales.py"]
+    assert (
+        "NBGATE_RUN_INDEX_URL" not in render("airflow", [JOBS[1]], OPTIONS)["nbgate_daily_sales.py"]
+    )
 
 
-@pytest.mark.parametrize(("option", "value"), [
-    ("index_secret", "Bad_Name"),
-    ("index_secret", 'x"\\n        - name: EVIL'),
-    ("index_secret_key", "a key"),
-    ("index_variable", "x }}{{ 7*7"),
-    ("index_variable", "a.b"),
-])
-def test_names_the_engines_cannot_take_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str], option: str,
-                                                   value: str) -> None:
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("index_secret", "Bad_Name"),
+        ("index_secret", 'x"\\n        - name: EVIL'),
+        ("index_secret_key", "a key"),
+        ("index_variable", "x }}{{ 7*7"),
+        ("index_variable", "a.b"),
+    ],
+)
+def test_names_the_engines_cannot_take_are_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+) -> None:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     (tmp_path / "pyproject.toml").write_text(f'[tool.nbgate.export]\n{option} = "{escaped}"\n')
     monkeypatch.chdir(tmp_path)

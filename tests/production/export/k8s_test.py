@@ -24,6 +24,7 @@ def _cronjob(document: dict[str, Any]) -> Any:
     try:  # kubernetes >= 35
         return api.deserialize(json.dumps(document), "V1CronJob", "application/json")
     except TypeError:  # older clients take a response object
+
         class Response:
             data = json.dumps(document)
 
@@ -49,17 +50,32 @@ def test_manifests_are_valid_cronjobs(job: ExportJob) -> None:
     assert pod.active_deadline_seconds == (None if job.timeout is None else int(job.timeout) + 60)
     assert pod.restart_policy == "Never"
     assert container.image == OPTIONS.image and container.working_dir == "/srv/analytics"
-    assert container.command == ["nbgate", "run", job.name, "--date", "today", "--run-id", "$(POD_NAME)",
-                                 "--retries", "0"]
+    assert container.command == [
+        "nbgate",
+        "run",
+        job.name,
+        "--date",
+        "today",
+        "--run-id",
+        "$(POD_NAME)",
+        "--retries",
+        "0",
+    ]
     assert container.env[0].value_from.field_ref.field_path == "metadata.name"
     assert cronjob.metadata.annotations["nbgate/owners"] == ",".join(job.owners)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("daily-sales", "nbgate-daily-sales"),
-    ("hourly_refresh", "nbgate-hourly-refresh-"),  # lossy: a hash keeps it apart from "hourly-refresh"
-    ("x" * 63, "nbgate-" + "x" * 36 + "-"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("daily-sales", "nbgate-daily-sales"),
+        (
+            "hourly_refresh",
+            "nbgate-hourly-refresh-",
+        ),  # lossy: a hash keeps it apart from "hourly-refresh"
+        ("x" * 63, "nbgate-" + "x" * 36 + "-"),
+    ],
+)
 def test_resource_names_are_valid_and_distinct(name: str, expected: str) -> None:
     result = resource_name(name)
     assert result.startswith(expected)
@@ -69,6 +85,13 @@ def test_resource_names_are_valid_and_distinct(name: str, expected: str) -> None
 
 
 def test_no_workdir_means_the_images_own() -> None:
-    text = render("k8s", JOBS[:1], OPTIONS._replace(workdir=""))[f"{resource_name(JOBS[0].name)}.yaml"]
+    text = render("k8s", JOBS[:1], OPTIONS._replace(workdir=""))[
+        f"{resource_name(JOBS[0].name)}.yaml"
+    ]
     assert "workingDir" not in text
-    assert _cronjob(yaml.safe_load(text)).spec.job_template.spec.template.spec.containers[0].working_dir is None
+    assert (
+        _cronjob(yaml.safe_load(text))
+        .spec.job_template.spec.template.spec.containers[0]
+        .working_dir
+        is None
+    )
