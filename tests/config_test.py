@@ -323,7 +323,7 @@ OPTIONS_RECORDS = {
     "nbgate.production.export:ExportOptions": ("export", ""),
 }
 #: Options records with no configuration behind them (command-line flags only).
-FLAG_ONLY_RECORDS = {"nbgate.diff.model:DiffOptions"}
+FLAG_ONLY_RECORDS = {"nbgate.diff.view:DiffOptions"}
 
 
 def _record(target: str) -> Any:
