@@ -128,7 +128,7 @@ def _html_table(rng: random.Random, rows: int) -> tuple[str, str]:
         "    }\n\n    .dataframe thead th {\n        text-align: right;\n    }\n</style>\n"
         '<table border="1" class="dataframe">\n  <thead>\n    <tr style="text-align: right;">\n'
         f"      <th></th>\n{head}    </tr>\n  </thead>\n  <tbody>\n{''.join(body)}  </tbody>\n</table>\n"
-        f"<p>{rows} rows × {len(columns)} columns</p>\n</div>"
+        f"<p>{rows} rows × {len(columns)} columns</p>\n</div>"  # noqa: RUF001 - the multiplication sign pandas prints
     )
     return html, "\n".join(plain)
 

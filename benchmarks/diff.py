@@ -67,7 +67,7 @@ def _output(rng: random.Random, count: int) -> list[dict[str, Any]]:
             f"<tr><th>{i}</th><td>{rng.uniform(0, 1e4):.2f}</td><td>{rng.choice(_WORDS)}</td></tr>\n"
             for i in range(rng.randint(5, 30))
         )
-        html = f'<table class="dataframe">\n<thead><tr><th></th><th>value</th><th>name</th></tr></thead>\n{rows}</table>'
+        html = f'<table class="dataframe">\n<thead><tr><th></th><th>value</th><th>name</th></tr></thead>\n{rows}</table>'  # noqa: E501 - test data kept on one line
         return [
             {
                 "data": {"text/html": html, "text/plain": f"<DataFrame {count}>"},

@@ -58,7 +58,7 @@ def test_notebook_error_carries_an_exit_code() -> None:
     ],
 )
 def test_the_process_exits_with_the_code(argv: list[str], code: ExitCode, tmp_path: object) -> None:
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: PLW1510 - the exit code is what the test reads
         [sys.executable, "-m", *argv],
         cwd=str(tmp_path),
         capture_output=True,

@@ -81,7 +81,7 @@ def test_the_switch(monkeypatch: pytest.MonkeyPatch, value: str, off: set[str]) 
 
 
 def test_an_unknown_name_is_a_programming_error() -> None:
-    with pytest.raises(KeyError, match="not in nbgate.fastpaths"):
+    with pytest.raises(KeyError, match=r"not in nbgate.fastpaths"):
         fastpaths.enabled("no-such-path")
 
 

@@ -229,7 +229,7 @@ def test_long_values_are_not_echoed_in_full() -> None:
 
 @pytest.mark.parametrize("item", ["novalue", "1x=2", "=3", "a b=1"])
 def test_bad_assignments(item: str) -> None:
-    with pytest.raises(UsageError, match="--param .*expected NAME=VALUE"):
+    with pytest.raises(UsageError, match=r"--param .*expected NAME=VALUE"):
         parameters.split_assignments([item])
 
 

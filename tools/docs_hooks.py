@@ -1,8 +1,8 @@
 """MkDocs hook: replace ``<!-- nbgate-reference: NAME -->`` markers with text generated from the code.
 
 Named in ``mkdocs.yml`` (``hooks:``). The generators live in
-``nbgate.reference`` and (the command-line page) ``nbgate.cli.reference``; a page never holds a pasted copy of an options table,
-rule list or ``--help`` text.
+``nbgate.reference`` and (the command-line page) ``nbgate.cli.reference``; a page
+never holds a pasted copy of an options table, rule list or ``--help`` text.
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ def ci(
     failed = any(o.result.status == FAIL for o in outcomes) or (
         fail_on == "warning" and warnings > 0
     )
-    files = file_diffs(repo, config, found, old, new, SOURCES)
+    files = file_diffs(repo, config, found, old=old, new=new, options=SOURCES)
     text = report(outcomes, files, base_label, notebooks, failed=failed, schedules=schedules)
     (folder / "report.md").write_text(text, encoding="utf-8")
     (folder / "diff.html").write_text(

@@ -44,7 +44,7 @@ def schedules_table(rows: Sequence[Row]) -> list[str]:
             "the evidence a revision was promoted on is shown, not trusted."
         ),
         "",
-        "| schedule | action | notebook | identity | tested here | time | executed notebook | promoted on evidence from |",
+        "| schedule | action | notebook | identity | tested here | time | executed notebook | promoted on evidence from |",  # noqa: E501 - the table header kept whole
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     marks = {"passed": "✅ passed", "failed": "❌ failed", "not needed": "not needed"}

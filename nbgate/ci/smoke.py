@@ -48,7 +48,7 @@ def plugin_args() -> list[str] | None:
 def run(
     config: Config, notebooks: Sequence[str], pytest_args: Sequence[str], report_dir: Path
 ) -> StageResult:
-    """Smoke-test ``notebooks`` (paths relative to the project root); ``smoke.xml``/``smoke.log`` go to ``report_dir``."""
+    """Smoke-test ``notebooks`` (relative to the project root); ``smoke.xml`` and ``smoke.log`` go to ``report_dir``."""
     plugin = plugin_args()
     if plugin is None:
         return StageResult(

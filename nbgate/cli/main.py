@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
     except BrokenPipeError:
         return OK
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure here is reported, not raised
         output.error("unexpected error (a bug in nbgate); please report it with this traceback:")
         traceback.print_exc()
         return UNEXPECTED

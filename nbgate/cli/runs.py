@@ -280,7 +280,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "runs",
         help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
-        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "
+        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "  # noqa: E501 - the usage line kept whole
         "| runs flush",
     )
     parser.add_argument(

@@ -37,7 +37,13 @@ def _load(raw: bytes | None, name: str, side: Side) -> notebook.Notebook | None:
 
 
 def file_diffs(
-    repo: Path, config: Config, found: Sequence[Change], old: Side, new: Side, options: DiffOptions
+    repo: Path,
+    config: Config,
+    found: Sequence[Change],
+    *,
+    old: Side,
+    new: Side,
+    options: DiffOptions,
 ) -> list[FileDiff]:
     """Compute the diff of every changed notebook (nbdime only for those whose views differ)."""
     result = []
@@ -62,7 +68,7 @@ def file_diffs(
     return result
 
 
-def _twin_diff(
+def _twin_diff(  # noqa: PLR0917 - private helper or library override, arguments in order
     repo: Path, config: Config, change: Change, old: Side, new: Side, options: DiffOptions
 ) -> FileDiff:
     spec = str(config["sync.format"])
@@ -102,4 +108,7 @@ def compute(
             raise UsageError(f"{path!r} is neither a commit nor a path")
     old, new, direct = resolve_sides(repo, refs)
     found = changes(repo, config, old, new, paths=paths, direct=direct)
-    return file_diffs(repo, config, found, old, new, options), (old.label, new.label)
+    return file_diffs(repo, config, found, old=old, new=new, options=options), (
+        old.label,
+        new.label,
+    )

@@ -365,15 +365,18 @@ def _plain(value: Any) -> Any:
 # ---------------------------------------------------------------- html
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:70em;color:#1f2328;padding:0 1em}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:70em;
+color:#1f2328;padding:0 1em}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #d0d7de;padding-bottom:.3em}
 code,pre{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-table.files{border-collapse:collapse}table.files td,table.files th{border:1px solid #d0d7de;padding:.25em .6em;text-align:left}
+table.files{border-collapse:collapse}
+table.files td,table.files th{border:1px solid #d0d7de;padding:.25em .6em;text-align:left}
 .facts{color:#59636e}.cell{border:1px solid #d0d7de;border-radius:6px;margin:1em 0;overflow:hidden}
 .cell h3{font-size:.95em;margin:0;padding:.4em .8em;background:#f6f8fa;border-bottom:1px solid #d0d7de}
 .cell pre{margin:0;padding:.4em 0;overflow-x:auto}.cell pre span{display:block;padding:0 .8em;white-space:pre}
 .del{background:#ffebe9}.add{background:#e6ffec}.hunk{color:#0969da;background:#ddf4ff}
-.detail{padding:.3em .8em;color:#9a6700;border-top:1px solid #eee}.added h3{background:#e6ffec}.removed h3{background:#ffebe9}
+.detail{padding:.3em .8em;color:#9a6700;border-top:1px solid #eee}
+.added h3{background:#e6ffec}.removed h3{background:#ffebe9}
 """
 
 

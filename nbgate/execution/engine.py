@@ -123,7 +123,7 @@ class NbgateEngine(NBClientEngine):  # type: ignore[misc]
     """Papermill's nbclient engine recording into the ``nbgate_tracker`` kwarg (a ``Tracker``)."""
 
     @classmethod
-    def execute_managed_notebook(
+    def execute_managed_notebook(  # noqa: PLR0917 - private helper or library override, arguments in order
         cls,
         nb_man: Any,
         kernel_name: str,

@@ -69,7 +69,7 @@ def rule(code: str, name: str, severity: str, summary: str, example: str) -> Rul
 
 def load_families() -> None:
     """Import every family module once, so that all rules and checkers are declared."""
-    global _loaded
+    global _loaded  # noqa: PLW0603 - a process-wide cache, set once
     if not _loaded:
         for name in _MODULES:
             importlib.import_module(f"nbgate.lint.{name}")

@@ -336,7 +336,7 @@ def mask_text(text: str, names: tuple[str, ...] = (), min_entropy: float = 3.0) 
     return text
 
 
-def _assigned(
+def _assigned(  # noqa: PLR0917 - private helper or library override, arguments in order
     text: str,
     lowered: str,
     names: tuple[str, ...],
@@ -348,7 +348,7 @@ def _assigned(
         yield hit
 
 
-def _assigned_values(
+def _assigned_values(  # noqa: PLR0917 - private helper or library override, arguments in order
     text: str,
     lowered: str,
     secret_names: tuple[str, ...],

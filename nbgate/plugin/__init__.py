@@ -361,7 +361,7 @@ def _convert_twin(path: Path, fmt: str) -> dict[str, Any]:
             path.read_text(encoding="utf-8"),
             fmt=fmt.split(":", maxsplit=1)[0] if ":" in fmt else fmt,
         )
-    except Exception as exc:  # jupytext raises many kinds
+    except Exception as exc:  # noqa: BLE001 - jupytext raises many kinds
         raise NotebookError(path, f"jupytext cannot read it: {exc}") from None
     import nbformat
 

@@ -212,7 +212,7 @@ def _placeholder(nb: Any) -> str:
         del meta["incomplete"]
 
 
-def _attempt(
+def _attempt(  # noqa: PLR0917 - private helper or library override, arguments in order
     index: Recorder,
     row: str,
     output: Output,

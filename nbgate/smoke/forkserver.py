@@ -215,7 +215,7 @@ class Template:
             pass
         self.close()
 
-    def fork(
+    def fork(  # noqa: PLR0917 - private helper or library override, arguments in order
         self, module: str, argv: list[str], cwd: str, env: dict[str, str], stdout: int, stderr: int
     ) -> int:
         """Ask for a kernel; its pid. ``ForkUnavailable`` if the template is not ready, ``OSError`` if gone."""

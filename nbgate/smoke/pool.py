@@ -148,7 +148,7 @@ class KernelPool:
         if self._specs is None:
             # one manager for all launches: finding the kernelspec folders costs 60 ms each time
             self._specs = KernelSpecManager()
-        stderr = tempfile.TemporaryFile(prefix="nbgate-kernel-")
+        stderr = tempfile.TemporaryFile(prefix="nbgate-kernel-")  # noqa: SIM115 - the file is the kernel's stderr until the kernel is reaped
         if (
             self._ipc is None
         ):  # one socket folder for the pool's kernels (see nbgate.execution.transport)
@@ -174,7 +174,7 @@ class KernelPool:
                     extra_arguments=list(transport.HISTORY),
                 )
             )
-        except Exception as exc:  # NoSuchKernel, a bad kernelspec argv, a missing folder...
+        except Exception as exc:  # noqa: BLE001 - NoSuchKernel, a bad kernelspec argv, a missing folder...
             kernel.error = exc
         else:
             kernel.process = transport.process_of(km)
@@ -198,7 +198,7 @@ class KernelPool:
             if kernel.error is None:
                 kernel.km.shutting_down = True
                 transport.run(kernel.km.cleanup_resources())
-        except Exception:  # cleanup is best effort: the process is already dead
+        except Exception:  # noqa: S110, BLE001 - cleanup is best effort: the process is already dead
             pass
         if process is not None:
             self._reap(process)

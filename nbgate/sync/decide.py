@@ -19,7 +19,7 @@ from nbgate.sync.model import CONFLICT, REFUSED_PAIR, UNDECIDED, Loaded
 from nbgate.sync.twins import converting
 
 
-def _side_changed(
+def _side_changed(  # noqa: PLR0917 - private helper or library override, arguments in order
     repo: Path, head: str | None, changed: set[Path], path: Path, sha: str, is_text: bool, spec: str
 ) -> bool:
     """Whether this side's inputs changed since HEAD (untracked and new files count)."""

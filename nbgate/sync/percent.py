@@ -85,7 +85,7 @@ def _header(lines: list[str]) -> tuple[dict[str, Any], int, dict[str, Any] | Non
     jupyter: list[str] = []
     in_jupyter = started = ended = False
     end = -1
-    for end, line in enumerate(lines):
+    for end, line in enumerate(lines):  # noqa: B007 - the loop variable is read after the loop
         if not line.startswith("#"):
             break
         line = _uncomment(line)

@@ -26,7 +26,7 @@ def converting(path: Path, spec: str, call: Callable[[], _T]) -> _T:
         return call()
     except NotebookError:
         raise
-    except Exception as exc:  # jupytext raises many kinds (YAML, format, assertion) on bad text
+    except Exception as exc:  # noqa: BLE001 - jupytext raises many kinds (YAML, format, assertion) on bad text
         raise NotebookError(
             path, f"jupytext cannot convert it as {spec}: {type(exc).__name__}: {exc}"
         ) from None

@@ -130,7 +130,7 @@ def _runs_in_parallel(
     pages: Pages, out: _Writer, records: list[RunRecord]
 ) -> list[tuple[int, int, int]]:
     """Each run's pages are independent: split them over forked workers sharing the loaded data."""
-    global _WORK
+    global _WORK  # noqa: PLW0603 - a process-wide cache, set once
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_runs(pages, out, records)]

@@ -101,7 +101,7 @@ def test_terminal_and_markdown_name_each_change(
     assert main(["diff", "--format", "markdown", "--", "nb/gone.ipynb"]) == 0
     markdown = capsys.readouterr().out
     assert markdown.startswith(
-        "Notebook changes from <code>HEAD</code> to <code>working tree</code>.\n\n### <code>nb/gone.ipynb</code> (deleted)"
+        "Notebook changes from <code>HEAD</code> to <code>working tree</code>.\n\n### <code>nb/gone.ipynb</code> (deleted)"  # noqa: E501 - test data kept on one line
     )
 
 

@@ -170,7 +170,7 @@ def test_a_copy_keeps_the_summary_consistent_and_copies_once(
     }
     (tmp_path / "pyproject.toml").write_text("[tool.nbgate]\n")
     for expected in ("copied 12 new run(s) of 12", "copied 0 new run(s) of 12"):
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: PLW1510 - the exit code is what the test reads
             [
                 sys.executable,
                 "-m",
@@ -203,7 +203,7 @@ def test_runs_on_a_sqlite_index_does_not_import_psycopg(tmp_path: Path) -> None:
     script = (
         "import json, sys\n"
         "from nbgate.cli.main import main\n"
-        "codes = [main(['runs', '--format', 'json']), main(['runs', 'stats', '--days', '100000', '--format', 'json']),\n"
+        "codes = [main(['runs', '--format', 'json']), main(['runs', 'stats', '--days', '100000', '--format', 'json']),\n"  # noqa: E501 - test data kept on one line
         "         main(['runs', 'stats', '--exact', '--days', '100000', '--format', 'json'])]\n"
         "print(json.dumps([codes, sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_c'))]))\n"
     )

@@ -402,5 +402,5 @@ def test_schema_newer_than_this_nbgate_is_refused(index_url: str, tmp_path: Path
 
 def test_an_unusable_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "runs.db").write_text("not a database, just text that is long enough" * 50)
-    with pytest.raises(RunIndexError, match="runs.db"):
+    with pytest.raises(RunIndexError, match=r"runs.db"):
         _open(f"sqlite:///{tmp_path / 'runs.db'}", tmp_path).list()

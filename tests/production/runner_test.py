@@ -302,7 +302,7 @@ def test_output_to_s3(project: Project, s3: S3Server) -> None:
     assert out["metadata"]["papermill"]["output_path"] == result.output
     # a fresh index (another machine) still cannot overwrite it: the object exists
     (project.root / ".nbgate/runs.db").unlink()
-    with pytest.raises(GateError, match="s3://runs/job/2024-03-01/1-s3run.ipynb: already exists"):
+    with pytest.raises(GateError, match=r"s3://runs/job/2024-03-01/1-s3run.ipynb: already exists"):
         run(project.config(), spec, date="2024-03-01", run_id="s3run")
     again = s3.client().get_object(Bucket="runs", Key="job/2024-03-01/1-s3run.ipynb")["Body"].read()
     assert again == body

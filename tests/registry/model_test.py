@@ -168,7 +168,7 @@ def test_schema_rejects_unknown_keys_and_bad_execution() -> None:
         model.loads(model.yamlio.dumps(data), "f.yaml")
     data = revision().to_dict()
     data["execution"]["retries"] = -1
-    with pytest.raises(RegistryError, match="execution.retries"):
+    with pytest.raises(RegistryError, match=r"execution.retries"):
         model.loads(model.yamlio.dumps(data), "f.yaml")
 
 

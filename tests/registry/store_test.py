@@ -64,7 +64,7 @@ def test_create_checks_the_previous_file(config: config_module.Config) -> None:
     _add(config)
     with pytest.raises(RegistryError, match="changed since it was read"):
         store.create_revision(config, revision(rev=2, previous_sha256="0" * 64))
-    with pytest.raises(RegistryError, match="0002.yaml: missing"):
+    with pytest.raises(RegistryError, match=r"0002.yaml: missing"):
         store.create_revision(config, revision(rev=3, previous_sha256="0" * 64))
     with pytest.raises(RegistryError, match="cannot have a previous_sha256"):
         store.create_revision(config, revision(name="other", previous_sha256="0" * 64))
@@ -88,7 +88,7 @@ def test_load_detects_misplaced_and_broken_files(config: config_module.Config) -
     _add(config, "pause")
     folder = first.path.parent
     (folder / "0002.yaml").write_bytes(first.path.read_bytes())
-    with pytest.raises(RegistryError, match="0002.yaml: rev is 1 but the file is named 0002.yaml"):
+    with pytest.raises(RegistryError, match=r"0002.yaml: rev is 1 but the file is named 0002.yaml"):
         store.load_schedule(config, "daily")
     (folder / "0002.yaml").unlink()
     (folder / "0003.yaml").write_bytes(store.model.dumps(revision(rev=3, previous_sha256="0" * 64)))
@@ -97,11 +97,11 @@ def test_load_detects_misplaced_and_broken_files(config: config_module.Config) -
     (folder / "0003.yaml").unlink()
     (folder / "0002.yaml").write_bytes(store.model.dumps(revision(rev=2, previous_sha256="0" * 64)))
     with pytest.raises(
-        RegistryError, match="0002.yaml: previous_sha256 does not match.*chain is broken"
+        RegistryError, match=r"0002.yaml: previous_sha256 does not match.*chain is broken"
     ):
         store.load_schedule(config, "daily")
     (folder / "0002.yaml").write_bytes(b"rev: [\n")
-    with pytest.raises(RegistryError, match="0002.yaml: not valid YAML"):
+    with pytest.raises(RegistryError, match=r"0002.yaml: not valid YAML"):
         store.load_schedule(config, "daily")
     other = config.root / "registry" / "other"
     other.mkdir()
@@ -114,7 +114,7 @@ def test_oversized_revision_file(config: config_module.Config) -> None:
     folder = config.root / "registry" / "daily"
     folder.mkdir(parents=True)
     (folder / "0001.yaml").write_bytes(b"#" * (store.MAX_BYTES + 10))
-    with pytest.raises(RegistryError, match="0001.yaml: revision file is larger than"):
+    with pytest.raises(RegistryError, match=r"0001.yaml: revision file is larger than"):
         store.load_schedule(config, "daily")
 
 

@@ -83,8 +83,8 @@ def test_forked_kernel_is_a_new_process_with_the_launch_it_asked_for(
                 kernel,
                 (
                     "import json, os, sys\n"
-                    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0), 'cwd': os.getcwd(),\n"
-                    "  'mark': os.environ.get('NBGATE_TEST_MARK'), 'test': os.environ.get('PYTEST_CURRENT_TEST'), 'argv0': sys.argv[0], 'path': sys.path,\n"
+                    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0), 'cwd': os.getcwd(),\n"  # noqa: E501 - test data kept on one line
+                    "  'mark': os.environ.get('NBGATE_TEST_MARK'), 'test': os.environ.get('PYTEST_CURRENT_TEST'), 'argv0': sys.argv[0], 'path': sys.path,\n"  # noqa: E501 - test data kept on one line
                     "  'names': sorted(n for n in dir() if not n.startswith('_')), 'main': __name__,\n"
                     "  'parent': os.environ['JPY_PARENT_PID']}))"
                 ),
@@ -361,7 +361,9 @@ def test_a_kernelspec_that_is_not_ipykernel_is_spawned_and_runs(
 
 def test_kernel_start_must_be_fork_or_spawn(tmp_path: Path) -> None:
     project(tmp_path, {}, smoke={"kernel_start": "vfork"})
-    with pytest.raises(Exception, match="smoke.kernel_start = 'vfork': expected 'fork' or 'spawn'"):
+    with pytest.raises(
+        Exception, match=r"smoke.kernel_start = 'vfork': expected 'fork' or 'spawn'"
+    ):
         SmokeSession(config_module.load(tmp_path, env={}))
 
 

@@ -60,7 +60,7 @@ def test_notebook_path(folder: str, twin: str, notebook: str | None) -> None:
 
 @pytest.mark.parametrize("spec", ["ipynb", "py:per cent", "", "p y", "py:percent:x"])
 def test_bad_format(spec: str) -> None:
-    with pytest.raises(ConfigError, match="sync.format"):
+    with pytest.raises(ConfigError, match=r"sync.format"):
         pairing.parse_format(spec)
 
 
@@ -204,7 +204,7 @@ def test_other_formats_go_through_jupytext() -> None:
         ('# %% jupyter={"source_hidden": true} tags=["a"]\nq\n', True),
         ("# %% [markdown]\n# # %time\n# why?\n", True),
         (
-            "# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n# %%\nx\n",
+            "# ---\n# title: x\n# jupyter:\n#   kernelspec: {name: p, display_name: P, language: python}\n# ---\n# %%\nx\n",  # noqa: E501 - test data kept on one line
             True,
         ),
         ('# %% language="html"\n# <b>"""</b>\n# %%\nx\n', False),
@@ -226,7 +226,7 @@ def test_fast_path_scope(text: str, fast: bool) -> None:
 
 _HEADERS = [
     "",
-    "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n",
+    "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n",  # noqa: E501 - test data kept on one line
     (
         "# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#     text_representation:\n"
         "#       extension: .py\n#       format_name: percent\n# ---\n\n"
@@ -429,9 +429,7 @@ def test_fast_path_never_disagrees_with_jupytext() -> None:
         fast += 1
         try:
             expected = jupytext_sha(text)
-        except (
-            Exception
-        ):  # jupytext refuses it (e.g. nbformat validation): the fast path must not accept it
+        except Exception:  # noqa: BLE001 - jupytext refused it: the fast path must not accept it
             expected = None
         assert quick == expected, text
     assert fast > 500  # the fuzz reaches the fast path often enough to mean something

@@ -36,7 +36,7 @@ class LibpqError(Exception):
 
 def library() -> Any:
     """The loaded libpq, or None when it is not installed (or the ``libpq-reads`` fast path is off: psycopg reads)."""
-    global _lib, _tried
+    global _lib, _tried  # noqa: PLW0603 - a process-wide cache, set once
     if not fastpaths.enabled("libpq-reads"):
         return None
     if not _tried:
