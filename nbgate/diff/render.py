@@ -15,9 +15,22 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from nbgate import github
+from nbgate.diff.hunks import (
+    CONTEXT,
+    Hunk,
+    Sides,
+    cell_hunks,
+    cell_title,
+    counts,
+    headline,
+    hidden_note,
+    hunk_header,
+    hunk_lines,
+    output_summary,
+)
 from nbgate.diff.model import (
     ADDED,
     DELETED,
@@ -28,31 +41,30 @@ from nbgate.diff.model import (
     CellDiff,
     DiffOptions,
     FileDiff,
-    NotebookDiff,
 )
+
+# the shared pieces (``nbgate.diff.hunks``) stay importable from here, as before the split
+__all__ = [
+    "CONTEXT",
+    "FORMATS",
+    "Hunk",
+    "Sides",
+    "cell_title",
+    "counts",
+    "headline",
+    "hunk_lines",
+    "markdown",
+    "markdown_file",
+    "markdown_table",
+    "output_summary",
+    "render",
+    "terminal",
+    "to_html",
+    "to_json",
+]
 
 FORMATS = ("terminal", "markdown", "json", "html")
 _ANSI = {"red": "31", "green": "32", "cyan": "36", "yellow": "33", "bold": "1", "dim": "2"}
-
-
-CONTEXT = 3  # unchanged lines shown around a change, as in ``diff -u``
-
-
-class Hunk(NamedTuple):
-    """A run of changed source lines with context; starts are 1-based like ``diff -u``."""
-
-    old_start: int
-    old_count: int
-    new_start: int
-    new_count: int
-    lines: tuple[tuple[str, str], ...]
-
-
-class Sides(NamedTuple):
-    """What is compared: labels of the old and new side (``HEAD``, ``working tree``, a file name)."""
-
-    old: str
-    new: str
 
 
 def render(
@@ -68,117 +80,6 @@ def render(
     if fmt == "html":
         return to_html(files, sides)
     raise ValueError(f"unknown diff format {fmt!r}")
-
-
-# ---------------------------------------------------------------- shared wording
-
-
-def cell_title(cell: CellDiff) -> str:
-    """``cell 3``, ``cell 3 -> 4`` (moved), with positions counted from 1."""
-    if cell.status == ADDED:
-        return f"cell {_one(cell.new_index)}"
-    if cell.status == REMOVED or cell.old_index == cell.new_index:
-        return f"cell {_one(cell.old_index)}"
-    return f"cell {_one(cell.old_index)} -> {_one(cell.new_index)}"
-
-
-def _one(index: int | None) -> int:
-    return (index or 0) + 1
-
-
-def counts(file: FileDiff) -> str:
-    """``1 cell added, 2 removed, 3 modified`` (only the non-zero parts), or ''."""
-    if file.diff is None:
-        return ""
-    parts = [(file.diff.count(status), status) for status in (ADDED, REMOVED, MODIFIED)]
-    words = [f"{n} {status}" for n, status in parts if n]
-    if not words:
-        return ""
-    first = next(n for n, _ in parts if n)
-    words[0] = f"{first} {'cell' if first == 1 else 'cells'} {words[0].split(' ', 1)[1]}"
-    return ", ".join(words)
-
-
-def headline(file: FileDiff) -> str:
-    """``path`` plus what happened to the file, e.g. ``old.ipynb -> new.ipynb (renamed)``."""
-    name = (
-        f"{file.old_path} -> {file.path}" if file.status == RENAMED and file.old_path else file.path
-    )
-    status = {TWIN: "twin changed"}.get(file.status, file.status)
-    return f"{name} ({status})"
-
-
-def _hidden(files: Sequence[FileDiff]) -> str | None:
-    quiet = [f for f in files if not f.shown]
-    if not quiet:
-        return None
-    return (
-        f"{len(quiet)} notebook(s) changed only in what this diff ignores "
-        "(outputs, execution counts, metadata, ids): " + ", ".join(f.path for f in quiet)
-    )
-
-
-def hunk_lines(lines: Sequence[tuple[str, str]], context: int = CONTEXT) -> list[Hunk]:
-    """Tagged lines cut into hunks with ``context`` unchanged lines around each change."""
-    changed = [k for k, (tag, _) in enumerate(lines) if tag != " "]
-    if not changed:
-        return []
-    spans: list[list[int]] = []
-    for k in changed:
-        low, high = max(0, k - context), min(len(lines), k + context + 1)
-        if spans and low <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], high)
-        else:
-            spans.append([low, high])
-    hunks = []
-    for low, high in spans:
-        old_start = sum(1 for tag, _ in lines[:low] if tag != "+") + 1
-        new_start = sum(1 for tag, _ in lines[:low] if tag != "-") + 1
-        part = tuple(lines[low:high])
-        old_count = sum(1 for tag, _ in part if tag != "+")
-        new_count = sum(1 for tag, _ in part if tag != "-")
-        hunks.append(
-            Hunk(
-                old_start if old_count else old_start - 1,
-                old_count,
-                new_start if new_count else new_start - 1,
-                new_count,
-                part,
-            )
-        )
-    return hunks
-
-
-def _hunks(cell: CellDiff) -> tuple[list[Hunk], bool]:
-    """The cell's hunks, and whether headers are needed (unchanged lines were left out)."""
-    if cell.status != MODIFIED:  # a whole cell added or removed: every line, no header
-        return ([Hunk(0, 0, 0, 0, cell.lines)] if cell.lines else []), False
-    hunks = hunk_lines(cell.lines)
-    return hunks, not (len(hunks) == 1 and len(hunks[0].lines) == len(cell.lines))
-
-
-def output_summary(diff: NotebookDiff) -> str | None:
-    """One line on the outputs of modified cells, or None when none changed."""
-    changes = [cell.outputs for cell in diff.cells if cell.outputs is not None]
-    if not changes:
-        return None
-    added = sum(c.added for c in changes)
-    removed = sum(c.removed for c in changes)
-    modified = sum(c.modified for c in changes)
-    kinds: dict[str, None] = {}
-    for change in changes:
-        for kind in change.kinds:
-            kinds.setdefault(kind)
-    parts = [
-        f"{n} {word}"
-        for n, word in ((added, "added"), (removed, "removed"), (modified, "modified"))
-        if n
-    ]
-    return f"outputs changed in {len(changes)} cell(s): {', '.join(parts)} ({', '.join(kinds)})"
-
-
-def _hunk_header(hunk: Hunk) -> str:
-    return f"@@ -{hunk.old_start},{hunk.old_count} +{hunk.new_start},{hunk.new_count} @@"
 
 
 # ---------------------------------------------------------------- terminal
@@ -209,7 +110,7 @@ def terminal(files: Sequence[FileDiff], sides: Sides, *, color: bool = False) ->
                 )
                 out.extend(_terminal_cell(cell, color))
         out.append("")
-    hidden = _hidden(files)
+    hidden = hidden_note(files)
     if hidden:
         out.append(_paint(hidden, "dim", color))
     return "\n".join(out).rstrip("\n")
@@ -217,10 +118,10 @@ def terminal(files: Sequence[FileDiff], sides: Sides, *, color: bool = False) ->
 
 def _terminal_cell(cell: CellDiff, color: bool) -> list[str]:
     lines = []
-    hunks, header = _hunks(cell)
+    hunks, header = cell_hunks(cell)
     for hunk in hunks:
         if header:
-            lines.append(_paint(_hunk_header(hunk), "cyan", color))
+            lines.append(_paint(hunk_header(hunk), "cyan", color))
         for tag, text in hunk.lines:
             colour = {"-": "red", "+": "green"}.get(tag)
             lines.append(_paint(tag + text, colour, color) if colour else tag + text)
@@ -265,7 +166,7 @@ def markdown(files: Sequence[FileDiff], sides: Sides, *, level: int = 3) -> str:
         out += [markdown_table(shown), ""]
     for file in shown:
         out.extend(markdown_file(file, level))
-    hidden = _hidden(files)
+    hidden = hidden_note(files)
     if hidden:
         out.append(f"_{github.md_text(hidden, 5_000)}_")
     if not files:
@@ -312,10 +213,10 @@ def _markdown_cell(cell: CellDiff) -> list[str]:
     details = "".join(f" · {github.md_text(detail)}" for detail in cell.details)
     out = [title + details]
     lines = []
-    hunks, header = _hunks(cell)
+    hunks, header = cell_hunks(cell)
     for hunk in hunks:
         if header:
-            lines.append(_hunk_header(hunk))
+            lines.append(hunk_header(hunk))
         lines.extend(tag + text for tag, text in hunk.lines)
     if lines:
         text = "\n".join(lines)
@@ -411,7 +312,7 @@ def to_html(files: Sequence[FileDiff], sides: Sides) -> str:
         parts.extend(f'<p class="facts">{esc(fact)}</p>' for fact in facts)
         for cell in file.diff.cells if file.diff is not None else ():
             parts.append(_html_cell(cell))
-    hidden = _hidden(files)
+    hidden = hidden_note(files)
     if hidden:
         parts.append(f'<p class="facts">{esc(hidden)}</p>')
     parts.append("</body></html>")
@@ -421,10 +322,10 @@ def to_html(files: Sequence[FileDiff], sides: Sides) -> str:
 def _html_cell(cell: CellDiff) -> str:
     esc = html.escape
     rows = []
-    hunks, header = _hunks(cell)
+    hunks, header = cell_hunks(cell)
     for hunk in hunks:
         if header:
-            rows.append(f'<span class="hunk">{esc(_hunk_header(hunk))}</span>')
+            rows.append(f'<span class="hunk">{esc(hunk_header(hunk))}</span>')
         for tag, text in hunk.lines:
             css = {"-": ' class="del"', "+": ' class="add"'}.get(tag, "")
             rows.append(f"<span{css}>{esc(tag + text)}</span>")

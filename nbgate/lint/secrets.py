@@ -11,9 +11,7 @@ there).
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -23,6 +21,16 @@ import orjson
 from nbgate.lint.checkers import checker
 from nbgate.lint.context import Context
 from nbgate.lint.registry import ERROR, Finding, finding, rule
+from nbgate.lint.secret_patterns import (
+    BARE,
+    CAMEL,
+    MIXED,
+    PATTERNS,
+    PLACEHOLDER,
+    QUOTED,
+    any_hint,
+    name_regex,
+)
 
 AWS = rule(
     "NBG301",
@@ -64,196 +72,7 @@ ASSIGNED = rule(
     '`API_KEY = "q7T..."` (24 random letters and digits)',
 )
 
-
-class _Pattern(NamedTuple):
-    code: str
-    kind: str
-    regex: re.Pattern[str]
-    group: int
-    # substrings (of the lower-cased text) one of which must occur for the regex to match:
-    # ``in`` runs at memory speed, so large outputs skip the regexes entirely
-    hints: tuple[str, ...]
-    # tokens made of letters and digits only: the match must mix lower case, upper case and digits
-    mixed: bool = False
-
-
-_AWS_PREFIXES = (
-    "AKIA",
-    "ASIA",
-    "ABIA",
-    "ACCA",
-    "AIDA",
-    "AROA",
-    "AIPA",
-    "ANPA",
-    "ANVA",
-    "APKA",
-    "AGPA",
-)
-_PATTERNS = (
-    _Pattern(
-        "NBG301",
-        "AWS access key id",
-        re.compile(rf"(?<![A-Z0-9])((?:{'|'.join(_AWS_PREFIXES)})[A-Z0-9]{{16}})(?![A-Z0-9])"),
-        1,
-        tuple(p.lower() for p in _AWS_PREFIXES),
-    ),
-    _Pattern(
-        "NBG301",
-        "AWS secret access key",
-        re.compile(
-            r"(?i)aws_?secret(?:_?access)?_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
-        ),
-        1,
-        ("secret",),
-    ),
-    _Pattern(
-        "NBG302",
-        "GitHub token",
-        re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9])"),
-        1,
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-    ),
-    _Pattern(
-        "NBG302",
-        "GitHub token",
-        re.compile(r"\b(github_pat_[A-Za-z0-9_]{50,255})"),
-        1,
-        ("github_pat_",),
-    ),
-    _Pattern("NBG302", "GitLab token", re.compile(r"\b(glpat-[A-Za-z0-9_-]{20,})"), 1, ("glpat-",)),
-    _Pattern(
-        "NBG302", "Slack token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})"), 1, ("xox",)
-    ),
-    _Pattern(
-        "NBG302",
-        "Slack webhook",
-        re.compile(r"hooks\.slack\.com/services/(T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+)"),
-        1,
-        ("hooks.slack.com",),
-    ),
-    _Pattern(
-        "NBG302",
-        "JWT",
-        re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})"),
-        1,
-        ("eyj",),
-    ),
-    _Pattern(
-        "NBG302",
-        "Azure storage account key",
-        re.compile(r"(?i:accountkey)=([A-Za-z0-9+/]{40,}={0,2})"),
-        1,
-        ("accountkey=",),
-    ),
-    _Pattern(
-        "NBG302", "Stripe key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"), 1, ("_live_",)
-    ),
-    _Pattern(
-        "NBG302",
-        "SendGrid key",
-        re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"),
-        1,
-        ("sg.",),
-    ),
-    _Pattern(
-        "NBG302",
-        "npm token",
-        re.compile(r"\b(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
-        1,
-        ("npm_",),
-        True,
-    ),
-    _Pattern(
-        "NBG302",
-        "Google API key",
-        re.compile(r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
-        1,
-        ("aiza",),
-    ),
-    _Pattern(
-        "NBG302",
-        "Google OAuth client secret",
-        re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})"),
-        1,
-        ("gocspx-",),
-    ),
-    _Pattern(
-        "NBG302",
-        "OpenAI key",
-        re.compile(
-            r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
-        ),
-        1,
-        ("sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"),
-    ),
-    _Pattern(
-        "NBG302", "Anthropic key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})"), 1, ("sk-ant-",)
-    ),
-    _Pattern(
-        "NBG302",
-        "Hugging Face token",
-        re.compile(r"\b(hf_[A-Za-z0-9]{34,40})(?![A-Za-z0-9])"),
-        1,
-        ("hf_",),
-        True,
-    ),
-    _Pattern(
-        "NBG303",
-        "private key block",
-        re.compile(
-            r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"
-        ),
-        1,
-        ("-----begin",),
-    ),
-    _Pattern(
-        "NBG304",
-        "password in URL",
-        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s/:@'\"]+:)([^\s@'\"]+)@(?=[^\s/'\"@])"),
-        2,
-        ("://",),
-    ),
-)
-# URL passwords that are templates, not secrets: ``{password}``, ``${PW}``, ``$PW``, ``%(pw)s``, ``<pw>``,
-# ``****``, ``password``; and ``host:8888/path/@x`` (a port and a path, not a password)
-_PLACEHOLDER = re.compile(
-    r"^(?:[*xX.#_-]+|\{\{?[^{}]*\}\}?|\$\{[^}]*\}|(?-i:\$[A-Z_][A-Z0-9_]*)|%\([^)]*\)s|%s|<[^<>]*>|\[[^\]]*\]"
-    r"|(?:pass(?:word|wd)?|pwd|secret|token|changeme)|[0-9]{1,5}/.*)$",
-    re.IGNORECASE,
-)
-_MIXED = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
 _TEXT_OUTPUT = ("text/", "application/json", "application/javascript", "image/svg+xml")
-
-
-# ``name = "value"``, ``name: str = "value"``, ``"name": "value"`` (dicts, JSON, YAML)
-_QUOTED = re.compile(
-    r"""(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::\s*[\w\[\], .|]+\s*=|[:=])\s*"""
-    r"""[rRbBuU]{0,2}(?P<q>["'])(?P<value>[^"'\s]{16,})(?P=q)"""
-)
-# ``NAME=value`` as printed by ``env``, in query strings and command lines (outputs only: in
-# code this is a keyword argument whose value is an expression)
-_BARE = re.compile(
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>[A-Za-z0-9+/=_.~-]{16,})(?![\w(])"
-)
-
-
-@functools.lru_cache(maxsize=8)
-def _name_regex(names: tuple[str, ...]) -> re.Pattern[str]:
-    words = "|".join(re.escape(n.lower()) for n in sorted(names, key=len, reverse=True) if n)
-    return re.compile(rf"(?:^|_)(?:{words or '(?!)'})(?:$|_)")
-
-
-@functools.lru_cache(maxsize=8)
-def _any_hint(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Every pattern's hints and every secret name in one regex (over lower-cased text)."""
-    words = [hint for pattern in _PATTERNS for hint in pattern.hints] + [
-        n.lower() for n in names if n
-    ]
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
-
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def mask(secret: str) -> str:
@@ -279,19 +98,19 @@ def _scan(text: str, ctx: Context, *, output: bool = False) -> Iterator[_Hit]:
     """Secrets in one piece of text, each reported once (the most specific rule wins)."""
     enabled = ctx.options.enabled
     lowered = text.lower()
-    if not _any_hint(ctx.options.secret_names).search(lowered):
+    if not any_hint(ctx.options.secret_names).search(lowered):
         return  # the common case: one pass over the text instead of one per pattern
     taken: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
+    for pattern in PATTERNS:
         if pattern.code not in enabled or not any(hint in lowered for hint in pattern.hints):
             continue
         for match in pattern.regex.finditer(text):
             secret = match.group(pattern.group)
             start, end = match.span(pattern.group)
-            if pattern.mixed and not all(kind.search(secret) for kind in _MIXED):
+            if pattern.mixed and not all(kind.search(secret) for kind in MIXED):
                 continue
             if pattern.code == "NBG304":
-                if _PLACEHOLDER.match(secret):
+                if PLACEHOLDER.match(secret):
                     continue
                 shown = f"{match.group(1)}{mask(secret)}@..."
             elif pattern.code == "NBG303":
@@ -313,17 +132,17 @@ def mask_text(text: str, names: tuple[str, ...] = (), min_entropy: float = 3.0) 
     token): whichever rules are enabled, nothing leaves nbgate unmasked.
     """
     lowered = text.lower()
-    if not _any_hint(names).search(lowered):
+    if not any_hint(names).search(lowered):
         return text
     spans: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
+    for pattern in PATTERNS:
         if pattern.code == "NBG303" or not any(hint in lowered for hint in pattern.hints):
             continue  # a private key's header is no secret; its body never reaches a message
         for match in pattern.regex.finditer(text):
             secret = match.group(pattern.group)
-            if pattern.mixed and not all(kind.search(secret) for kind in _MIXED):
+            if pattern.mixed and not all(kind.search(secret) for kind in MIXED):
                 continue
-            if pattern.code == "NBG304" and _PLACEHOLDER.match(secret):
+            if pattern.code == "NBG304" and PLACEHOLDER.match(secret):
                 continue
             spans.append(match.span(pattern.group))
     spans += [
@@ -356,19 +175,19 @@ def _assigned_values(  # noqa: PLR0917 - private helper or library override, arg
     taken: list[tuple[int, int]],
     output: bool,
 ) -> Iterator[tuple[_Hit, str]]:
-    names = _name_regex(secret_names)
+    names = name_regex(secret_names)
     if not any(name in lowered for name in secret_names):
         return
-    matches = list(_QUOTED.finditer(text))
+    matches = list(QUOTED.finditer(text))
     if output:
-        matches.extend(_BARE.finditer(text))
+        matches.extend(BARE.finditer(text))
     for match in matches:
         value = match.group("value")
         start, end = match.span("value")
         if any(s < end and start < e for s, e in taken):
             continue
         name = match.group("name").rsplit(".", 1)[-1]
-        normalized = _CAMEL.sub("_", name).lower().replace("-", "_")
+        normalized = CAMEL.sub("_", name).lower().replace("-", "_")
         if not names.search(normalized):
             continue
         if value.startswith(("/", "./", "../", "${", "{", "<")) or "://" in value:

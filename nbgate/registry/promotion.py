@@ -3,8 +3,9 @@
 ``assess`` checks everything and returns *every* unmet condition (so one
 refusal lists all of them); ``plan`` turns a clean assessment into the next
 ``Revision``; ``store.create_revision`` then writes it exclusively. The
-checks are the other stages' own: git status, ``strip --check``, the sync
-and lint gate stages, the evidence ledger, and the parameters cell.
+checks are the other stages' own (``nbgate.registry.conditions``): git
+status, ``strip --check``, the sync and lint gate stages, the evidence
+ledger; the parameters cell is checked here.
 """
 
 from __future__ import annotations
@@ -17,23 +18,29 @@ from typing import Any, NamedTuple
 
 from nbgate import git, notebook, parameters
 from nbgate.config import Config
-from nbgate.errors import GateError, NbgateError, NotebookError, RegistryError, UsageError
-from nbgate.evidence import read_evidence as read_ledger
-from nbgate.gate import FAIL, stage_named
+from nbgate.errors import GateError, NotebookError, RegistryError, UsageError
 from nbgate.identity import source_sha256
-from nbgate.registry import model, safety, store
+from nbgate.registry import conditions, model, safety, store
+from nbgate.registry.conditions import NO_EVIDENCE, Reason, read_evidence
 from nbgate.registry.model import ExecutionSettings, Revision
-from nbgate.strip.files import check_file
-from nbgate.strip.transform import StripOptions
 
-NO_EVIDENCE = "no-evidence"
-
-
-class Reason(NamedTuple):
-    """One unmet condition: a short code and the sentence shown to the user."""
-
-    code: str
-    text: str
+# the conditions' names (``nbgate.registry.conditions``) stay importable from here
+__all__ = [
+    "NO_EVIDENCE",
+    "Assessment",
+    "Plan",
+    "Reason",
+    "Request",
+    "assess",
+    "commit",
+    "plan",
+    "prepare",
+    "read_evidence",
+    "refusal",
+    "run_tests_command",
+    "utc_now",
+    "who",
+]
 
 
 class Request(NamedTuple):
@@ -115,115 +122,20 @@ def who(repo: Path) -> str:
         return "unknown"
 
 
-def read_evidence(config: Config, sha: str) -> dict[str, Any] | None:
-    """The ledger's record for ``sha`` (``nbgate.evidence``), or None."""
-    return read_ledger(config, sha)
-
-
-def _location(config: Config, path: Path) -> tuple[Path, str, Path]:
-    resolved = path.resolve()
-    if resolved.suffix != ".ipynb":
-        raise UsageError(f"{path}: not a .ipynb notebook")
-    if not resolved.is_file():
-        raise UsageError(f"{path}: no such notebook")
-    try:
-        relative = resolved.relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        raise UsageError(f"{path}: outside the project root {config.root}") from None
-    return resolved, relative, git.root(resolved)
-
-
-def _git_reasons(repo: Path, path: Path) -> list[Reason]:
-    status = git.status_of(repo, path)
-    if status == "untracked":
-        return [Reason("untracked", "it is not tracked by git (add and commit it first)")]
-    texts = {
-        "staged": ["it has staged changes that are not committed"],
-        "modified": ["it has unstaged changes (commit or revert them)"],
-        "staged+modified": [
-            "it has staged changes that are not committed",
-            "it has unstaged changes (commit or revert them)",
-        ],
-    }
-    return [Reason(status, text) for text in texts.get(status, [])]
-
-
-def _strip_reasons(config: Config, path: Path) -> list[Reason]:
-
-    status = check_file(path, StripOptions.from_config(config.section("strip")), write=False)
-    if status.error:
-        return [Reason("unreadable", status.error)]
-    if status.reasons:
-        return [
-            Reason(
-                "strip", f"it is not strip-clean ({'; '.join(status.reasons)}): run `nbgate strip`"
-            )
-        ]
-    return []
-
-
-def _stage_reasons(config: Config, path: Path, name: str, fix: str) -> list[Reason]:
-    """Run the gate's ``name`` stage on one notebook; its failure is a reason to refuse."""
-    result = stage_named(name).run(config, [str(path)])
-    if result.status != FAIL:
-        return []
-    shown = [d for d in result.details if not d.startswith("warning")][:5]
-    detail = ("; ".join(shown) or result.summary).replace("\n", " ")
-    return [Reason(name, f"{name} fails: {detail} ({fix})")]
-
-
-def _evidence_reasons(config: Config, sha: str) -> tuple[list[Reason], dict[str, Any] | None]:
-    try:
-        record = read_evidence(config, sha)
-    except NbgateError as exc:
-        return [Reason(NO_EVIDENCE, f"its evidence cannot be used: {exc}")], None
-    if record is None:
-        return [
-            Reason(
-                NO_EVIDENCE,
-                f"the ledger has no test evidence for its exact content (source_sha256 "
-                f"{sha[:12]}): run `pytest --nbgate` on it, or pass --run-tests",
-            )
-        ], None
-    if record.get("outcome") != "passed":
-        return [
-            Reason(
-                "evidence-failed",
-                f"its latest smoke test at this exact content did not pass "
-                f"(outcome {record.get('outcome')!r} at {record.get('time')})",
-            )
-        ], record
-    return [], record
-
-
-def _head_sha(repo: Path, path: Path) -> tuple[str | None, str | None]:
-    """The commit at HEAD and the source hash of the notebook as committed there."""
-    commit = git.head(repo)
-    if commit is None:
-        return None, None
-    data = git.show(repo, commit, path.relative_to(repo).as_posix())
-    if data is None:
-        return commit, None
-    try:
-        return commit, source_sha256(notebook.loads(data, path))
-    except NotebookError:
-        return commit, None
-
-
 def assess(config: Config, request: Request) -> Assessment:
     """Check every promotion condition for ``request``; collect all unmet ones."""
     try:
         model.check_name(request.name)
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
-    path, relative, repo = _location(config, request.notebook)
+    path, relative, repo = conditions.location(config, request.notebook)
     reasons: list[Reason] = []
     schedule = store.find_schedule(config, request.name)
     if schedule is not None and schedule.state == model.RETIRED:
         reasons.append(
             Reason("retired", f"schedule {request.name!r} is retired; promote under a new name")
         )
-    git_reasons = _git_reasons(repo, path)
+    git_reasons = conditions.git_reasons(repo, path)
     reasons += git_reasons
     try:
         nb: notebook.Notebook | None = notebook.read(path).nb
@@ -231,7 +143,7 @@ def assess(config: Config, request: Request) -> Assessment:
         reasons.append(Reason("unreadable", str(exc)))
         nb = None
     sha = source_sha256(nb) if nb is not None else None
-    commit, committed_sha = _head_sha(repo, path)
+    commit, committed_sha = conditions.head_sha(repo, path)
     if nb is not None and sha is not None:
         if (
             not git_reasons and committed_sha != sha
@@ -239,10 +151,10 @@ def assess(config: Config, request: Request) -> Assessment:
             reasons.append(
                 Reason("head", "its content differs from the committed one (a git filter?)")
             )
-        reasons += _strip_reasons(config, path)
-        reasons += _stage_reasons(config, path, "sync", "run `nbgate sync`")
-        reasons += _stage_reasons(config, path, "lint", "fix the lint errors")
-        evidence_reasons, evidence = _evidence_reasons(config, sha)
+        reasons += conditions.strip_reasons(config, path)
+        reasons += conditions.stage_reasons(config, path, "sync", "run `nbgate sync`")
+        reasons += conditions.stage_reasons(config, path, "lint", "fix the lint errors")
+        evidence_reasons, evidence = conditions.evidence_reasons(config, sha)
         reasons += evidence_reasons
     else:
         evidence = None
