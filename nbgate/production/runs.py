@@ -1,9 +1,9 @@
-"""``nbgate runs``: read the run index; ``runs stats``, ``runs migrate``, ``runs flush``.
+"""The services of ``nbgate runs``: list runs, ``runs stats``, ``runs migrate``, ``runs flush``.
 
-``nbgate runs [NAME] [--status S] [--since T] [--until T] [--limit N] [--format table|json]``
-``nbgate runs stats [NAME] [--days N] [--exact] [--format table|json]``
-``nbgate runs migrate [--from URL --to URL]``
-``nbgate runs flush``
+``runs`` lists the run index (table or JSON), ``stats`` prints per-schedule
+counts and durations, ``migrate`` upgrades or copies an index, ``flush``
+writes spooled records. Each opens the index and closes it when done. The
+command line is ``nbgate.cli.runs``.
 
 This path imports little (no kernel or notebook machinery; psycopg only for
 a PostgreSQL index): it is what people type to ask "did it run?".
@@ -11,11 +11,11 @@ a PostgreSQL index): it is what people type to ask "did it run?".
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import sys
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from nbgate import output
 from nbgate.config import Config, mask_url
 from nbgate.errors import OK, UsageError
 from nbgate.production.index import (
-    STATUSES,
     Query,
     RunIndex,
     RunIndexError,
@@ -41,7 +40,6 @@ _COLOURS = {
     "running": "cyan",
     "lost": "magenta",
 }
-_ACTIONS = ("stats", "migrate", "flush")
 _RELATIVE = re.compile(r"(\d+)([dhm])\Z")
 
 
@@ -82,7 +80,13 @@ def _note(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def flush(config: Config, index: RunIndex, *, loud: bool = False) -> int:
+def flush(*, config: Config) -> int:
+    """``runs flush``: write the spooled records now and say how many."""
+    with closing(open_index(config)) as index:
+        return _flush(config, index, loud=True)
+
+
+def _flush(config: Config, index: RunIndex, *, loud: bool = False) -> int:
     """Write records an earlier run spooled while the index was unreachable."""
     queue = spool(config)
     if not queue.path.exists():
@@ -117,9 +121,9 @@ def runs(
         since=parse_time(since, option="--since") if since else None,
         until=parse_time(until, option="--until", end=True) if until else None,
     )
-    index = open_index(config)
-    _quiet_flush(config, index)
-    records = index.list(query, liveness=liveness(config))
+    with closing(open_index(config)) as index:
+        _quiet_flush(config, index)
+        records = index.list(query, liveness=liveness(config))
     if fmt == "json":
         output.result(json.dumps([record.as_json() for record in records], indent=2))
         return OK
@@ -164,7 +168,7 @@ def runs(
 def _quiet_flush(config: Config, index: RunIndex) -> None:
     if spool(config).path.exists():
         try:
-            flush(config, index)
+            _flush(config, index)
         except RunIndexError as exc:
             output.warn(f"spooled run records still wait: {exc}")
 
@@ -184,9 +188,9 @@ def stats(
     if days < 1:
         raise UsageError(f"--days {days}: expected 1 or more")
     since = stamp(datetime.now(timezone.utc) - timedelta(days=days))
-    index = open_index(config)
-    _quiet_flush(config, index)
-    found = index.stats(name=name, since=since, exact=True if exact else None)
+    with closing(open_index(config)) as index:
+        _quiet_flush(config, index)
+        found = index.stats(name=name, since=since, exact=True if exact else None)
     if fmt == "json":
         output.result(json.dumps([item.as_json() for item in found], indent=2))
         return OK
@@ -221,96 +225,23 @@ def migrate(*, config: Config, source: str | None = None, target: str | None = N
     if (source is None) != (target is None):
         raise UsageError("runs migrate: give both --from URL and --to URL, or neither")
     if source is None or target is None:
-        index = open_index(config)
-        before, after = index.migrate()
+        with closing(open_index(config)) as index:
+            before, after = index.migrate()
         output.result(f"run index {index.where}: schema {before} -> {after}")
         return OK
-    src = open_url(source, config.root, timeout=float(config["run.index_timeout"]))
-    dst = open_url(target, config.root, timeout=float(config["run.index_timeout"]))
-    src.migrate()
-    dst.migrate()
-    seen = copied = 0
-    for batch in src.rows():
-        seen += len(batch)
-        copied += dst.insert_rows(batch)
+    timeout = float(config["run.index_timeout"])
+    with (
+        closing(open_url(source, config.root, timeout=timeout)) as src,
+        closing(open_url(target, config.root, timeout=timeout)) as dst,
+    ):
+        src.migrate()
+        dst.migrate()
+        seen = copied = 0
+        for batch in src.rows():
+            seen += len(batch)
+            copied += dst.insert_rows(batch)
     output.result(
         f"copied {copied} new run(s) of {seen} ({seen - copied} already there) from {mask_url(source)} "
         f"to {mask_url(target)}"
     )
     return OK
-
-
-def _dispatch(ns: argparse.Namespace, config: Config) -> int:
-    words = list(ns.words)
-    action = words.pop(0) if words and words[0] in _ACTIONS else None
-    if len(words) > 1:
-        raise UsageError(f"runs: unexpected argument {words[1]!r}")
-    name = words[0] if words else None
-    if action is None:
-        if ns.days is not None or ns.exact or ns.source or ns.target:
-            raise UsageError(
-                "runs: --days and --exact are for `runs stats`, --from/--to for `runs migrate`"
-            )
-        return runs(
-            config=config,
-            name=name,
-            status=ns.status,
-            fmt=ns.fmt,
-            limit=ns.limit or None,
-            since=ns.since,
-            until=ns.until,
-        )
-    if action == "stats":
-        return stats(
-            config=config,
-            name=name,
-            days=7 if ns.days is None else ns.days,
-            fmt=ns.fmt,
-            exact=ns.exact,
-        )
-    if name is not None:
-        raise UsageError(f"runs {action}: unexpected argument {name!r}")
-    if action == "migrate":
-        return migrate(config=config, source=ns.source, target=ns.target)
-    return flush(config, open_index(config), loud=True)
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Declare ``nbgate runs``."""
-    parser = subparsers.add_parser(
-        "runs",
-        help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
-        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "  # noqa: E501 - the usage line kept whole
-        "| runs flush",
-    )
-    parser.add_argument(
-        "words", nargs="*", metavar="NAME", help="only this schedule (or: stats, migrate, flush)"
-    )
-    parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    parser.add_argument(
-        "--since", metavar="TIME", help="runs started at or after: YYYY-MM-DD, ISO time, 7d, 12h"
-    )
-    parser.add_argument(
-        "--until", metavar="TIME", help="runs started before (a date includes that day)"
-    )
-    parser.add_argument(
-        "--format", dest="fmt", choices=("table", "json"), default="table", help="output format"
-    )
-    parser.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="newest N runs (0 = all; default 20)"
-    )
-    parser.add_argument(
-        "--days", type=int, metavar="N", help="runs stats: the last N days (default 7)"
-    )
-    parser.add_argument(
-        "--exact",
-        action="store_true",
-        help="runs stats: p50/p95 from the rows, not the summary's histogram (within 2 %%)",
-    )
-    parser.add_argument(
-        "--from", dest="source", metavar="URL", help="runs migrate: copy from this index URL"
-    )
-    parser.add_argument(
-        "--to", dest="target", metavar="URL", help="runs migrate: copy into this index URL"
-    )
-    parser.set_defaults(run=_dispatch)
