@@ -278,6 +278,10 @@ class RunIndex(Protocol):
         """Insert whole rows, skipping keys already present; how many were new."""
         ...
 
+    def close(self) -> None:
+        """Close the connection (the next call opens a new one)."""
+        ...
+
 
 def stamp(moment: datetime) -> str:
     """``moment`` as the index stores it (ISO 8601 UTC, milliseconds, ``Z``)."""
