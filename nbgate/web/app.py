@@ -23,7 +23,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nbgate.production.index import RunIndexError
-from nbgate.web.pages import ASSET_NAMES, ASSETS, DOCUMENT_CSP, PAGE_CSP, NotFound, Pages
+from nbgate.web.pagekit import ASSET_NAMES, ASSETS, DOCUMENT_CSP, PAGE_CSP, NotFound
+from nbgate.web.pages import Pages
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",

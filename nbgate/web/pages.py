@@ -8,88 +8,39 @@ for anything the registry or the run index does not name.
 
 from __future__ import annotations
 
-import functools
 import json
-from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
-from nbgate.diff.model import ADDED, MODIFIED, FileDiff, diff_notebooks
+from nbgate.diff.model import FileDiff
 from nbgate.diff.render import Sides, to_html
 from nbgate.errors import NbgateError
-from nbgate.notebook import loads as load_notebook
 from nbgate.production.index import STATUSES, RunRecord
-from nbgate.registry.model import ACTIVE, PAUSED, RETIRED, Revision
+from nbgate.registry.model import ACTIVE, PAUSED, RETIRED
 from nbgate.registry.store import RevisionFile
 from nbgate.web import charts, cron, rows
 from nbgate.web.data import RATE_DAYS, Data, ScheduleView, Stats, status
 from nbgate.web.notebook import FAILED_ANCHOR, Renderer, failing_cell
-
-#: Policy of every app page: styles and frames from the app only, no script at all.
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-    "form-action 'self'; base-uri 'none'"
+from nbgate.web.pagekit import (
+    CHARTS_SHOWN,
+    PAGE_CSP,
+    RUNS_SHOWN,
+    SCHEDULE_RUNS_SHOWN,
+    NotFound,
+    environment,
+    first_line,
+    given,
+    run_href,
+    schedule_href,
+    seconds,
+    shown_times,
+    when,
+    with_policy,
+    within,
 )
-#: Policy of an output notebook or diff document: sandboxed, inline styles and data images only.
-DOCUMENT_CSP = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
-)
-TEMPLATES = Path(__file__).with_name("templates") / "pages"
-ASSETS = Path(__file__).with_name("assets")
-#: The only files served from disk (style sheets), read once at start-up.
-ASSET_NAMES = ("style.css",)
-RUNS_SHOWN = 500
-CHARTS_SHOWN = 12
-SCHEDULE_RUNS_SHOWN = 100
-
-
-class NotFound(Exception):
-    """Nothing the registry or run index names lives at this address."""
-
-
-def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def when(stamp: str | None) -> str:
-    """An index or registry UTC time for people: ``2026-11-27 06:00:12``."""
-    return stamp.replace("T", " ").rstrip("Z")[:19] if stamp else ""
-
-
-def seconds(value: float | None) -> str:
-    """A duration for people."""
-    if value is None:
-        return ""
-    if value >= 3600:
-        return f"{value / 3600:.1f} h"
-    if value >= 60:
-        return f"{value / 60:.1f} min"
-    return f"{value:.1f} s"
-
-
-def schedule_href(name: str) -> str:
-    """Link (from the root) of a schedule's page."""
-    return f"schedules/{name}/index.html"
-
-
-def run_href(record: RunRecord) -> str:
-    """Link (from the root) of a run's page."""
-    return f"schedules/{record.name}/runs/{record.id}/index.html"
-
-
-def _first_line(text: str | None, width: int = 140) -> str:
-    return text.strip().splitlines()[-1][:width] if text and text.strip() else ""
+from nbgate.web.revisions import RevisionDiffs, revision_row
 
 
 class Pages:
@@ -98,12 +49,12 @@ class Pages:
     def __init__(self, data: Data, *, static: bool = False) -> None:
         self.data = data
         self.static = static
-        self.env = _env()
+        self.env = environment()
         self.renderer = Renderer()
         self._fixed: dict[str, tuple[ScheduleView, tuple[str, str]]] = {}
         self._shells: dict[int, tuple[str, str, str]] = {}
         self._rows: dict[str, tuple[ScheduleView, Any, str]] = {}
-        self._diffs: dict[tuple[Any, Any], list[FileDiff] | NbgateError] = {}
+        self._diffs = RevisionDiffs(data)
 
     def _page(self, template: str, depth: int, **context: Any) -> str:
         root = "../" * depth
@@ -130,7 +81,7 @@ class Pages:
             "run_id": record.run_id,
             "status": status(record),
             "duration": seconds(record.duration),
-            "error": _first_line(record.error),
+            "error": first_line(record.error),
         }
 
     def _current(self, view: ScheduleView) -> dict[str, Any] | None:
@@ -223,7 +174,7 @@ class Pages:
             return [f"none ({view.state})"]
         latest = view.schedule.latest
         return list(
-            _shown(tuple(cron.next_runs(latest.schedule, latest.timezone, 3)), latest.timezone)
+            shown_times(tuple(cron.next_runs(latest.schedule, latest.timezone, 3)), latest.timezone)
         )
 
     def _view(self, name: str) -> ScheduleView:
@@ -232,37 +183,11 @@ class Pages:
         except KeyError:
             raise NotFound(name) from None
 
-    @staticmethod
-    def _revision_row(name: str, stored: RevisionFile) -> dict[str, Any]:
-        rev: Revision = stored.revision
-        evidence = rev.evidence or {}
-        bits = [str(evidence.get("outcome", "")), when(str(evidence.get("time", "")))]
-        if evidence.get("duration") is not None:
-            bits.append(seconds(float(evidence["duration"])))
-        return {
-            "rev": rev.rev,
-            "action": rev.action,
-            "source_rev": rev.source_rev,
-            "who": rev.promoted_by,
-            "when": when(rev.promoted_at),
-            "sha": rev.source_sha256[:12],
-            "sha_full": rev.source_sha256,
-            "file_sha": stored.sha256[:12],
-            "evidence": " · ".join(b for b in bits if b) or "none",
-            "notebook": rev.notebook,
-            "commit": rev.commit[:12],
-            "cron": rev.schedule,
-            "timezone": rev.timezone,
-            "parameters": json.dumps(rev.parameters, sort_keys=True, default=str),
-            "href": f"schedules/{name}/rev/{rev.rev}/index.html",
-            "diff_label": "first revision" if rev.rev == 1 else f"diff {rev.rev - 1} → {rev.rev}",
-        }
-
     def schedule(self, name: str) -> str:
         """A schedule: its revisions (newest first), its runs and their chart."""
         view = self._view(name)
         files = view.schedule.files if view.schedule is not None else ()
-        revisions = [self._revision_row(name, f) for f in reversed(files)]
+        revisions = [revision_row(name, f) for f in reversed(files)]
         records = self.data.runs(name=name)
         shown = records[:SCHEDULE_RUNS_SHOWN]
         chart = charts.durations(name, shown, [status(r) for r in shown])
@@ -301,7 +226,7 @@ class Pages:
             "revision.html",
             4,
             name=name,
-            rev=self._revision_row(name, stored),
+            rev=revision_row(name, stored),
             sides=sides,
             schedule_href=schedule_href(name),
             diff_error=problem,
@@ -309,33 +234,7 @@ class Pages:
 
     def _diff_files(self, name: str, rev: int) -> list[FileDiff]:
         _, stored = self._stored(name, rev)
-        files = self.data.schedule(name).schedule.files  # type: ignore[union-attr]
-        new = stored.revision
-        old = files[rev - 2].revision if rev > 1 else None
-        # a diff depends only on the two promoted notebooks: schedules sharing them share it
-        key = (_content_key(old), _content_key(new))
-        cached = self._diffs.get(key)
-        if cached is None:
-            try:
-                cached = self._compute_diff(name, rev, old, new)
-            except NbgateError as exc:
-                cached = exc
-            self._diffs[key] = cached
-        if isinstance(cached, NbgateError):
-            raise cached
-        return cached
-
-    def _compute_diff(
-        self, name: str, rev: int, old: Revision | None, new: Revision
-    ) -> list[FileDiff]:
-        new_raw, _ = self.data.notebook(name, rev)
-        after = load_notebook(new_raw, f"{name} rev {rev}")
-        if old is None:
-            return [FileDiff(new.notebook, ADDED, diff_notebooks(None, after))]
-        old_raw, _ = self.data.notebook(name, rev - 1)
-        before = load_notebook(old_raw, f"{name} rev {rev - 1}")
-        renamed = old.notebook if old.notebook != new.notebook else None
-        return [FileDiff(new.notebook, MODIFIED, diff_notebooks(before, after), renamed)]
+        return self._diffs.files(name, rev, stored)
 
     def diff(self, name: str, rev: int) -> str:
         """The notebook diff of revision ``rev`` as ``nbgate diff --format html`` renders it."""
@@ -344,7 +243,7 @@ class Pages:
         except NbgateError as exc:
             raise NotFound(str(exc)) from None
         sides = Sides(f"{name} rev {rev - 1}" if rev > 1 else "nothing", f"{name} rev {rev}")
-        return _with_policy(to_html(files, sides))
+        return with_policy(to_html(files, sides))
 
     # ------------------------------------------------------------------ runs
 
@@ -353,7 +252,7 @@ class Pages:
         name, wanted = schedule or None, state or None
         if since or until:  # the index filters by name and status; dates are filtered here
             records = [
-                r for r in self.data.runs(name=name, status=wanted) if _within(r, since, until)
+                r for r in self.data.runs(name=name, status=wanted) if within(r, since, until)
             ]
             total: int | None = len(records)
         else:
@@ -366,7 +265,7 @@ class Pages:
             items = [
                 r
                 for r in self.data.runs(name=chart_name, limit=SCHEDULE_RUNS_SHOWN)
-                if _within(r, since, until)
+                if within(r, since, until)
             ]
             chart_list.append(
                 {
@@ -423,7 +322,7 @@ class Pages:
         has_output = False
         if record.output:
             try:
-                text = self.data.output(record) if output is None else _given(output)
+                text = self.data.output(record) if output is None else given(output)
                 has_output = True
                 nb = orjson.loads(text)
                 failed = failing_cell(nb)
@@ -482,48 +381,4 @@ class Pages:
             rendered = self.renderer.render(text)
         except ValueError as exc:
             raise NotFound(f"{label}: {exc}") from None
-        return _with_policy(rendered.html)
-
-
-@functools.lru_cache(maxsize=8192)
-def _shown(times: tuple[datetime, ...], zone: str) -> tuple[str, ...]:
-    tz = ZoneInfo(zone)
-    return tuple(_moment(t.astimezone(tz)) for t in times)
-
-
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _moment(t: datetime) -> str:
-    """``Sat 2026-11-28 06:00 CET`` (``strftime`` with ``%Z`` is slow on a thousand rows)."""
-    return (
-        f"{_DAY_NAMES[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} "
-        f"{t.tzname() or ''}"
-    ).rstrip()
-
-
-def _content_key(revision: Revision | None) -> tuple[str, str, str] | None:
-    return (
-        None if revision is None else (revision.notebook, revision.commit, revision.source_sha256)
-    )
-
-
-def _within(record: RunRecord, since: str, until: str) -> bool:
-    day = record.date or record.started[:10]
-    return (not since or day >= since) and (not until or day <= until)
-
-
-def _with_policy(document: str) -> str:
-    """``document`` with the no-script policy as a meta tag too (for static hosting, where headers are not ours)."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{DOCUMENT_CSP.replace("sandbox; ", "")}">'
-    head = document.find("<head>")
-    if head < 0:
-        return meta + document
-    return document[: head + 6] + meta + document[head + 6 :]
-
-
-def _given(output: str | Exception) -> str:
-    """An output notebook's text read by the caller, or the error its read raised (raised again)."""
-    if isinstance(output, Exception):
-        raise output
-    return output
+        return with_policy(rendered.html)

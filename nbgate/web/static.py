@@ -22,7 +22,8 @@ from typing import NamedTuple
 from nbgate.errors import NbgateError, UsageError
 from nbgate.production.index import RunRecord
 from nbgate.registry.model import is_name
-from nbgate.web.pages import ASSET_NAMES, ASSETS, NotFound, Pages
+from nbgate.web.pagekit import ASSET_NAMES, ASSETS, NotFound
+from nbgate.web.pages import Pages
 
 
 class Published(NamedTuple):

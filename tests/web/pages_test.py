@@ -16,7 +16,8 @@ from nbgate.cli.main import main
 from nbgate.production.index import FAILED, SUCCEEDED, open_index
 from nbgate.production.index.model import stamp
 from nbgate.web.data import Data
-from nbgate.web.pages import NotFound, Pages
+from nbgate.web.pagekit import NotFound
+from nbgate.web.pages import Pages
 from testing.production import add_revision, make_project, promote
 from testing.s3 import S3Server
 from testing.web import Demo, free_port
