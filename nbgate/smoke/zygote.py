@@ -1,6 +1,6 @@
 """The kernel template process: imports ipykernel once, forks a fresh kernel per request.
 
-This file is not imported by nbgate. ``nbgate.smoke.forkserver`` runs it
+This file is not imported by nbgate. ``nbgate.smoke.forktemplate`` runs it
 with the kernel's own interpreter and options (``python -X... zygote.py
 FD``), which may be another environment's, so it may only use the standard
 library, and it must not start

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from nbgate import config as config_module
-from nbgate.smoke.forkserver import ForkUnavailable, Template, Templates, split_command
+from nbgate.smoke.forkserver import Templates, split_command
+from nbgate.smoke.forktemplate import ForkUnavailable, Template
 from nbgate.smoke.pool import Kernel, KernelPool, KernelSpec
 from nbgate.smoke.session import SmokeSession
 from testing.notebooks import code, make
