@@ -123,6 +123,7 @@ def test_filters_time_window_and_json(index: RunIndex, capsys: pytest.CaptureFix
     assert capsys.readouterr().out == "no runs of nosuch\n"
 
 
+@pytest.mark.usefixtures("fast_paths_on")  # a test of the stats summary itself
 def test_stats_table_and_json(index: RunIndex, capsys: pytest.CaptureFixture[str]) -> None:
     index.start(
         key="k4",

@@ -125,6 +125,7 @@ def test_a_representative_is_within_the_bound_of_its_bucket(duration: float) -> 
     assert abs(representative(bucket(duration)) - duration) <= BOUND * duration + 0.001
 
 
+@pytest.mark.usefixtures("fast_paths_on")  # a test of the stats summary itself
 def test_no_fast_paths_reads_the_rows(
     index_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,6 +225,7 @@ def test_runs_on_a_sqlite_index_does_not_import_psycopg(tmp_path: Path) -> None:
     assert json.loads(done.stdout.splitlines()[-1]) == [[0, 0, 0], []]
 
 
+@pytest.mark.usefixtures("fast_paths_on")  # a test of the stats summary itself
 def test_left_to_itself_each_backend_answers_the_faster_way(index_url: str, tmp_path: Path) -> None:
     """Over every schedule PostgreSQL reads the rows (its percentile_cont is faster there); else the summary."""
     index = open_url(index_url, tmp_path)
