@@ -1,5 +1,8 @@
-"""``nbgate lint``'s core: rules, options and the engine. Pure: no files, no printing.
+"""``nbgate lint``: the NBG rules, their options and the engine, plus lint on files and the gate stage.
 
+The core (``engine``, ``registry``, ``checkers``, the rule families) is pure:
+no files, no printing. ``files`` lints files, ``command`` is ``nbgate lint``
+and ``stage`` the gate's lint stage.
 ``lint_notebook(nb, size, options)`` returns the findings for one parsed
 notebook; ``rules()`` lists every rule; ``Settings.from_config`` resolves
 the ``lint.*`` configuration and ``Settings.for_path`` one notebook's options.
