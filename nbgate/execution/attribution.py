@@ -172,17 +172,19 @@ def first_error(cells: Iterable[Mapping[str, Any]], allow_errors: bool = False) 
             ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
             if ename == "SystemExit" and evalue in ("", "0"):
                 continue
-            lines = output.get("traceback", [])
-            traceback = "\n".join(lines) if isinstance(lines, list) else str(lines)
-            count = cell.get("execution_count")
-            return CellError(
-                index,
-                ename,
-                evalue,
-                traceback,
-                failing_line(traceback, count if isinstance(count, int) else None),
-            )
+            return cell_error(index, cell, ename, evalue, output.get("traceback", []))
     return None
+
+
+def cell_error(
+    index: int, cell: Mapping[str, Any], ename: str, evalue: str, traceback: Any
+) -> CellError:
+    """A ``CellError`` for cell ``index``: the traceback joined, the failing line found in it."""
+    text = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
+    count = cell.get("execution_count")
+    return CellError(
+        index, ename, evalue, text, failing_line(text, count if isinstance(count, int) else None)
+    )
 
 
 def is_marker_cell(cell: Mapping[str, Any]) -> bool:

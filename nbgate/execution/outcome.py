@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from nbgate.execution.attribution import CellError, failing_line, first_error
+from nbgate.execution.attribution import CellError, cell_error, first_error
 from nbgate.execution.transport import alive
 from nbgate.identity import PAPERMILL_TAGS
 from nbgate.notebook import Notebook, tags
@@ -80,19 +80,15 @@ def _raised_in(nb: Any, index: int, exc: Any) -> CellError:
     cell = nb["cells"][index]
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if errors:
-        ename, evalue = str(errors[-1].get("ename", "")), str(errors[-1].get("evalue", ""))
-        lines = errors[-1].get("traceback", [])
-        traceback = "\n".join(lines) if isinstance(lines, list) else str(lines)
-    else:
-        ename, evalue, traceback = str(exc.ename), str(exc.evalue), str(exc.traceback)
-    count = cell.get("execution_count")
-    return CellError(
-        index,
-        ename,
-        evalue,
-        traceback,
-        failing_line(traceback, count if isinstance(count, int) else None),
-    )
+        last = errors[-1]
+        return cell_error(
+            index,
+            cell,
+            str(last.get("ename", "")),
+            str(last.get("evalue", "")),
+            last.get("traceback", []),
+        )
+    return cell_error(index, cell, str(exc.ename), str(exc.evalue), str(exc.traceback))
 
 
 def classify(tracker: Any, raised: BaseException | None) -> Outcome:
