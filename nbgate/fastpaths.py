@@ -118,6 +118,14 @@ FAST_PATHS: tuple[FastPath, ...] = (
         "tests/production/index_summary_test.py::test_the_summary_matches_the_rows",
         "benchmarks/index.py",
     ),
+    FastPath(
+        "stats-fleet",
+        "nbgate/production/index/sql.py",
+        "`runs stats` without a NAME reading every schedule's stats and sorting them to show the worst `--limit`",
+        "GAIN",
+        "tests/production/index_fleet_test.py::test_the_database_ranks_as_python_sorts",
+        "benchmarks/index.py",
+    ),
 )
 
 NAMES = frozenset(path.name for path in FAST_PATHS)

@@ -1,7 +1,7 @@
 """``nbgate runs``: read the run index; ``runs stats``, ``runs migrate``, ``runs flush``.
 
 ``nbgate runs [NAME] [--status S] [--since T] [--until T] [--limit N] [--format table|json]``
-``nbgate runs stats [NAME] [--days N] [--exact] [--format table|json]``
+``nbgate runs stats [NAME] [--days N] [--limit N] [--exact] [--format table|json]``
 ``nbgate runs migrate [--from URL --to URL]``
 ``nbgate runs flush``
 
@@ -47,6 +47,7 @@ def _dispatch(ns: argparse.Namespace, config: Config) -> int:
             days=7 if ns.days is None else ns.days,
             fmt=ns.fmt,
             exact=ns.exact,
+            limit=ns.limit or None,
         )
     if name is not None:
         raise UsageError(f"runs {action}: unexpected argument {name!r}")
@@ -60,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "runs",
         help="list production runs from the run index; `runs stats`, `runs migrate`, `runs flush`",
-        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--exact] | runs migrate [--from URL --to URL] "  # noqa: E501 - the usage line kept whole
+        usage="nbgate runs [NAME] [options] | runs stats [NAME] [--days N] [--limit N] [--exact] | runs migrate [--from URL --to URL] "  # noqa: E501 - the usage line kept whole
         "| runs flush",
     )
     parser.add_argument(
@@ -77,7 +78,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format", dest="fmt", choices=("table", "json"), default="table", help="output format"
     )
     parser.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="newest N runs (0 = all; default 20)"
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="the newest N runs; runs stats: the N schedules with the lowest success rate "
+        "(0 = all; default 20)",
     )
     parser.add_argument(
         "--days", type=int, metavar="N", help="runs stats: the last N days (default 7)"

@@ -180,17 +180,25 @@ def stats(
     days: int = 7,
     fmt: str = "table",
     exact: bool = False,
+    limit: int | None = 20,
 ) -> int:
     """Runs, success rate and p50/p95 duration per schedule over the last ``days`` days.
 
     p50/p95 come from the index's summary (within 2 %) unless ``exact``: then from the rows.
+    Without a ``name``: the ``limit`` schedules (None: all) with the lowest success rate, worst first.
     """
     if days < 1:
         raise UsageError(f"--days {days}: expected 1 or more")
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit {limit}: expected 1 or more (0 for all)")
     since = stamp(datetime.now(timezone.utc) - timedelta(days=days))
+    chosen = True if exact else None
     with closing(open_index(config)) as index:
         _quiet_flush(config, index)
-        found = index.stats(name=name, since=since, exact=True if exact else None)
+        if name is not None:
+            found, more = index.stats(name=name, since=since, exact=chosen), False
+        else:
+            found, more = index.ranked(since=since, limit=limit, exact=chosen)
     if fmt == "json":
         output.result(json.dumps([item.as_json() for item in found], indent=2))
         return OK
@@ -217,6 +225,11 @@ def stats(
     ]
     headers = ["name", "runs", "succeeded", "failed", "refused", "running", "success", "p50", "p95"]
     output.result(output.table(headers, rows))
+    if more:
+        output.echo(
+            f"the {len(found)} schedules with the lowest success rate in the last {days} days; "
+            "more had runs (--limit 0 shows all)"
+        )
     return OK
 
 

@@ -1,7 +1,9 @@
-"""Older schemas upgraded in place to 4 (the stats summary), on both backends, without losing a row."""
+"""Older schemas upgraded in place to the current one (the stats summary, PostgreSQL's running totals), on both
+backends, without losing a row."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from nbgate.production.index import FAILED, REFUSED, SCHEMA_VERSION, SUCCEEDED, RunIndex, open_url
+from nbgate.production.index import (
+    FAILED,
+    REFUSED,
+    SCHEMA_VERSION,
+    SUCCEEDED,
+    RunIndex,
+    open_url,
+    summary,
+)
 
 
 def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
@@ -30,20 +40,55 @@ def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
     return rows
 
 
-def summary_rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The summary tables' non-zero rows, sorted (for comparing two indexes)."""
+def summary_rows(
+    url: str,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The summary tables' non-zero rows, sorted (for comparing two indexes); PostgreSQL's totals too."""
     days = _execute(
         url, "SELECT name, day, runs, succeeded, failed, refused FROM run_days WHERE runs <> 0"
     )
     spread = _execute(url, "SELECT name, day, bucket, runs FROM run_durations WHERE runs <> 0")
+    totals = (
+        []
+        if url.startswith("sqlite")
+        else _execute(
+            url,
+            "SELECT name, CAST(base AS TEXT), runs, succeeded, failed, refused FROM run_totals "
+            "WHERE runs[array_upper(runs, 1)] <> 0 OR refused[array_upper(refused, 1)] <> 0",
+        )
+    )
     return (
         sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in days),
         sorted(tuple(int(v) if not isinstance(v, str) else v for v in row) for row in spread),
+        sorted(tuple(v if isinstance(v, str | list) else int(v) for v in row) for row in totals),
+    )
+
+
+def as_schema_4(url: str) -> None:
+    """Make a current index look as schema 4 left it: on PostgreSQL no running totals, the old index."""
+    if url.startswith("sqlite"):
+        _execute(url, "PRAGMA user_version = 4", "UPDATE nbgate_schema SET version = 4")
+        return
+    function = re.sub(  # the trigger function of schema 4 did not keep totals
+        r"IF (OLD|NEW)\.status <> 'running' THEN PERFORM nbgate_run_totals\(.*?\); END IF; ",
+        "",
+        summary.postgres_triggers()[0],
+    )
+    assert "nbgate_run_totals" not in function
+    _execute(
+        url,
+        function,
+        "DROP TABLE run_totals",
+        "DROP FUNCTION nbgate_run_totals",
+        "DROP INDEX runs_by_start",
+        "CREATE INDEX runs_by_started ON runs (started)",
+        "UPDATE nbgate_schema SET version = 4",
     )
 
 
 def as_version(url: str, version: int) -> None:
-    """Make a schema-4 index look as schema ``version`` (2 or 3) left it: no summary (nor stats index for 2)."""
+    """Make a current index look as schema ``version`` (2 or 3) left it: no summary (nor stats index for 2)."""
+    as_schema_4(url)
     if url.startswith("sqlite"):
         drops = [
             "DROP TRIGGER runs_summary_insert",
@@ -157,3 +202,25 @@ def test_migrate_builds_the_summary_from_the_rows(
     maintained = summary_rows(index_url)
     upgraded.rebuild_summary()
     assert summary_rows(index_url) == maintained  # what the triggers keep is what a recount finds
+
+
+def test_migrate_from_4_builds_the_running_totals(index_url: str, tmp_path: Path) -> None:
+    """Schema 4 -> 5: PostgreSQL counts the totals from run_days; SQLite only moves its version."""
+    index = open_url(index_url, tmp_path)
+    fill(index)
+    kept, ranked = summary_rows(index_url), index.ranked(limit=1)
+    assert bool(kept[2]) is not index_url.startswith("sqlite")  # totals on PostgreSQL only
+    _close(index)
+    as_schema_4(index_url)
+    assert not _has(index_url, "run_totals")
+    upgraded = open_url(index_url, tmp_path)
+    assert upgraded.migrate() == (4, SCHEMA_VERSION)
+    assert summary_rows(index_url) == kept and upgraded.ranked(limit=1) == ranked
+    if not index_url.startswith("sqlite"):
+        assert _has(index_url, "runs_by_start") and not _has(index_url, "runs_by_started")
+    upgraded.finish("k0", status=FAILED, duration=2.0)  # the new trigger function keeps the totals
+    maintained = summary_rows(index_url)
+    assert maintained != kept
+    upgraded.rebuild_summary()
+    assert summary_rows(index_url) == maintained
+    _close(upgraded)

@@ -43,8 +43,9 @@ STATUSES = (RUNNING, SUCCEEDED, FAILED, REFUSED, LOST)
 
 #: The schema this nbgate reads and writes (1: the SQLite file of nbgate <= 0.x, no key/heartbeat;
 #: 2: keys, heartbeats; 3: the covering index ``runs_for_stats`` that ``runs stats --exact`` reads;
-#: 4: the stats summary ``run_days``/``run_durations`` kept by triggers, see ``summary``).
-SCHEMA_VERSION = 4
+#: 4: the stats summary ``run_days``/``run_durations`` kept by triggers, see ``summary``;
+#: 5: on PostgreSQL the running totals per schedule behind the fleet view, see ``totals``).
+SCHEMA_VERSION = 5
 
 COLUMNS = (
     "id",
@@ -246,12 +247,24 @@ class RunIndex(Protocol):
         ...
 
     def stats(
-        self, *, name: str | None = None, since: str | None = None, exact: bool | None = None
+        self,
+        *,
+        name: str | None = None,
+        since: str | None = None,
+        exact: bool | None = None,
+        names: Sequence[str] | None = None,
     ) -> builtins.list[Stats]:
-        """Per-schedule counts and p50/p95 durations of runs started since ``since``.
+        """Per-schedule counts and p50/p95 durations of runs started since ``since``, sorted by name.
 
         From the summary (p50/p95 within ``summary.BOUND``) unless ``exact`` or ``NBGATE_NO_FAST_PATHS=1``.
+        ``name`` or ``names``: only these schedules.
         """
+        ...
+
+    def ranked(
+        self, *, since: str | None = None, limit: int | None = None, exact: bool | None = None
+    ) -> tuple[builtins.list[Stats], bool]:
+        """The first ``limit`` (None: all) schedules, lowest success rate first (``fleet``); whether there are more."""
         ...
 
     def rebuild_summary(self) -> None:

@@ -14,18 +14,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from nbgate.production.index import libpq, summary
+from nbgate.production.index import exact, libpq, summary, totals
 from nbgate.production.index.model import (
-    FAILED,
-    REFUSED,
-    RUNNING,
     SCHEMA_VERSION,
-    SUCCEEDED,
     IndexUnavailable,
     RunIndexError,
     Stats,
 )
-from nbgate.production.index.sql import SqlIndex, _window
+from nbgate.production.index.sql import SqlIndex
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -50,7 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pid BIGINT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS runs_by_key ON runs (key);
-CREATE INDEX IF NOT EXISTS runs_by_started ON runs (started);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started) INCLUDE (name, status);
+DROP INDEX IF EXISTS runs_by_started;
 CREATE INDEX IF NOT EXISTS runs_by_name_started ON runs (name, started);
 CREATE INDEX IF NOT EXISTS runs_by_status_started ON runs (status, started);
 CREATE INDEX IF NOT EXISTS runs_for_stats ON runs (name, started) INCLUDE (status, duration);
@@ -206,8 +203,11 @@ class PostgresIndex(SqlIndex):
                     connection.execute("LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE")
                     for statement in (
                         *summary.tables(),
+                        totals.TABLE,
+                        totals.BY_BASE,
+                        *totals.FUNCTIONS,
                         *summary.postgres_triggers(),
-                        *summary.REBUILD,
+                        *self._REBUILD,
                     ):
                         connection.execute(statement)
                     connection.execute("DELETE FROM nbgate_schema")
@@ -240,6 +240,14 @@ class PostgresIndex(SqlIndex):
         return before, self.version()
 
     SUMMARY_FOR_ALL = False
+    _JOIN = True
+    _REBUILD = (*summary.REBUILD, *totals.REBUILD)
+
+    def _whole_days(self, first: str) -> tuple[str, builtins.list[Any]]:
+        """From the running totals (``totals``): one row per schedule instead of one per day."""
+        if not first:  # the whole history: every day of run_days (one row per schedule too)
+            return super()._whole_days(first)
+        return totals.window_counts(first)
 
     def _histograms(
         self, reads: dict[str, tuple[str, builtins.list[Any]]]
@@ -248,33 +256,10 @@ class PostgresIndex(SqlIndex):
         return reads["hist_pg"]
 
     def _exact_stats(
-        self, *, name: str | None = None, since: str | None = None
+        self, *, names: Sequence[str] | None = None, since: str | None = None
     ) -> builtins.list[Stats]:
         """As ``SqlIndex._exact_stats``, with the percentiles computed by the server."""
-        where, args = _window(name, since)
-        finished = f"status IN ('{SUCCEEDED}', '{FAILED}')"
-        rows = self._read(
-            "SELECT name, COUNT(*), "
-            f"COUNT(*) FILTER (WHERE status = '{SUCCEEDED}'), COUNT(*) FILTER (WHERE status = '{FAILED}'), "
-            f"COUNT(*) FILTER (WHERE status = '{REFUSED}'), COUNT(*) FILTER (WHERE status = '{RUNNING}'), "
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY duration) FILTER (WHERE {finished}), "
-            f"percentile_cont(0.95) WITHIN GROUP (ORDER BY duration) FILTER (WHERE {finished}) "
-            f'FROM runs{where} GROUP BY name ORDER BY name COLLATE "C"',
-            args,
-        )
-        return [
-            Stats(
-                str(r[0]),
-                int(r[1]),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
-                None if r[6] is None else round(float(r[6]), 3),
-                None if r[7] is None else round(float(r[7]), 3),
-            )
-            for r in rows
-        ]
+        return exact.from_server(self._read(*exact.server_sql(names, since)))
 
 
 def _numbered(statement: str) -> str:

@@ -14,15 +14,13 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from nbgate import fastpaths
-from nbgate.production.index import summary
+from nbgate.production.index import exact, fleet, summary
 from nbgate.production.index.model import (
     COLUMNS,
     DATA_COLUMNS,
-    FAILED,
     LOST,
     REFUSED,
     RUNNING,
-    SUCCEEDED,
     Liveness,
     OutputTaken,
     Query,
@@ -30,7 +28,6 @@ from nbgate.production.index.model import (
     Stats,
     here,
     now,
-    percentile,
     shown_status,
 )
 
@@ -249,23 +246,60 @@ class SqlIndex:
     #: PostgreSQL's ``percentile_cont`` over the covering index beats merging one histogram entry per
     #: schedule, day and bucket there (see docs/production.md), so its backend says no.
     SUMMARY_FOR_ALL = True
+    #: Whether the fleet view's whole days have one row per schedule (``fleet.rank``).
+    _JOIN = False
+    #: Recounts everything derived from the rows (``rebuild_summary``).
+    _REBUILD: tuple[str, ...] = summary.REBUILD
 
     def stats(
-        self, *, name: str | None = None, since: str | None = None, exact: bool | None = None
+        self,
+        *,
+        name: str | None = None,
+        since: str | None = None,
+        exact: bool | None = None,
+        names: Sequence[str] | None = None,
     ) -> builtins.list[Stats]:
         """Per-schedule counts and p50/p95 durations (succeeded and failed runs) since ``since``.
 
         Counts are exact either way. ``exact=True`` reads p50/p95 from the rows, ``exact=False`` from
         the summary's histogram (within ``summary.BOUND``), ``None`` lets the backend pick the faster
         one. With the ``stats-summary`` fast path off (``nbgate.fastpaths``) the rows always answer.
+        ``name`` or ``names``: only these schedules. Sorted by name.
         """
+        if name is not None:
+            names = [name]
         if exact is None:
-            exact = name is None and not self.SUMMARY_FOR_ALL
+            exact = names is None and not self.SUMMARY_FOR_ALL
         if exact or not fastpaths.enabled("stats-summary"):
-            return self._exact_stats(name=name, since=since)
-        reads = summary.queries(name, since)
+            return self._exact_stats(names=names, since=since)
+        reads = summary.queries(names, since)
         days, first, running = (self._read(*reads[part]) for part in ("days", "first", "running"))
         return summary.combine(days, first, running, self._read(*self._histograms(reads)))
+
+    def ranked(
+        self, *, since: str | None = None, limit: int | None = None, exact: bool | None = None
+    ) -> tuple[builtins.list[Stats], bool]:
+        """The first ``limit`` (None: all) schedules in ``fleet.worst_first`` order; whether there are more.
+
+        The database ranks every schedule by its counts and only the first ``limit`` are read in
+        full; with the ``stats-fleet`` fast path off every schedule is read and sorted here.
+        """
+        if limit is None or not fastpaths.enabled("stats-fleet"):
+            every = sorted(self.stats(since=since, exact=exact), key=fleet.worst_first)
+            if limit is None:
+                return every, False
+            return every[:limit], len(every) > limit
+        first, _ = summary.window(since)
+        top = self._read(*fleet.rank(self._whole_days(first), since, limit, postgres=self._JOIN))
+        names = [str(row[0]) for row in top[:limit]]
+        if not names:
+            return [], False
+        read = {item.name: item for item in self.stats(names=names, since=since, exact=exact)}
+        return [read[item] for item in names if item in read], len(top) > limit
+
+    def _whole_days(self, first: str) -> tuple[str, builtins.list[Any]]:
+        """Counts per schedule over the whole days from ``first`` (a backend may keep them its own way)."""
+        return fleet.days_sql(first)
 
     def _histograms(
         self, reads: dict[str, tuple[str, builtins.list[Any]]]
@@ -279,7 +313,7 @@ class SqlIndex:
             for statement in self._WRITE_ALL:
                 connection.execute(statement)
             try:
-                for statement in summary.REBUILD:
+                for statement in self._REBUILD:
                     connection.execute(statement)
                 connection.execute("COMMIT")
             except BaseException:
@@ -287,29 +321,11 @@ class SqlIndex:
                 raise
 
     def _exact_stats(
-        self, *, name: str | None = None, since: str | None = None
+        self, *, names: Sequence[str] | None = None, since: str | None = None
     ) -> builtins.list[Stats]:
         """Counts and p50/p95 from the rows themselves."""
-        where, args = _window(name, since)
-        counts = self._read(
-            "SELECT name, COUNT(*), "
-            f"SUM(CASE WHEN status = '{SUCCEEDED}' THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN status = '{FAILED}' THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN status = '{REFUSED}' THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN status = '{RUNNING}' THEN 1 ELSE 0 END) "
-            f"FROM runs{where} GROUP BY name ORDER BY name",
-            args,
-        )
-        durations: dict[str, builtins.list[float]] = {}
-        finished = f"status IN ('{SUCCEEDED}', '{FAILED}') AND duration IS NOT NULL"
-        rows = self._read(
-            f"SELECT name, duration FROM runs{where}{' AND ' if where else ' WHERE '}{finished} "
-            "ORDER BY name, duration",
-            args,
-        )
-        for schedule, duration in rows:
-            durations.setdefault(schedule, []).append(float(duration))
-        return [_stats(row, durations.get(row[0], [])) for row in counts]
+        counts = self._read(*exact.counts_sql(names, since))
+        return exact.combine(counts, self._read(*exact.durations_sql(names, since)))
 
     def latest(self, *, liveness: Liveness | None = None) -> builtins.list[RunRecord]:
         """The newest run of every schedule (one query, one index probe per schedule), sorted by name."""
@@ -359,31 +375,6 @@ class SqlIndex:
                 raise
             after = connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return int(after) - int(before)
-
-
-def _window(name: str | None, since: str | None) -> tuple[str, list[Any]]:
-    where, args = [], []
-    if name is not None:
-        where.append("name = ?")
-        args.append(name)
-    if since is not None:
-        where.append("started >= ?")
-        args.append(since)
-    return (" WHERE " + " AND ".join(where) if where else ""), args
-
-
-def _stats(row: Sequence[Any], durations: list[float]) -> Stats:
-    p50, p95 = percentile(durations, 0.5), percentile(durations, 0.95)
-    return Stats(
-        str(row[0]),
-        int(row[1]),
-        int(row[2] or 0),
-        int(row[3] or 0),
-        int(row[4] or 0),
-        int(row[5] or 0),
-        None if p50 is None else round(p50, 3),
-        None if p95 is None else round(p95, 3),
-    )
 
 
 def _record(row: Sequence[Any], cutoff: str) -> RunRecord:

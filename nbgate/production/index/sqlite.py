@@ -79,6 +79,8 @@ _UPGRADE_4 = (
     *summary.REBUILD,
     "UPDATE nbgate_schema SET version = 4",
 )
+#: Version 4 -> 5: nothing on SQLite (the running totals are PostgreSQL's, see ``totals``).
+_UPGRADE_5 = ("UPDATE nbgate_schema SET version = 5",)
 #: SQLite's own busy wait per attempt (ms); ``_busy`` retries after it.
 _SQLITE_WAIT_MS = 5
 
@@ -237,6 +239,9 @@ class SqliteIndex(SqlIndex):
                 _script(connection, _UPGRADE_3)
             if version < 4:
                 for statement in _UPGRADE_4:
+                    connection.execute(statement)
+            if version < 5:
+                for statement in _UPGRADE_5:
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from nbgate.production.index import totals
 from nbgate.production.index.model import FAILED, REFUSED, RUNNING, SUCCEEDED, Stats
 
 #: Growth factor between bucket bounds.
@@ -132,12 +133,16 @@ def sqlite_triggers() -> tuple[str, ...]:
 
 
 def postgres_triggers() -> tuple[str, ...]:
-    """The summary's trigger function and triggers on PostgreSQL."""
+    """The summary's trigger function and triggers on PostgreSQL (which also keep ``totals``).
+
+    The totals come first: their row lock per schedule is taken before any ``run_days`` row's,
+    in every transaction, so two writers of one schedule queue instead of deadlocking.
+    """
     add, remove = apply_sql("NEW", 1), apply_sql("OLD", -1)
     function = (
         "CREATE OR REPLACE FUNCTION nbgate_run_summary() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-        f"IF TG_OP <> 'INSERT' THEN {'; '.join(remove)}; END IF; "
-        f"IF TG_OP <> 'DELETE' THEN {'; '.join(add)}; END IF; "
+        f"IF TG_OP <> 'INSERT' THEN {totals.perform('OLD', -1)}; {'; '.join(remove)}; END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {totals.perform('NEW', 1)}; {'; '.join(add)}; END IF; "
         "RETURN NULL; END $fn$"
     )
     each = "FOR EACH ROW EXECUTE FUNCTION nbgate_run_summary()"
@@ -176,7 +181,16 @@ def window(since: str | None) -> tuple[str, str]:
     return first.isoformat(), f"{first.isoformat()}T00:00:00.000Z"
 
 
-def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[Any]]]:
+def only(names: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """`` AND name IN (?, ...)`` and its arguments (nothing for every schedule)."""
+    if names is None:
+        return "", []
+    if not names:  # PostgreSQL has no empty IN ()
+        return " AND 1 = 0", []
+    return f" AND name IN ({', '.join('?' for _ in names)})", list(names)
+
+
+def queries(names: Sequence[str] | None, since: str | None) -> dict[str, tuple[str, list[Any]]]:
     """The reads of ``stats`` (``?`` placeholders, with their arguments), each a cheap scan.
 
     ``days``: summed counts per schedule over the whole days; ``first``: the
@@ -185,32 +199,31 @@ def queries(name: str | None, since: str | None) -> dict[str, tuple[str, list[An
     over the whole days, merged by the database into one row.
     """
     day, midnight = window(since)
-    only = " AND name = ?" if name is not None else ""
-    named = [name] if name is not None else []
+    some, named = only(names)
     return {
         "days": (
             "SELECT name, SUM(runs), SUM(succeeded), SUM(failed), SUM(refused) FROM run_days "
-            f"WHERE day >= ?{only} GROUP BY name",
+            f"WHERE day >= ?{some} GROUP BY name",
             [day, *named],
         ),
         "first": (
-            f"SELECT name, status, duration FROM runs WHERE started >= ? AND started < ?{only}",
+            f"SELECT name, status, duration FROM runs WHERE started >= ? AND started < ?{some}",
             [since or "", midnight, *named],
         ),
         "running": (
-            f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{only} GROUP BY name",
+            f"SELECT name, COUNT(*) FROM runs WHERE status = '{RUNNING}' AND started >= ?{some} GROUP BY name",
             [midnight, *named],
         ),
         # one row per schedule: its buckets and their counts as text (10,000 values to carry, not 1,000,000)
         "hist": (
             "SELECT name, group_concat(bucket), group_concat(n) FROM (SELECT name, bucket, SUM(runs) AS n "
-            f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
+            f"FROM run_durations WHERE day >= ?{some} GROUP BY name, bucket) AS g GROUP BY name",
             [day, *named],
         ),
         "hist_pg": (
             "SELECT name, string_agg(CAST(bucket AS TEXT), ',' ORDER BY bucket), "
             "string_agg(CAST(n AS TEXT), ',' ORDER BY bucket) FROM (SELECT name, bucket, SUM(runs) AS n "
-            f"FROM run_durations WHERE day >= ?{only} GROUP BY name, bucket) AS g GROUP BY name",
+            f"FROM run_durations WHERE day >= ?{some} GROUP BY name, bucket) AS g GROUP BY name",
             [day, *named],
         ),
     }
