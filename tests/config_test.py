@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import importlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +415,7 @@ def test_a_config_is_a_read_only_record(tmp_path: Path) -> None:
     loaded = config.load(tmp_path, env={})
     again = config.load(tmp_path, env={})
     assert loaded == again and loaded is not again
+    assert pickle.loads(pickle.dumps(loaded)) == loaded == copy.deepcopy(loaded)
     assert loaded != config.load(tmp_path, env={"NBGATE_STATE_DIR": "elsewhere"})
     assert loaded != (loaded.root, loaded.pyproject, loaded.values, loaded.warnings, loaded.sources)
     with pytest.raises(AttributeError, match="read-only"):
