@@ -20,7 +20,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +64,59 @@ def defaults(prefix: str = "") -> dict[str, Any]:
     return {name[cut:]: value for name, value in values.items() if name.startswith(prefix + ".")}
 
 
-@dataclass(frozen=True)
 class Config:
-    """Resolved configuration: option values plus where they came from."""
+    """Resolved configuration: option values plus where they came from (read-only).
+
+    A frozen record written out by hand rather than a ``dataclass``: every
+    command loads a config, and ``dataclasses`` imports ``inspect`` (about
+    7 ms of every start-up). It behaves as the frozen dataclass did.
+    """
 
     root: Path
     pyproject: Path | None
     values: dict[str, Any]
     warnings: tuple[str, ...]
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str]
+
+    def __init__(
+        self,
+        root: Path,
+        pyproject: Path | None,
+        values: dict[str, Any],
+        warnings: tuple[str, ...],
+        sources: dict[str, str] | None = None,
+    ) -> None:
+        for name, value in (
+            ("root", root),
+            ("pyproject", pyproject),
+            ("values", values),
+            ("warnings", warnings),
+            ("sources", {} if sources is None else sources),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Config is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Config is read-only")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.root, self.pyproject, self.values, self.warnings, self.sources)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:  # raises TypeError (the dicts), as the frozen dataclass's did
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Config(root={self.root!r}, pyproject={self.pyproject!r}, values={self.values!r}, "
+            f"warnings={self.warnings!r}, sources={self.sources!r})"
+        )
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import importlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +408,25 @@ def test_defaults_by_section_are_fresh_copies() -> None:
     strip["keep_cell_metadata"].append("mutated")
     assert "mutated" not in config.defaults("strip")["keep_cell_metadata"]
     assert config.defaults() == {option.name: option.default for option in config.OPTIONS}
+
+
+def test_a_config_is_a_read_only_record(tmp_path: Path) -> None:
+    """``Config`` is written by hand (no ``dataclasses`` at start-up) and acts as the frozen dataclass did."""
+    loaded = config.load(tmp_path, env={})
+    again = config.load(tmp_path, env={})
+    assert loaded == again and loaded is not again
+    assert pickle.loads(pickle.dumps(loaded)) == loaded == copy.deepcopy(loaded)
+    assert loaded != config.load(tmp_path, env={"NBGATE_STATE_DIR": "elsewhere"})
+    assert loaded != (loaded.root, loaded.pyproject, loaded.values, loaded.warnings, loaded.sources)
+    with pytest.raises(AttributeError, match="read-only"):
+        loaded.root = tmp_path / "other"
+    with pytest.raises(AttributeError, match="read-only"):
+        del loaded.values
+    with pytest.raises(TypeError):  # the values are dicts, as with the dataclass's field hash
+        hash(loaded)
+    bare = config.Config(tmp_path, None, {"state_dir": ".nbgate"}, ())
+    assert bare.sources == {} and bare.state_dir == tmp_path / ".nbgate"
+    assert repr(bare) == (
+        f"Config(root={tmp_path!r}, pyproject=None, values={{'state_dir': '.nbgate'}}, "
+        "warnings=(), sources={})"
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -172,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return OK
     except Exception:  # noqa: BLE001 - any failure here is reported, not raised
+        import traceback  # only here: with linecache and tokenize, a few ms of every start-up
+
         output.error("unexpected error (a bug in nbgate); please report it with this traceback:")
         traceback.print_exc()
         return UNEXPECTED

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from nbgate import config as config_module
 from nbgate.cli.main import main
 from nbgate.production.index import RunIndex, open_index, open_url, spool
+from nbgate.production.runs import _where
 from testing.postgres import Server
 
 
@@ -336,3 +338,44 @@ def test_pg_server_fixture_is_real(pg_server: Server) -> None:
     with psycopg.connect(pg_server.url()) as connection:
         row = connection.execute("SHOW server_version").fetchone()
         assert row is not None and str(row[0]).startswith("15")
+
+
+def _where_by_path_resolve(uri: str) -> str:
+    """What ``_where`` computed before it used ``os.path`` (Path.resolve, Path.cwd): the oracle."""
+    if not uri or "://" in uri:
+        return uri
+    try:
+        return os.path.relpath(uri) if Path(uri).resolve().is_relative_to(Path.cwd()) else uri
+    except ValueError:
+        return uri
+
+
+def test_output_locations_show_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output column: relative below the current folder (symlinks resolved), else as stored."""
+    project = tmp_path / "proj"
+    (project / "out").mkdir(parents=True)
+    (project / "out" / "a.ipynb").write_text("{}")
+    (tmp_path / "projection").mkdir()  # shares a prefix with proj/, yet is not below it
+    (tmp_path / "link").symlink_to(project / "out")  # outside, but resolves below it
+    (project / "back").symlink_to(tmp_path / "projection")  # below, but resolves outside
+    monkeypatch.chdir(project)
+    cases = {
+        str(project / "out" / "a.ipynb"): "out/a.ipynb",
+        str(project / "out" / "missing.ipynb"): "out/missing.ipynb",
+        str(project / "out" / ".." / "out" / "b.ipynb"): "out/b.ipynb",
+        str(project): ".",
+        str(tmp_path / "link" / "a.ipynb"): os.path.relpath(tmp_path / "link" / "a.ipynb"),
+        str(project / "back" / "x.ipynb"): str(project / "back" / "x.ipynb"),
+        str(tmp_path / "projection" / "x.ipynb"): str(tmp_path / "projection" / "x.ipynb"),
+        "/elsewhere/x.ipynb": "/elsewhere/x.ipynb",
+        "out/a.ipynb": "out/a.ipynb",
+        "s3://bucket/sales/r2.ipynb": "s3://bucket/sales/r2.ipynb",
+        "bad\0name.ipynb": "bad\0name.ipynb",
+        "": "",
+    }
+    for uri, shown in cases.items():
+        assert _where(uri) == shown == _where_by_path_resolve(uri), uri
+    assert _where(None) == ""
+    monkeypatch.chdir("/")
+    top = "/elsewhere/x.ipynb"
+    assert _where(top) == "elsewhere/x.ipynb" == _where_by_path_resolve(top)

@@ -96,3 +96,19 @@ def test_no_fast_paths_switches_libpq_reads_off(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setenv("NBGATE_NO_FAST_PATHS", "1")
     assert libpq.library() is None  # reads then go through psycopg, as writes do
+
+
+@pytest.mark.usefixtures("fast_paths_on")
+def test_a_server_error_carries_its_sqlstate(pg_server: Server) -> None:
+    """The schema check tells "no nbgate table yet" (42P01) from any other error by its code."""
+    connection = libpq.Connection(pg_server.create_database("libpq_codes"), timeout=10)
+    try:
+        with pytest.raises(libpq.LibpqError, match="nbgate_schema") as missing:
+            connection.query("SELECT MAX(version) FROM nbgate_schema")
+        assert missing.value.sqlstate == "42P01" and not missing.value.connecting
+        with pytest.raises(libpq.LibpqError) as broken:
+            connection.query("SELEC 1")
+        assert broken.value.sqlstate == "42601"  # syntax_error
+        assert connection.query("SELECT $1::int + 1", [41]) == [(42,)]  # still usable
+    finally:
+        connection.close()

@@ -3,7 +3,9 @@
 ``run.index`` (or ``NBGATE_RUN_INDEX_URL``) is a database URL:
 ``sqlite:///.nbgate/runs.db`` (relative to the project root; four slashes
 for an absolute path) or ``postgresql://user:password@host/db``. Every
-backend implements ``RunIndex`` (``model``); ``open_index`` picks one.
+backend implements ``RunIndex`` (``model``); ``open_index`` picks one and
+imports only that backend (``nbgate runs`` on PostgreSQL never loads
+``sqlite3``, on SQLite never ``ctypes`` and libpq: a few ms of start-up each).
 Importing this package does not import psycopg.
 """
 
@@ -32,9 +34,7 @@ from nbgate.production.index.model import (
     Stats,
     now,
 )
-from nbgate.production.index.postgres import PostgresIndex
 from nbgate.production.index.spool import Spool
-from nbgate.production.index.sqlite import SqliteIndex
 
 __all__ = [
     "FAILED",
@@ -86,7 +86,11 @@ def open_url(url: str, root: Path, *, timeout: float = 10.0) -> RunIndex:
         if not path or rest.startswith("/:memory:"):
             raise ConfigError(f"run.index {url!r}: needs a file path (sqlite:///.nbgate/runs.db)")
         file = Path(path) if Path(path).is_absolute() else root / path
+        from nbgate.production.index.sqlite import SqliteIndex  # the backend in use, only
+
         return SqliteIndex(file, timeout=timeout, where=f"sqlite:///{path}")
+    from nbgate.production.index.postgres import PostgresIndex  # the backend in use, only
+
     return PostgresIndex(url, timeout=timeout, where=mask_url(url))
 
 

@@ -20,6 +20,7 @@ from nbgate import fastpaths
 _NAMES = ("libpq.so.5", "libpq.so", "libpq.5.dylib", "libpq.dylib")
 _CONNECTION_OK = 0
 _TUPLES_OK = 2
+_SQLSTATE = ord("C")  # PG_DIAG_SQLSTATE
 _INTEGERS = frozenset((20, 21, 23, 26))  # int8, int2, int4, oid
 _FLOATS = frozenset((700, 701, 1700))  # float4, float8, numeric
 _lib: Any = None
@@ -27,11 +28,17 @@ _tried = False
 
 
 class LibpqError(Exception):
-    """libpq reported an error; ``connecting`` says whether the server could not be reached."""
+    """libpq reported an error; ``connecting`` says whether the server could not be reached.
 
-    def __init__(self, message: str, *, connecting: bool = False) -> None:
+    ``sqlstate`` is the server's error code (``42P01``: no such table), or None.
+    """
+
+    def __init__(
+        self, message: str, *, connecting: bool = False, sqlstate: str | None = None
+    ) -> None:
         super().__init__(message)
         self.connecting = connecting
+        self.sqlstate = sqlstate
 
 
 def library() -> Any:
@@ -62,6 +69,7 @@ def _declare(lib: Any) -> None:
         ("PQexecParams", p, [p, c, i, p, ctypes.POINTER(c), p, p, i]),
         ("PQresultStatus", i, [p]),
         ("PQresultErrorMessage", c, [p]),
+        ("PQresultErrorField", c, [p, i]),
         ("PQclear", None, [p]),
         ("PQntuples", i, [p]),
         ("PQnfields", i, [p]),
@@ -105,9 +113,11 @@ class Connection:
             raise LibpqError(_text(lib.PQerrorMessage(self._conn)), connecting=True)
         try:
             if lib.PQresultStatus(result) != _TUPLES_OK:
+                code = lib.PQresultErrorField(result, _SQLSTATE)
                 raise LibpqError(
                     _text(lib.PQresultErrorMessage(result)),
                     connecting=lib.PQstatus(self._conn) != _CONNECTION_OK,
+                    sqlstate=code.decode("ascii", "replace") if code else None,
                 )
             fields = lib.PQnfields(result)
             kinds = [_convert(lib.PQftype(result, column)) for column in range(fields)]

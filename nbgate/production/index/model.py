@@ -14,7 +14,6 @@ import builtins
 import enum
 import math
 import os
-import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
@@ -311,9 +310,14 @@ def new_key() -> str:
     return os.urandom(16).hex()
 
 
+def host_name() -> str:
+    """This host's name (``socket.gethostname()``, without importing ``socket``: a few ms of start-up)."""
+    return os.uname().nodename
+
+
 def here() -> tuple[str, int]:
     """This host's name and this process id, as rows record them."""
-    return socket.gethostname(), os.getpid()
+    return host_name(), os.getpid()
 
 
 def alive(pid: int) -> bool:
@@ -334,7 +338,7 @@ def shown_status(record: RunRecord, cutoff: str) -> str:
     beat = record.heartbeat or record.started
     if beat < cutoff:
         return LOST
-    if record.host == socket.gethostname() and record.pid is not None and not alive(record.pid):
+    if record.host == host_name() and record.pid is not None and not alive(record.pid):
         return LOST
     return RUNNING
 

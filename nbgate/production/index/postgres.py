@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS nbgate_schema (version INTEGER NOT NULL)
 """
 #: Any 64-bit number private to nbgate: serialises schema creation across machines.
 _LOCK = 0x6E6267617465
+#: SQLSTATE undefined_table: a database without nbgate's schema table.
+_UNDEFINED_TABLE = "42P01"
 
 
 class PostgresIndex(SqlIndex):
@@ -150,15 +152,13 @@ class PostgresIndex(SqlIndex):
                     f"{self.where}: cannot connect to the run index: {exc}"
                 ) from None
             try:
-                known = reader.query("SELECT to_regclass('nbgate_schema') IS NOT NULL")[0][0] == "t"
-                stored = (
-                    int(reader.query("SELECT MAX(version) FROM nbgate_schema")[0][0] or 0)
-                    if known
-                    else 0
-                )
+                # one round trip, not two (``to_regclass`` first): no schema table reads as 0
+                stored = int(reader.query("SELECT MAX(version) FROM nbgate_schema")[0][0] or 0)
             except libpq.LibpqError as exc:
-                reader.close()
-                raise RunIndexError(f"{self.where}: run index error: {exc}") from None
+                if exc.sqlstate != _UNDEFINED_TABLE:
+                    reader.close()
+                    raise RunIndexError(f"{self.where}: run index error: {exc}") from None
+                stored = 0
             if stored != SCHEMA_VERSION:  # psycopg creates, upgrades or refuses it, as for writes
                 reader.close()
                 self._reader = False
