@@ -4,10 +4,11 @@
    the same ``RunIndex.start``/``finish`` calls ``nbgate run`` makes) written by
    16 concurrent processes: rows/s and p50/p99 write latency per backend.
 2. Reads on an index of 1,000,000 rows (10,000 schedules over 30 days):
-   ``nbgate runs NAME --limit 20``, ``runs stats NAME --days 30`` and
-   ``runs stats --days 30`` (from the stats summary, and ``--exact`` from the
-   rows) as whole processes (start-up included), median of N, beside
-   ``python -c pass``.
+   ``nbgate runs NAME --limit 20``, ``runs stats NAME --days 30``, the fleet
+   view ``runs stats --days 30`` (the 20 worst schedules; also with its
+   ``stats-fleet`` fast path off), and every schedule (``--limit 0``, from
+   the stats summary, and ``--exact`` from the rows) as whole processes
+   (start-up included), median of N, beside ``python -c pass``.
 
 The PostgreSQL server is a throwaway cluster (testing/postgres.py, Unix
 socket, fsync off as in the tests); SQLite is as nbgate sets it up (WAL,
@@ -167,16 +168,27 @@ def load(url: str, root: Path, rows: list[tuple[object, ...]]) -> float:
     return time.perf_counter() - start
 
 
+#: The timed reads (whole processes): what the table calls them, and their arguments.
+READS = {
+    "runs NAME --limit 20": ["runs", "schedule-42", "--limit", "20"],
+    "runs stats NAME --days 30": ["runs", "stats", "schedule-42", "--days", "30"],
+    "runs stats --days 30": ["runs", "stats", "--days", "30"],
+    "runs stats --days 30 --limit 0": [
+        *("runs", "stats", "--days", "30", "--limit", "0", "--format", "json"),
+    ],
+    "runs stats --days 30 --limit 0 --exact": [
+        *("runs", "stats", "--days", "30", "--limit", "0", "--exact", "--format", "json"),
+    ],
+}
+#: The fleet view with its fast path off: every schedule read and sorted in Python.
+FLEET_OFF = "runs stats --days 30 (stats-fleet off)"
+
+
 def _summary_table(
     day_runs: int, rows: int, day: dict[str, dict[str, float]], reads: dict[str, float]
 ) -> None:
     """One table: the simulated day's writes and the reads' medians, per backend."""
-    columns = [
-        "runs NAME --limit 20",
-        "runs stats NAME --days 30",
-        "runs stats --days 30",
-        "runs stats --days 30 --exact",
-    ]
+    columns = [*READS, FLEET_OFF]
     print(
         f"\nrun index: a day of {day_runs} runs by {WRITERS} writers; reads on {rows} rows "
         f"(median wall s, whole process; python -c pass {reads['python -c pass']:.3f} s)"
@@ -252,57 +264,16 @@ def main() -> None:
         for label, url in read_urls.items():
             case_env = {**env, "NBGATE_RUN_INDEX_URL": url}
             cases += [
-                Case(
-                    f"{label}: runs NAME --limit 20",
-                    [sys.executable, "-m", "nbgate", "runs", "schedule-42", "--limit", "20"],
-                    env=case_env,
-                ),
-                Case(
-                    f"{label}: runs stats NAME --days 30",
-                    [
-                        sys.executable,
-                        "-m",
-                        "nbgate",
-                        "runs",
-                        "stats",
-                        "schedule-42",
-                        "--days",
-                        "30",
-                    ],
-                    env=case_env,
-                ),
-                Case(
-                    f"{label}: runs stats --days 30",
-                    [
-                        sys.executable,
-                        "-m",
-                        "nbgate",
-                        "runs",
-                        "stats",
-                        "--days",
-                        "30",
-                        "--format",
-                        "json",
-                    ],
-                    env=case_env,
-                ),
-                Case(
-                    f"{label}: runs stats --days 30 --exact",
-                    [
-                        sys.executable,
-                        "-m",
-                        "nbgate",
-                        "runs",
-                        "stats",
-                        "--days",
-                        "30",
-                        "--exact",
-                        "--format",
-                        "json",
-                    ],
-                    env=case_env,
-                ),
+                Case(f"{label}: {column}", [sys.executable, "-m", "nbgate", *argv], env=case_env)
+                for column, argv in READS.items()
             ]
+            cases.append(
+                Case(
+                    f"{label}: {FLEET_OFF}",
+                    [sys.executable, "-m", "nbgate", *READS["runs stats --days 30"]],
+                    env={**case_env, "NBGATE_NO_FAST_PATHS": "stats-fleet"},
+                )
+            )
         timings = interleaved(cases, runs=runs, cwd=project)
         print_table(
             f"reads on {rows} rows ({SCHEDULES} schedules, 30 days), whole process",
