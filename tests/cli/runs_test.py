@@ -9,7 +9,7 @@ import pytest
 
 from nbgate import config as config_module
 from nbgate.cli.main import main
-from nbgate.production.index import RunIndex, open_index, open_url, spool
+from nbgate.production.index import SCHEMA_VERSION, RunIndex, open_index, open_url, spool
 from nbgate.production.runs import _where
 from testing.postgres import Server
 
@@ -164,6 +164,25 @@ def test_stats_table_and_json(index: RunIndex, capsys: pytest.CaptureFixture[str
     assert {**summarised, "p50": 10.0, "p95": 10.0} == exact
     assert abs(summarised["p50"] - 10.0) <= 0.2 and summarised["p95"] == summarised["p50"] != 10.0
     assert main(["--color", "never", "runs", "stats", "--days", "30", "--format", "json"]) == 0
+    # the fleet view reads the schedules it shows from the summary, on both backends
+    assert json.loads(capsys.readouterr().out) == [summarised]
+    assert (
+        main(
+            [
+                "--color",
+                "never",
+                "runs",
+                "stats",
+                "--days",
+                "30",
+                "--limit",
+                "0",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     # every schedule: PostgreSQL answers from the rows (faster there), SQLite from the summary
     assert json.loads(capsys.readouterr().out) == (
         [exact] if type(index).SUMMARY_FOR_ALL is False else [summarised]
@@ -261,7 +280,7 @@ def test_migrate_upgrades_a_version_1_file_and_copies_idempotently(
     old.parent.mkdir()
     _version_1_file(old, rows=3)
     assert main(["runs", "migrate"]) == 0
-    assert capsys.readouterr().out.strip().endswith("schema 1 -> 4")
+    assert capsys.readouterr().out.strip().endswith(f"schema 1 -> {SCHEMA_VERSION}")
     upgraded = open_url(f"sqlite:///{old}", tmp_path)
     before = upgraded.list()
     assert [(r.run_id, r.status, r.duration) for r in before] == [

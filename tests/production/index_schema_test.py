@@ -53,8 +53,8 @@ def summary_rows(
         if url.startswith("sqlite")
         else _execute(
             url,
-            "SELECT name, CAST(base AS TEXT), runs, succeeded, failed, refused FROM run_totals "
-            "WHERE runs[array_upper(runs, 1)] <> 0 OR refused[array_upper(refused, 1)] <> 0",
+            "SELECT name, CAST(base AS TEXT), counts FROM run_totals "
+            "WHERE counts[array_upper(counts, 1) - 2] <> 0",
         )
     )
     return (

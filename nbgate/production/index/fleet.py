@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbgate.production.index import summary
+from nbgate.production.index import summary, totals
 from nbgate.production.index.model import FAILED, RUNNING, SUCCEEDED, Stats
 
 #: The counts the rank reads, in this order: every part of a query gives name and these.
-COUNTS = ("runs", "succeeded", "failed")
+COUNTS = totals.COUNTS
 
 
 def worst_first(item: Stats) -> tuple[bool, float, int, str]:

@@ -5,12 +5,15 @@ window. Summing ``run_days`` does that by reading a row per schedule and day
 (300,000 rows for 10,000 schedules over 30 days, about 100 ms on the server);
 ``run_totals`` answers it from one row per schedule (about 10 ms):
 
-``run_totals (name, base, runs, succeeded, failed, refused)``: each count is
-an array of ``SPAN`` prefix sums. Element ``i`` (1-based) is the count of the
-schedule's finished runs started from day ``base`` through day
-``base + i - 1``, so the count over the whole days ``first`` .. the newest is
-``a[SPAN] - a[first - base]`` (an index below 1 reads as 0, one above
-``SPAN`` as ``SPAN``: the days after the newest run add nothing).
+``run_totals (name, base, counts)``: ``SPAN`` days of prefix sums of the
+three counts the rank reads (``COUNTS``: runs, succeeded, failed), in one
+array, day by day: for day ``i`` (1-based) and count ``c`` (0, 1, 2) element
+``3 * (i - 1) + c + 1`` counts the schedule's finished runs started from day
+``base`` through day ``base + i - 1``. So a count over the whole days
+``first`` .. the newest is its value on day ``SPAN`` less its value on day
+``first - base`` (a day below 1 reads as 0, one above ``SPAN`` as ``SPAN``:
+the days after the newest run add nothing). One array, not three: the scan
+of every schedule costs what reading the columns costs.
 
 The same trigger function that keeps ``run_days`` (``summary``) calls
 ``nbgate_run_totals`` with the same changes, first, in the same transaction,
@@ -29,20 +32,23 @@ SQLite has no arrays and no fleet: it sums ``run_days`` (see ``fleet``).
 
 from __future__ import annotations
 
-from nbgate.production.index import fleet
-from nbgate.production.index.model import FAILED, REFUSED, RUNNING, SUCCEEDED
+from nbgate.production.index.model import FAILED, RUNNING, SUCCEEDED
 
-#: Days a schedule's ring covers (windows up to a quarter; 4 arrays of it stay below TOAST's 2 kB).
+#: Days a schedule's ring covers (windows up to a quarter; the row stays below TOAST's 2 kB).
 SPAN = 92
-_COUNTS = ("runs", "succeeded", "failed", "refused")
+#: The counts kept, in their order within a day (``fleet.rank`` reads them in this order).
+COUNTS = ("runs", "succeeded", "failed")
+_WIDE = len(COUNTS) * SPAN
 
-TABLE = (
-    "CREATE TABLE IF NOT EXISTS run_totals (name TEXT PRIMARY KEY, base DATE NOT NULL, "
-    + ", ".join(f"{count} INTEGER[] NOT NULL" for count in _COUNTS)
-    + ")"
-)
+TABLE = "CREATE TABLE IF NOT EXISTS run_totals (name TEXT PRIMARY KEY, base DATE NOT NULL, counts INTEGER[] NOT NULL)"
 #: Finds the schedules whose ring starts after a window's first day (almost always none).
 BY_BASE = "CREATE INDEX IF NOT EXISTS run_totals_by_base ON run_totals (base)"
+
+
+def _at(day: str, count: int) -> str:
+    """The element of count ``count`` on ring day ``day`` (an SQL expression, 1-based)."""
+    return f"{len(COUNTS)} * ({day}) - {len(COUNTS) - 1 - count}"
+
 
 #: Functions: a start day as a date (NULL unless it is one), a ring moved forward, a change applied.
 FUNCTIONS = (
@@ -51,48 +57,47 @@ FUNCTIONS = (
     "SELECT CASE WHEN t ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' AND substr(t, 1, 4) <> '0000' "
     "AND to_char(CAST(substr(t, 1, 7) || '-01' AS DATE) + (CAST(substr(t, 9, 2) AS INTEGER) - 1), "
     "'YYYY-MM-DD') = t THEN CAST(t AS DATE) END $fn$",
-    # element i of the ring moved ``s`` days on: the old element i + s (the last one past the end),
-    # less everything before the new base (the old element s)
+    # day i of the ring moved ``s`` days on: the old day i + s (the last one past the end), less
+    # everything before the new base (the old day s); j walks the elements, c is j's count
     "CREATE OR REPLACE FUNCTION nbgate_shift(a INTEGER[], s INTEGER) RETURNS INTEGER[] LANGUAGE sql "
-    f"IMMUTABLE AS $fn$ SELECT array_agg(a[LEAST(i + s, {SPAN})] - a[LEAST(s, {SPAN})] ORDER BY i) "
-    f"FROM generate_series(1, {SPAN}) AS i $fn$",
+    f"IMMUTABLE AS $fn$ SELECT array_agg(a[{len(COUNTS)} * LEAST((j - 1) / {len(COUNTS)} + 1 + s, {SPAN}) "
+    f"- {len(COUNTS) - 1} + (j - 1) % {len(COUNTS)}] - a[{len(COUNTS)} * LEAST(s, {SPAN}) - {len(COUNTS) - 1} "
+    f"+ (j - 1) % {len(COUNTS)}] ORDER BY j) FROM generate_series(1, {_WIDE}) AS j $fn$",
     "CREATE OR REPLACE FUNCTION nbgate_run_totals(p_name TEXT, p_day TEXT, d_runs INTEGER, "
-    "d_succeeded INTEGER, d_failed INTEGER, d_refused INTEGER) RETURNS void LANGUAGE plpgsql AS $fn$ "
+    "d_succeeded INTEGER, d_failed INTEGER) RETURNS void LANGUAGE plpgsql AS $fn$ "
     "DECLARE t run_totals%ROWTYPE; day DATE := nbgate_day(p_day); k INTEGER; s INTEGER; "
     "BEGIN "
     "IF day IS NULL THEN RETURN; END IF; "
     "SELECT * INTO t FROM run_totals WHERE name = p_name FOR UPDATE; "
     "IF NOT FOUND THEN "
-    f"INSERT INTO run_totals VALUES (p_name, day - {SPAN - 1}, "
-    + ", ".join(f"array_fill(0, ARRAY[{SPAN}])" for _ in _COUNTS)
-    + ") ON CONFLICT (name) DO NOTHING; "
+    f"INSERT INTO run_totals VALUES (p_name, day - {SPAN - 1}, array_fill(0, ARRAY[{_WIDE}])) "
+    "ON CONFLICT (name) DO NOTHING; "
     "SELECT * INTO t FROM run_totals WHERE name = p_name FOR UPDATE; "
     "END IF; "
     "k := day - t.base + 1; "
     f"IF k > {SPAN} THEN s := k - {SPAN}; t.base := t.base + s; k := {SPAN}; "
-    + " ".join(f"t.{count} := nbgate_shift(t.{count}, s);" for count in _COUNTS)
-    + " END IF; "
+    "t.counts := nbgate_shift(t.counts, s); END IF; "
     "IF k < 1 THEN RETURN; END IF; "
     f"FOR i IN k .. {SPAN} LOOP "
-    + " ".join(f"t.{count}[i] := t.{count}[i] + d_{count};" for count in _COUNTS)
+    + " ".join(
+        f"t.counts[{_at('i', c)}] := t.counts[{_at('i', c)}] + d_{count};"
+        for c, count in enumerate(COUNTS)
+    )
     + " END LOOP; "
-    "UPDATE run_totals SET base = t.base, "
-    + ", ".join(f"{count} = t.{count}" for count in _COUNTS)
-    + " WHERE name = p_name; "
+    "UPDATE run_totals SET base = t.base, counts = t.counts WHERE name = p_name; "
     "END $fn$",
 )
 
 
-def _flag(row: str, status: str) -> str:
-    return f"CASE WHEN {row}.status = '{status}' THEN {{sign}} ELSE 0 END"
-
-
 def perform(row: str, sign: int) -> str:
     """PL/pgSQL that adds (``sign`` 1) or removes (-1) row ``row`` (``NEW``/``OLD``) from the totals."""
-    flags = ", ".join(_flag(row, status) for status in (SUCCEEDED, FAILED, REFUSED))
+    flags = ", ".join(
+        f"CASE WHEN {row}.status = '{status}' THEN {sign} ELSE 0 END"
+        for status in (SUCCEEDED, FAILED)
+    )
     return (
         f"IF {row}.status <> '{RUNNING}' THEN PERFORM nbgate_run_totals({row}.name, "
-        f"substr({row}.started, 1, 10), {sign}, {flags.format(sign=sign)}); END IF"
+        f"substr({row}.started, 1, 10), {sign}, {flags}); END IF"
     )
 
 
@@ -100,34 +105,36 @@ def perform(row: str, sign: int) -> str:
 #: newest day, as the trigger would have left it.
 REBUILD = (
     "DELETE FROM run_totals",
-    "INSERT INTO run_totals (name, base, "
-    + ", ".join(_COUNTS)
-    + ") SELECT name, base, "
-    + ", ".join(f"array_agg(CAST(c_{count} AS INTEGER) ORDER BY i)" for count in _COUNTS)
-    + " FROM (SELECT g.name, g.base, g.i, "
+    "INSERT INTO run_totals (name, base, counts) SELECT name, base, array_agg(CAST(v AS INTEGER) "
+    "ORDER BY i, c) FROM (SELECT g.name, g.base, g.i, "
     + ", ".join(
         f"SUM(COALESCE(d.{count}, 0)) OVER (PARTITION BY g.name ORDER BY g.i) AS c_{count}"
-        for count in _COUNTS
+        for count in COUNTS
     )
     + " FROM (SELECT b.name, b.base, i FROM (SELECT name, MAX(nbgate_day(day)) - "
     f"{SPAN - 1} AS base FROM run_days GROUP BY name HAVING MAX(nbgate_day(day)) IS NOT NULL) AS b "
     f"CROSS JOIN generate_series(1, {SPAN}) AS i) AS g "
-    "LEFT JOIN run_days AS d ON d.name = g.name AND nbgate_day(d.day) = g.base + g.i - 1) AS c "
-    "GROUP BY name, base",
+    "LEFT JOIN run_days AS d ON d.name = g.name AND nbgate_day(d.day) = g.base + g.i - 1) AS sums "
+    "CROSS JOIN LATERAL (VALUES "
+    + ", ".join(f"({c}, c_{count})" for c, count in enumerate(COUNTS))
+    + ") AS each (c, v) GROUP BY name, base",
 )
 
 
 def window_counts(first: str) -> tuple[str, list[str]]:
-    """``fleet.COUNTS`` per schedule over the whole days from ``first`` (``YYYY-MM-DD``), one row each.
+    """``COUNTS`` per schedule over the whole days from ``first`` (``YYYY-MM-DD``), one row each.
 
     From the totals where the ring reaches back to ``first``, else summed from ``run_days``.
     """
-    at = f"LEAST(CAST(? AS DATE) - base, {SPAN})"
-    counts = ", ".join(f"{count}[{SPAN}] - COALESCE({count}[{at}], 0)" for count in fleet.COUNTS)
-    summed = ", ".join(f"CAST(SUM({count}) AS INTEGER)" for count in fleet.COUNTS)
+    day = f"LEAST(CAST(? AS DATE) - base, {SPAN})"
+    read = ", ".join(
+        f"counts[{_at(str(SPAN), c)}] - COALESCE(counts[{_at(day, c)}], 0)"
+        for c in range(len(COUNTS))
+    )
+    summed = ", ".join(f"CAST(SUM({count}) AS INTEGER)" for count in COUNTS)
     statement = (
-        f"SELECT name, {counts} FROM run_totals WHERE base <= CAST(? AS DATE) "
+        f"SELECT name, {read} FROM run_totals WHERE base <= CAST(? AS DATE) "
         f"UNION ALL SELECT name, {summed} FROM run_days WHERE day >= ? "
         "AND name IN (SELECT name FROM run_totals WHERE base > CAST(? AS DATE)) GROUP BY name"
     )
-    return statement, [first] * (len(fleet.COUNTS) + 3)
+    return statement, [first] * (len(COUNTS) + 3)
