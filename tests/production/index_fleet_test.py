@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,8 +28,12 @@ _names = itertools.count()
 
 
 @pytest.fixture
-def index(index_url: str, tmp_path: Path) -> RunIndex:
-    return open_url(index_url, tmp_path)
+def index(index_url: str, tmp_path: Path) -> Iterator[RunIndex]:
+    opened = open_url(index_url, tmp_path)
+    yield opened
+    close = getattr(opened, "close", None)
+    if close:
+        close()
 
 
 @pytest.mark.usefixtures("fast_paths_on")  # compares the fast path with the sort it replaces
