@@ -8,14 +8,16 @@
    view ``runs stats --days 30`` (the 20 worst schedules; also with its
    ``stats-fleet`` fast path off), and every schedule (``--limit 0``, from
    the stats summary, and ``--exact`` from the rows) as whole processes
-   (start-up included), median of N, beside ``python -c pass``.
+   (start-up included), median of N, beside ``python -c pass``; ``--python
+   PATH`` times them with another interpreter that has nbgate pip-installed
+   (a fresh venv: no editable install, no site hooks of this machine).
 
 The PostgreSQL server is a throwaway cluster (testing/postgres.py, Unix
 socket, fsync off as in the tests); SQLite is as nbgate sets it up (WAL,
 ``synchronous = NORMAL``). The read index is bulk-loaded with the
 summary's triggers off, then ``rebuild_summary`` counts it (SQLite: one
 transaction; PostgreSQL: COPY). Usage: ``python benchmarks/index.py [--quick]
-[--runs N] [--day-runs N] [--rows N]``.
+[--runs N] [--day-runs N] [--rows N] [--python PATH]``.
 """
 
 from __future__ import annotations
@@ -218,6 +220,12 @@ def main() -> None:
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="rows in the read index (default 1000000)"
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="time the reads with this interpreter, where nbgate is pip-installed (e.g. a fresh "
+        "venv: `python -m venv v && v/bin/pip install '.[postgres]'`), not this checkout",
+    )
     args = parser.parse_args()
     runs = runs_from(args)
     day_runs = 8_000 if args.quick else args.day_runs
@@ -259,18 +267,23 @@ def main() -> None:
         project = work / "project"
         project.mkdir(exist_ok=True)
         (project / "pyproject.toml").write_text("[tool.nbgate]\n")
-        env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
-        cases = [Case("python -c pass", [sys.executable, "-c", "pass"])]
+        python = args.python or sys.executable
+        env = dict(os.environ)
+        if args.python:  # its own nbgate: no PYTHONPATH into this checkout
+            env.pop("PYTHONPATH", None)
+        else:
+            env["PYTHONPATH"] = str(HERE.parent)
+        cases = [Case("python -c pass", [python, "-c", "pass"], env=env)]
         for label, url in read_urls.items():
             case_env = {**env, "NBGATE_RUN_INDEX_URL": url}
             cases += [
-                Case(f"{label}: {column}", [sys.executable, "-m", "nbgate", *argv], env=case_env)
+                Case(f"{label}: {column}", [python, "-m", "nbgate", *argv], env=case_env)
                 for column, argv in READS.items()
             ]
             cases.append(
                 Case(
                     f"{label}: {FLEET_OFF}",
-                    [sys.executable, "-m", "nbgate", *READS["runs stats --days 30"]],
+                    [python, "-m", "nbgate", *READS["runs stats --days 30"]],
                     env={**case_env, "NBGATE_NO_FAST_PATHS": "stats-fleet"},
                 )
             )

@@ -196,3 +196,23 @@ def test_runs_stats_shows_the_worst_first_and_says_there_are_more(
     every = json.loads(stats("--limit", "0", "--format", "json").stdout)
     assert [s["name"] for s in every] == ["job3", "job2", "job1", "job0"]
     assert stats("--limit", "-1").returncode == 2
+
+
+@pytest.mark.usefixtures(
+    "fast_paths_on"
+)  # which source the fleet view reads is the fast path's choice
+def test_the_fleet_view_reads_many_runs_from_the_summary(
+    index: RunIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    durations = [1.0, 2.0, 3.0, 40.0]
+    _record(
+        index,
+        "job",
+        [(f"2024-05-11T0{n}:00:00.000Z", SUCCEEDED, d, None) for n, d in enumerate(durations)],
+    )
+    [exact] = index.stats(since=SINCE, exact=True)
+    [summarised] = index.stats(since=SINCE, exact=False)
+    assert exact.p50 == 2.5 and summarised != exact
+    assert index.ranked(since=SINCE, limit=5) == ([exact], False)  # 4 runs: the rows
+    monkeypatch.setattr(type(index), "EXACT_UP_TO", 3)
+    assert index.ranked(since=SINCE, limit=5) == ([summarised], False)  # more: the summary

@@ -246,6 +246,9 @@ class SqlIndex:
     #: PostgreSQL's ``percentile_cont`` over the covering index beats merging one histogram entry per
     #: schedule, day and bucket there (see docs/production.md), so its backend says no.
     SUMMARY_FOR_ALL = True
+    #: The fleet view reads p50/p95 of the schedules it shows from their rows (exact) when they ran
+    #: at most this often in the window, else from the summary (1,999 rows: 1.4 ms against 9.4 ms).
+    EXACT_UP_TO = 10_000
     #: Whether the fleet view's whole days have one row per schedule (``fleet.rank``).
     _JOIN = False
     #: Recounts everything derived from the rows (``rebuild_summary``).
@@ -282,7 +285,8 @@ class SqlIndex:
         """The first ``limit`` (None: all) schedules in ``fleet.worst_first`` order; whether there are more.
 
         The database ranks every schedule by its counts and only the first ``limit`` are read in
-        full; with the ``stats-fleet`` fast path off every schedule is read and sorted here.
+        full (``exact=None``: from the rows up to ``EXACT_UP_TO`` runs in all, else from the
+        summary); with the ``stats-fleet`` fast path off every schedule is read and sorted here.
         """
         if limit is None or not fastpaths.enabled("stats-fleet"):
             every = sorted(self.stats(since=since, exact=exact), key=fleet.worst_first)
@@ -294,6 +298,8 @@ class SqlIndex:
         names = [str(row[0]) for row in top[:limit]]
         if not names:
             return [], False
+        if exact is None:  # the rows of a few shown schedules are read faster than their summary
+            exact = sum(int(row[1]) for row in top[:limit]) <= self.EXACT_UP_TO
         read = {item.name: item for item in self.stats(names=names, since=since, exact=exact)}
         return [read[item] for item in names if item in read], len(top) > limit
 
