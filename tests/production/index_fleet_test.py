@@ -48,7 +48,14 @@ def test_the_database_ranks_as_python_sorts(
 ) -> None:
     for plan in plans:
         _record(index, f"job-{next(_names)}", plan)
-    for since in (SINCE, None, "2024-05-11T00:00:00.000Z", "2024-06-02T00:00:00.000Z"):
+    # afternoon and morning starts (the first day's rows added, or its morning taken back)
+    for since in (
+        SINCE,
+        "2024-05-10T08:00:00.000Z",
+        None,
+        "2024-05-11T00:00:00.000Z",
+        "2024-06-02T00:00:00.000Z",
+    ):
         every = sorted(index.stats(since=since, exact=True), key=worst_first)
         for limit in (1, 2, 3, len(every) + 1):
             want = (every[:limit], len(every) > limit)

@@ -43,19 +43,44 @@ def _int(expression: str) -> str:
     return f"CAST({expression} AS INTEGER)"
 
 
+def first_day(since: str | None) -> str:
+    """The first day the whole-days part reads: the window's first day itself when ``since`` falls
+    before noon (its morning is then taken back from the rows), else the day after."""
+    if since is None:
+        return ""
+    first, _ = summary.window(since)
+    return since[:10] if since[11:13] < "12" else first
+
+
 def _part(since: str | None) -> tuple[str, list[Any]]:
-    """Counts per schedule from the rows: the window's first, partial day, and runs still running."""
+    """Counts per schedule from the rows, for the part of the window's first day the whole days miss.
+
+    After noon: the rows from ``since`` to midnight (any status), plus the runs still running after
+    it. Before noon the whole days include the first day, so this takes back its finished rows
+    before ``since`` (what ``run_days`` counted) and adds the runs still running since ``since``:
+    at most half a day of rows either way. Each part is an index-only scan (an OR of the two
+    conditions makes PostgreSQL visit the table's pages).
+    """
     _, midnight = summary.window(since)
-    flags = ", ".join(
-        _int(f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)")
+    counted = ", ".join(
+        _int(f"SUM(CASE WHEN status = '{status}' THEN sign ELSE 0 END)")
         for status in (SUCCEEDED, FAILED)
     )
-    # two index-only scans (an OR of both makes PostgreSQL visit the table's pages)
+    running = (
+        f"SELECT name, status, 1 AS sign FROM runs WHERE status = '{RUNNING}' AND started >= ?"
+    )
+    if since is not None and first_day(since) == since[:10]:
+        rows = (
+            "SELECT name, status, -1 AS sign FROM runs WHERE started >= ? AND started < ? "
+            f"AND status <> '{RUNNING}' UNION ALL {running}"
+        )
+        args = [f"{since[:10]}T00:00:00.000Z", since, since]
+    else:
+        rows = f"SELECT name, status, 1 AS sign FROM runs WHERE started >= ? AND started < ? UNION ALL {running}"
+        args = [since or "", midnight, midnight]
     return (
-        f"SELECT name, {_int('COUNT(*)')}, {flags} FROM (SELECT name, status FROM runs "
-        "WHERE started >= ? AND started < ? UNION ALL SELECT name, status FROM runs "
-        f"WHERE status = '{RUNNING}' AND started >= ?) AS rows GROUP BY name",
-        [since or "", midnight, midnight],
+        f"SELECT name, {_int('SUM(sign)')}, {counted} FROM ({rows}) AS rows GROUP BY name",
+        args,
     )
 
 

@@ -293,8 +293,9 @@ class SqlIndex:
             if limit is None:
                 return every, False
             return every[:limit], len(every) > limit
-        first, _ = summary.window(since)
-        top = self._read(*fleet.rank(self._whole_days(first), since, limit, postgres=self._JOIN))
+        top = self._read(
+            *fleet.rank(self._whole_days(fleet.first_day(since)), since, limit, postgres=self._JOIN)
+        )
         names = [str(row[0]) for row in top[:limit]]
         if not names:
             return [], False
