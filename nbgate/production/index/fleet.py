@@ -23,6 +23,7 @@ same IEEE division and names by code point (PostgreSQL compares them with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nbgate.production.index import summary, totals
@@ -43,16 +44,7 @@ def _int(expression: str) -> str:
     return f"CAST({expression} AS INTEGER)"
 
 
-def first_day(since: str | None) -> str:
-    """The first day the whole-days part reads: the window's first day itself when ``since`` falls
-    before noon (its morning is then taken back from the rows), else the day after."""
-    if since is None:
-        return ""
-    first, _ = summary.window(since)
-    return since[:10] if since[11:13] < "12" else first
-
-
-def _part(since: str | None) -> tuple[str, list[Any]]:
+def _part(since: str | None, morning: bool) -> tuple[str, list[Any]]:
     """Counts per schedule from the rows, for the part of the window's first day the whole days miss.
 
     After noon: the rows from ``since`` to midnight (any status), plus the runs still running after
@@ -69,7 +61,7 @@ def _part(since: str | None) -> tuple[str, list[Any]]:
     running = (
         f"SELECT name, status, 1 AS sign FROM runs WHERE status = '{RUNNING}' AND started >= ?"
     )
-    if since is not None and first_day(since) == since[:10]:
+    if since is not None and morning:
         rows = (
             "SELECT name, status, -1 AS sign FROM runs WHERE started >= ? AND started < ? "
             f"AND status <> '{RUNNING}' UNION ALL {running}"
@@ -85,15 +77,23 @@ def _part(since: str | None) -> tuple[str, list[Any]]:
 
 
 def rank(
-    whole_days: tuple[str, list[Any]], since: str | None, limit: int, *, postgres: bool = False
+    whole_days: Callable[[str], tuple[str, list[Any]]],
+    since: str | None,
+    limit: int,
+    *,
+    postgres: bool = False,
 ) -> tuple[str, list[Any]]:
     """The first ``limit`` + 1 schedules in ``worst_first`` order: name, runs, succeeded, failed.
 
-    ``whole_days`` is the backend's read of ``COUNTS`` over the window's whole days (one row per
-    schedule on PostgreSQL). The extra row says whether there are more.
+    ``whole_days(first)`` is the backend's read of ``COUNTS`` over the whole days from ``first``
+    (one row per schedule on PostgreSQL). The whole days start on the window's first day itself
+    when ``since`` falls before noon (``_part`` then takes its morning back), else on the day after.
+    The extra row says whether there are more.
     """
-    days, days_args = whole_days
-    part, part_args = _part(since)
+    morning = since is not None and since[11:13] < "12"
+    first = "" if since is None else since[:10] if morning else summary.window(since)[0]
+    days, days_args = whole_days(first)
+    part, part_args = _part(since, morning)
     columns = "name, " + ", ".join(f"c_{count}" for count in COUNTS)
     if postgres:
         added = ", ".join(f"COALESCE(w.c_{c}, 0) + COALESCE(p.c_{c}, 0) AS c_{c}" for c in COUNTS)

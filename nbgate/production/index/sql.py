@@ -293,14 +293,13 @@ class SqlIndex:
             if limit is None:
                 return every, False
             return every[:limit], len(every) > limit
-        top = self._read(
-            *fleet.rank(self._whole_days(fleet.first_day(since)), since, limit, postgres=self._JOIN)
-        )
-        names = [str(row[0]) for row in top[:limit]]
+        top = self._read(*fleet.rank(self._whole_days, since, limit, postgres=self._JOIN))
+        shown = top[:limit]
+        names = [str(row[0]) for row in shown]
         if not names:
             return [], False
         if exact is None:  # the rows of a few shown schedules are read faster than their summary
-            exact = sum(int(row[1]) for row in top[:limit]) <= self.EXACT_UP_TO
+            exact = sum(int(row[1]) for row in shown) <= self.EXACT_UP_TO
         read = {item.name: item for item in self.stats(names=names, since=since, exact=exact)}
         return [read[item] for item in names if item in read], len(top) > limit
 
